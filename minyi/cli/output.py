@@ -1,0 +1,70 @@
+"""Output helpers shared by commands: JSON printing, tables, progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+T = TypeVar("T")
+stderr = Console(stderr=True)
+stdout = Console()
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    return str(obj)
+
+
+def dumps(obj: Any, *, indent: int | None = 2) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
+
+
+def print_json(obj: Any) -> None:
+    """Machine-readable output: UTF-8 JSON on stdout, nothing else."""
+    sys.stdout.write(dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def progress(quiet: bool = False) -> Iterator[Progress]:
+    """A rich progress bar on stderr (disabled with --quiet or when stderr is no terminal
+    that rich can draw on; rich then prints nothing)."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=quiet,
+        transient=False,
+    )
+    with bar:
+        yield bar
+
+
+def track(items: Iterable[T], description: str, *, total: int | None = None, quiet: bool = False) -> Iterator[T]:
+    with progress(quiet) as bar:
+        task = bar.add_task(description, total=total)
+        for item in items:
+            yield item
+            bar.advance(task)
+
+
+QUIET_HELP = "Do not show progress bars."
+JSON_HELP = "Print machine-readable JSON on stdout."

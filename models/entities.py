@@ -1,0 +1,434 @@
+"""The domain model: consultations, drafts, raw records, comments, suggestions, analysis
+results, feedback, adoption and the people who use minyi.
+
+Personal data (author name, contact, organisation) lives in separate columns of
+``Comment`` so that it can be masked and access-controlled; ``RawRecord.payload`` keeps
+the record exactly as received and is never shown to reviewers of other units.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    JSON,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, CreatedAt, utcnow
+
+# --- vocabularies -------------------------------------------------------------------
+
+CONTACT_POINT_LEVELS = ("国家级", "省级", "市级", "区级")
+CONSULTATION_LEVELS = ("国家", "省级", "市级", "区级", "其他")
+CONSULTATION_STATUSES = ("open", "closed", "reported", "archived")
+# Channel codes (stored) and the Chinese names users see.
+CHANNELS: dict[str, str] = {
+    "symposium": "座谈会",
+    "form": "问卷/表格",
+    "email": "邮件",
+    "forum": "论坛/网络平台",
+    "official": "官方征求意见平台",
+    "other": "其他",
+}
+PROVISION_KINDS = ("part", "chapter", "section", "article", "paragraph", "item", "subitem")
+PROVISION_KIND_ZH = {
+    "part": "编",
+    "chapter": "章",
+    "section": "节",
+    "article": "条",
+    "paragraph": "款",
+    "item": "项",
+    "subitem": "目",
+}
+RECORD_STATUSES = ("ok", "quarantined")
+LINK_METHODS = ("explicit", "semantic", "manual")
+SUGGESTION_TYPES = ("修改", "增加", "删除", "支持", "反对", "询问", "其他")
+DUPLICATE_KINDS = ("exact", "near", "campaign", "semantic")
+ADOPTION_STATUSES = ("采纳", "部分采纳", "未采纳", "无法判断", "已有规定", "研究参考")
+ROLES = ("admin", "reviewer", "collector", "viewer")
+
+
+class ContactPoint(CreatedAt, Base):
+    """基层立法联系点 (or a committee office) that gathers opinions."""
+
+    __tablename__ = "contact_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    level: Mapped[str | None] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"))
+
+    parent: Mapped[ContactPoint | None] = relationship(remote_side=[id])
+
+
+class Consultation(CreatedAt, Base):
+    """征求意见任务: one draft opened for comment."""
+
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    issuing_body: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[str | None] = mapped_column(String(20))
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+    # Identifier on an official site (e.g. the NPC flxxId), used by crawlers to update.
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"))
+    published_comment_count: Mapped[int | None] = mapped_column(Integer)
+    published_participant_count: Mapped[int | None] = mapped_column(Integer)
+    notice_text: Mapped[str | None] = mapped_column(Text)
+    attachment_url: Mapped[str | None] = mapped_column(String(1000))
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    contact_point: Mapped[ContactPoint | None] = relationship()
+    versions: Mapped[list[DraftVersion]] = relationship(
+        back_populates="consultation", order_by="DraftVersion.ordinal"
+    )
+
+
+class DraftVersion(CreatedAt, Base):
+    """One text of the draft: 征求意见稿, 一审稿, 二审稿, 公布稿 …"""
+
+    __tablename__ = "draft_version"
+    __table_args__ = (UniqueConstraint("consultation_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    label: Mapped[str] = mapped_column(String(50))
+    # Order of the versions within a consultation (0 = the text opened for comment).
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str | None] = mapped_column(String(500))
+    source_file: Mapped[str | None] = mapped_column(String(1000))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    is_comment_base: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="versions")
+    provisions: Mapped[list[Provision]] = relationship(
+        back_populates="version", order_by="Provision.order", cascade="all, delete-orphan"
+    )
+
+
+class Provision(Base):
+    """A node of the draft's tree: 编/章/节/条/款/项/目."""
+
+    __tablename__ = "provision"
+    __table_args__ = (Index("ix_provision_version_kind_number", "version_id", "kind", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("draft_version.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("provision.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int | None] = mapped_column(Integer)
+    suffix: Mapped[str | None] = mapped_column(String(20))  # 之一, 之二 …
+    label: Mapped[str] = mapped_column(String(200))  # 第十二条, 第二章 总则, 第二款, （三）
+    text: Mapped[str] = mapped_column(Text, default="")
+    order: Mapped[int] = mapped_column(Integer)  # document order within the version
+
+    version: Mapped[DraftVersion] = relationship(back_populates="provisions")
+    parent: Mapped[Provision | None] = relationship(remote_side=[id])
+
+
+class Source(CreatedAt, Base):
+    """One import unit: a file, an e-mail, a crawl of one site, a symposium."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(1000))  # file name, site name, meeting title
+    origin: Mapped[str | None] = mapped_column(String(1000))  # path or URL
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)  # content hash
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))  # e-mail attachment
+    # e.g. symposium date and participant count, e-mail headers, crawl settings.
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    contact_point: Mapped[ContactPoint | None] = relationship()
+
+
+class RawRecord(CreatedAt, Base):
+    """Every input record exactly as received, before anything else happens to it."""
+
+    __tablename__ = "raw_record"
+    __table_args__ = (UniqueConstraint("consultation_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(1000))  # file path or URL
+    locator: Mapped[str | None] = mapped_column(String(200))  # sheet/row, paragraph, floor
+    content_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # fields as received
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="ok")
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=utcnow)
+
+    source: Mapped[Source | None] = relationship()
+
+
+class Comment(CreatedAt, Base):
+    """A comment as one person or group submitted it."""
+
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    raw_record_id: Mapped[int | None] = mapped_column(ForeignKey("raw_record.id"), unique=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"))
+    channel: Mapped[str] = mapped_column(String(20), default="other")
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # Personal data: separate columns so it can be masked and access-controlled.
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    author_contact: Mapped[str | None] = mapped_column(String(500))
+    author_organisation: Mapped[str | None] = mapped_column(String(500))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the submitter declared beside the text (a form's 条款 / 原文 / 理由 columns).
+    declared_articles: Mapped[list[Any]] = mapped_column(default=list)
+    quoted_text: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Filled by the pipeline.
+    normalized_text: Mapped[str | None] = mapped_column(Text)
+    masked_text: Mapped[str | None] = mapped_column(Text)
+    text_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    contact_point: Mapped[ContactPoint | None] = relationship()
+    source: Mapped[Source | None] = relationship()
+    raw_record: Mapped[RawRecord | None] = relationship()
+    suggestions: Mapped[list[Suggestion]] = relationship(
+        back_populates="comment", order_by="Suggestion.ordinal", cascade="all, delete-orphan"
+    )
+
+
+class DuplicateGroup(CreatedAt, Base):
+    """Suggestions that say the same thing ("有N人提出")."""
+
+    __tablename__ = "duplicate_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # exact / near / campaign / semantic
+    canonical_suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestion.id", use_alter=True, ondelete="SET NULL")
+    )
+    size: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Suggestion(CreatedAt, Base):
+    """One point of a comment (a comment may make several)."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (UniqueConstraint("comment_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    masked_text: Mapped[str | None] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    type: Mapped[str | None] = mapped_column(String(10))
+    is_general: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True when the suggestion is outside the draft's scope (其他意见建议).
+    is_out_of_scope: Mapped[bool] = mapped_column(Boolean, default=False)
+    duplicate_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("duplicate_group.id", ondelete="SET NULL"), index=True
+    )
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    comment: Mapped[Comment] = relationship(back_populates="suggestions")
+    links: Mapped[list[SuggestionProvision]] = relationship(
+        back_populates="suggestion", cascade="all, delete-orphan"
+    )
+    duplicate_group: Mapped[DuplicateGroup | None] = relationship(
+        foreign_keys=[duplicate_group_id]
+    )
+
+
+class SuggestionProvision(CreatedAt, Base):
+    """A link from a suggestion to a provision, with how it was found."""
+
+    __tablename__ = "suggestion_provision"
+    __table_args__ = (UniqueConstraint("suggestion_id", "provision_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(
+        ForeignKey("suggestion.id", ondelete="CASCADE"), index=True
+    )
+    provision_id: Mapped[int] = mapped_column(ForeignKey("provision.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(20))  # explicit / semantic / manual
+    score: Mapped[float] = mapped_column(Float, default=1.0)
+    # Finer reference inside the article, when the suggestion named it (第二款第（三）项).
+    paragraph: Mapped[int | None] = mapped_column(Integer)
+    item: Mapped[int | None] = mapped_column(Integer)
+    evidence: Mapped[str | None] = mapped_column(String(500))  # the matched reference text
+    is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    suggestion: Mapped[Suggestion] = relationship(back_populates="links")
+    provision: Mapped[Provision] = relationship()
+
+
+class Cluster(CreatedAt, Base):
+    """Suggestions on one article (or 总体意见) that make the same point."""
+
+    __tablename__ = "cluster"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    # The article the cluster is about; None for 总体意见 (general) or 其他.
+    provision_id: Mapped[int | None] = mapped_column(ForeignKey("provision.id"))
+    scope: Mapped[str] = mapped_column(String(50))  # "article:12", "general", "other"
+    label: Mapped[str | None] = mapped_column(String(500))
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    representative_suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestion.id", ondelete="SET NULL")
+    )
+    type: Mapped[str | None] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(Integer, default=0)  # people, duplicates included
+    # Reviewer work: consolidated wording, reason, and whether a person edited it.
+    consolidated_text: Mapped[str | None] = mapped_column(Text)
+    reason_text: Mapped[str | None] = mapped_column(Text)
+    is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=utcnow)
+
+    members: Mapped[list[ClusterMember]] = relationship(
+        back_populates="cluster", cascade="all, delete-orphan"
+    )
+    provision: Mapped[Provision | None] = relationship()
+
+
+class ClusterMember(Base):
+    __tablename__ = "cluster_member"
+    __table_args__ = (UniqueConstraint("cluster_id", "suggestion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id", ondelete="CASCADE"))
+    suggestion_id: Mapped[int] = mapped_column(
+        ForeignKey("suggestion.id", ondelete="CASCADE"), index=True
+    )
+    is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    cluster: Mapped[Cluster] = relationship(back_populates="members")
+    suggestion: Mapped[Suggestion] = relationship()
+
+
+class FeedbackItem(CreatedAt, Base):
+    """One row of the document sent upward (三、逐条修改意见 and the other sections)."""
+
+    __tablename__ = "feedback_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"))
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="SET NULL"))
+    provision_id: Mapped[int | None] = mapped_column(ForeignKey("provision.id"))
+    section: Mapped[str] = mapped_column(String(20))  # general / article / other
+    ordinal: Mapped[int] = mapped_column(Integer)
+    article_label: Mapped[str | None] = mapped_column(String(100))
+    draft_text: Mapped[str | None] = mapped_column(Text)
+    suggestion_text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    proposers: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    report_file: Mapped[str | None] = mapped_column(String(1000))
+
+
+class AdoptionDecision(Base):
+    """Whether a suggestion was adopted. A reviewer's decision (source='manual') always
+    wins over the detector's (source='auto'); re-detection never overwrites it."""
+
+    __tablename__ = "adoption_decision"
+    __table_args__ = (UniqueConstraint("suggestion_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestion.id", ondelete="CASCADE"))
+    final_version_id: Mapped[int | None] = mapped_column(ForeignKey("draft_version.id"))
+    status: Mapped[str] = mapped_column(String(10))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(10))  # auto / manual
+    decided_by: Mapped[str] = mapped_column(String(100))  # "auto" or a user name
+    rule: Mapped[str | None] = mapped_column(String(100))
+    draft_articles: Mapped[list[Any]] = mapped_column(default=list)
+    final_articles: Mapped[list[Any]] = mapped_column(default=list)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(CreatedAt, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="viewer")
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"))
+    # May see unmasked personal data of its own contact point's comments.
+    can_see_personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(100))  # user name, "cli", "pipeline"
+    action: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class PipelineRun(Base):
+    __tablename__ = "pipeline_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(50), default="analyze")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    backend: Mapped[str | None] = mapped_column(String(50))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class EmbeddingCache(Base):
+    """Embeddings by backend and text hash, so a re-run embeds only new text."""
+
+    __tablename__ = "embedding_cache"
+    __table_args__ = (UniqueConstraint("backend", "text_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    backend: Mapped[str] = mapped_column(String(200))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian

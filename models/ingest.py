@@ -1,0 +1,394 @@
+"""Store what importers and spiders read: every record as a RawRecord first, then its Comment.
+
+``ingest`` is the one way records enter the database. Its promises:
+
+* nothing is dropped: a record that cannot become a comment (the reader set ``error``, or the
+  comment fails validation: empty text, "无", text over ``MAX_TEXT_CHARS``, U+FFFD from a
+  broken encoding, an unreadable spreadsheet cell, an over-long name field) is stored as a
+  RawRecord with ``status="quarantined"`` and the reason in ``error``;
+* idempotent: a record is identified by ``RecordIn.hash_with(source fingerprint)`` (unique per
+  consultation), so importing the same file twice adds nothing the second time;
+* a record that carries neither a comment nor an error is a *container* (an e-mail that only
+  carries attachments): it is stored, status "ok", for provenance, and has no Comment.
+
+Quarantine resolution (``minyi comments quarantine --export fix.csv`` → edit → ``minyi comments
+import fix.csv``): a comment whose ``meta["fixes_raw_record_id"]`` names a quarantined record
+of the same consultation marks that record resolved: its status becomes "ok" and its
+``error`` becomes ``"resolved: comment #<id>; was: <old reason>"`` (``RESOLVED_PREFIX``), so it
+leaves the quarantine list and the history stays readable. The new comment points to the
+fix file's own RawRecord.
+
+Datetimes are stored naive in China Standard Time (UTC+8), the wall clock of forms and
+minutes; aware datetimes (e-mail headers) are converted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collectors.records import CommentIn, RecordIn, SourceIn
+from minyi.errors import InputError
+from models.entities import CHANNELS, Comment, RawRecord, Source
+from models.store import get_consultation, get_or_create_contact_point
+
+MAX_TEXT_CHARS = 20_000
+CHINA_TZ = timezone(timedelta(hours=8))
+RESOLVED_PREFIX = "resolved: "
+FIXES_KEY = "fixes_raw_record_id"  # CommentIn.meta key set by the plain reader's quarantine_id
+PARENT_FINGERPRINT = "parent_fingerprint"  # SourceIn.meta: the source this one came inside
+PARENT_LOCATOR = "parent_locator"  # SourceIn.meta: the record (e-mail message) it came with
+_CHUNK = 500
+
+# Cells that say "no opinion": storing them as comments would count people who said nothing.
+NO_OPINION = frozenset(
+    {"无", "没有", "无意见", "暂无", "暂无意见", "没有意见", "无建议", "暂无建议", "/", "-", "—", "——", "空", "none", "n/a"}
+)
+# What Excel writes into a cell whose formula failed: the opinion itself is unreadable.
+EXCEL_ERRORS = re.compile(r"^#(?:VALUE!|REF!|N/A|NAME\?|DIV/0!|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$")
+# Column widths of the schema (entities.py); longer values would fail on PostgreSQL.
+_LIMITS = {"author_name": 200, "author_contact": 500, "author_organisation": 500, "external_id": 200}
+
+
+@dataclass
+class IngestSummary:
+    source_id: int | None = None
+    imported: int = 0
+    skipped: int = 0  # already present (same content hash)
+    quarantined: int = 0
+    containers: int = 0  # kept for provenance, carry no comment themselves
+    quarantine: list[tuple[str, str | None, str]] = field(default_factory=list)
+    comment_ids: list[int] = field(default_factory=list)
+    resolved: int = 0  # quarantined records resolved by this import
+
+    @property
+    def records(self) -> int:
+        return self.imported + self.skipped + self.quarantined + self.containers
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source_id": self.source_id,
+            "records": self.records,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "quarantined": self.quarantined,
+            "containers": self.containers,
+            "resolved": self.resolved,
+            "quarantine": [
+                {"origin": o, "locator": loc, "reason": r} for o, loc, r in self.quarantine
+            ],
+            "comment_ids": list(self.comment_ids),
+        }
+
+
+# --- pure helpers -------------------------------------------------------------------
+
+
+def china_naive(value: datetime | None) -> datetime | None:
+    """An aware datetime as China Standard Time wall clock; naive ones are taken as written."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(CHINA_TZ).replace(tzinfo=None)
+
+
+def comment_problem(comment: CommentIn) -> str | None:
+    """Why this comment cannot be stored as it is, or None when it can."""
+    text = comment.text if isinstance(comment.text, str) else ""
+    stripped = text.strip()
+    if not stripped:
+        return "comment text is empty"
+    if EXCEL_ERRORS.match(stripped):
+        return f"unreadable cell: the spreadsheet shows {stripped} instead of the opinion"
+    if stripped.lower() in NO_OPINION:
+        return f"comment text {stripped!r} says there is no opinion"
+    if len(stripped) > MAX_TEXT_CHARS:
+        return f"comment text is {len(stripped)} characters long (limit {MAX_TEXT_CHARS})"
+    if "\ufffd" in stripped or "\x00" in stripped:
+        return "comment text contains U+FFFD/NUL characters (broken encoding)"
+    if comment.channel is not None and comment.channel not in CHANNELS:
+        return f"channel {comment.channel!r} is not one of {', '.join(CHANNELS)}"
+    for name, limit in _LIMITS.items():
+        value = getattr(comment, name)
+        if value is not None and len(str(value)) > limit:
+            return f"{name} is {len(str(value))} characters long (limit {limit})"
+    if comment.submitted_at is not None and not isinstance(comment.submitted_at, datetime):
+        return f"submitted_at {comment.submitted_at!r} is not a datetime"
+    return None
+
+
+def _json_safe(payload: dict[str, Any]) -> dict[str, Any]:
+    # JSON columns need plain values; NUL cannot be stored by PostgreSQL at all.
+    text = json.dumps(payload, ensure_ascii=False, default=str).replace("\\u0000", "\\ufffd")
+    return json.loads(text)
+
+
+def _clean_text(value: str | None) -> str | None:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+def effective_fingerprint(source: SourceIn) -> str:
+    """The source's fingerprint, or one derived from its name and origin when a caller (a
+    spider) gave none, so records of the same site still hash the same on a re-run."""
+    if source.fingerprint:
+        return source.fingerprint
+    digest = hashlib.sha256(f"{source.channel}\x00{source.name}\x00{source.origin or ''}".encode())
+    return digest.hexdigest()
+
+
+def _chunks(items: Iterable[RecordIn], size: int) -> Iterator[list[RecordIn]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+# --- storage ------------------------------------------------------------------------
+
+
+def get_or_create_source(session: Session, consultation_id: int, source: SourceIn) -> Source:
+    if source.channel not in CHANNELS:
+        raise InputError(
+            f"{source.name}: channel {source.channel!r} is not one of {', '.join(CHANNELS)}"
+        )
+    fingerprint = effective_fingerprint(source)
+    existing = session.scalar(
+        select(Source)
+        .where(Source.consultation_id == consultation_id, Source.fingerprint == fingerprint)
+        .order_by(Source.id)
+        .limit(1)
+    )
+    if existing is not None:
+        return existing
+    meta = _json_safe(dict(source.meta))
+    parent_id = None
+    parent_fp = meta.get(PARENT_FINGERPRINT)
+    if parent_fp:
+        parent = session.scalar(
+            select(Source)
+            .where(Source.consultation_id == consultation_id, Source.fingerprint == parent_fp)
+            .order_by(Source.id)
+            .limit(1)
+        )
+        if parent is not None:
+            parent_id = parent.id
+            if meta.get(PARENT_LOCATOR):
+                meta["parent_raw_record_id"] = session.scalar(
+                    select(RawRecord.id).where(
+                        RawRecord.source_id == parent.id,
+                        RawRecord.locator == meta[PARENT_LOCATOR],
+                    ).limit(1)
+                )
+    point = (
+        get_or_create_contact_point(session, source.contact_point)
+        if source.contact_point and source.contact_point.strip()
+        else None
+    )
+    row = Source(
+        consultation_id=consultation_id,
+        channel=source.channel,
+        name=source.name[:1000],
+        origin=source.origin[:1000] if source.origin else None,
+        fingerprint=fingerprint,
+        contact_point_id=point.id if point else None,
+        parent_id=parent_id,
+        meta=meta,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _existing_hashes(session: Session, consultation_id: int, hashes: list[str]) -> set[str]:
+    if not hashes:
+        return set()
+    return set(
+        session.scalars(
+            select(RawRecord.content_hash).where(
+                RawRecord.consultation_id == consultation_id, RawRecord.content_hash.in_(hashes)
+            )
+        )
+    )
+
+
+def _fix_target(
+    session: Session, consultation_id: int, comment: CommentIn
+) -> tuple[RawRecord | None, str | None]:
+    """The quarantined record a fixed comment replaces, or the reason it cannot."""
+    target_id = comment.meta.get(FIXES_KEY)
+    if target_id in (None, ""):
+        return None, None
+    try:
+        target = session.get(RawRecord, int(target_id))
+    except (TypeError, ValueError):
+        return None, f"quarantine_id {target_id!r} is not a number"
+    if target is None or target.consultation_id != consultation_id:
+        return None, f"quarantine_id {target_id} is not a record of consultation {consultation_id}"
+    if target.status != "quarantined":
+        return None, f"quarantine_id {target_id} is not in quarantine (already resolved?)"
+    return target, None
+
+
+def ingest(
+    session: Session,
+    consultation_id: int,
+    source: SourceIn,
+    records: Iterable[RecordIn],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Store ``records`` of ``source`` in consultation ``consultation_id``.
+
+    Flushes but does not commit: the caller's transaction decides (``session_scope`` rolls
+    back everything on error). ``progress`` is called with the number of records handled
+    since its previous call (an increment, so one bar can span several sources).
+    """
+    get_consultation(session, consultation_id)
+    src = get_or_create_source(session, consultation_id, source)
+    fingerprint = src.fingerprint
+    summary = IngestSummary(source_id=src.id)
+    points: dict[str, int] = {}
+    seen: set[str] = set()
+    resolving: set[int] = set()
+
+    def point_id(name: str | None) -> int | None:
+        if not name or not name.strip():
+            return src.contact_point_id
+        if name not in points:
+            points[name] = get_or_create_contact_point(session, name).id
+        return points[name]
+
+    for chunk in _chunks(records, _CHUNK):
+        hashes = [r.hash_with(fingerprint) for r in chunk]
+        present = _existing_hashes(session, consultation_id, hashes) | seen
+        pending: list[tuple[RawRecord, Comment]] = []
+        for record, digest in zip(chunk, hashes):
+            if digest in present:
+                summary.skipped += 1
+                continue
+            present.add(digest)
+            seen.add(digest)
+            reason = record.error
+            target = None
+            if reason is None and record.comment is not None:
+                reason = comment_problem(record.comment)
+                if reason is None:
+                    target, reason = _fix_target(session, consultation_id, record.comment)
+                    if target is not None and target.id in resolving:
+                        target, reason = None, f"quarantine_id {target.id} is fixed twice in this file"
+            raw = RawRecord(
+                consultation_id=consultation_id,
+                source_id=src.id,
+                origin=(record.origin or src.origin or src.name)[:1000],
+                locator=record.locator[:200] if record.locator else None,
+                content_hash=digest,
+                payload=_json_safe(record.payload),
+                raw_text=_clean_text(record.raw_text),
+                status="quarantined" if reason else "ok",
+                error=reason,
+            )
+            session.add(raw)
+            if reason:
+                summary.quarantined += 1
+                summary.quarantine.append((raw.origin, raw.locator, reason))
+                continue
+            if record.comment is None:
+                summary.containers += 1
+                continue
+            c = record.comment
+            meta = dict(c.meta)
+            if target is not None:
+                resolving.add(target.id)
+                meta[FIXES_KEY] = target.id
+            comment = Comment(
+                consultation_id=consultation_id,
+                raw_record=raw,
+                source_id=src.id,
+                contact_point_id=point_id(c.contact_point),
+                channel=c.channel or src.channel,
+                external_id=str(c.external_id) if c.external_id not in (None, "") else None,
+                text=c.text.strip(),
+                author_name=c.author_name or None,
+                author_contact=c.author_contact or None,
+                author_organisation=c.author_organisation or None,
+                submitted_at=china_naive(c.submitted_at),
+                declared_articles=_json_safe({"a": list(c.declared_articles)})["a"],
+                quoted_text=c.quoted_text or None,
+                reason=c.reason or None,
+                meta=_json_safe(meta),
+            )
+            session.add(comment)
+            pending.append((target, comment))
+        session.flush()
+        for target, comment in pending:
+            summary.imported += 1
+            summary.comment_ids.append(comment.id)
+            if target is not None:
+                target.status = "ok"
+                target.error = f"{RESOLVED_PREFIX}comment #{comment.id}; was: {target.error}"
+                summary.resolved += 1
+        session.flush()
+        if progress is not None:
+            progress(len(chunk))
+    return summary
+
+
+def list_quarantined(session: Session, consultation_id: int) -> list[RawRecord]:
+    """Records of the consultation still in quarantine (resolved ones are status "ok")."""
+    get_consultation(session, consultation_id)
+    return list(
+        session.scalars(
+            select(RawRecord)
+            .where(RawRecord.consultation_id == consultation_id, RawRecord.status == "quarantined")
+            .order_by(RawRecord.id)
+        )
+    )
+
+
+def quarantine_entry(raw: RawRecord) -> dict[str, Any]:
+    return {
+        "quarantine_id": raw.id,
+        "source_id": raw.source_id,
+        "source": raw.source.name if raw.source else None,
+        "origin": raw.origin,
+        "locator": raw.locator,
+        "reason": raw.error,
+        "raw_text": raw.raw_text,
+        "payload": raw.payload,
+    }
+
+
+def list_comments(
+    session: Session, consultation_id: int, *, limit: int | None = None
+) -> list[Comment]:
+    get_consultation(session, consultation_id)
+    query = select(Comment).where(Comment.consultation_id == consultation_id).order_by(Comment.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def comment_entry(c: Comment) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "external_id": c.external_id,
+        "channel": c.channel,
+        "contact_point": c.contact_point.name if c.contact_point else None,
+        "source": c.source.name if c.source else None,
+        "locator": c.raw_record.locator if c.raw_record else None,
+        "author_name": c.author_name,
+        "author_organisation": c.author_organisation,
+        "author_contact": c.author_contact,
+        "submitted_at": c.submitted_at.isoformat() if c.submitted_at else None,
+        "declared_articles": c.declared_articles,
+        "quoted_text": c.quoted_text,
+        "reason": c.reason,
+        "text": c.text,
+    }

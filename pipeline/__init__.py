@@ -1,0 +1,1 @@
+"""Analysis pipeline: pure stages over records and DataFrames."""

@@ -1,0 +1,66 @@
+"""What the draft parser returns: a plain, serialisable provision tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Paragraph:
+    """款: one paragraph of an article; ``items`` are its 项 (with their 目 folded in)."""
+
+    text: str
+    items: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "items": list(self.items)}
+
+
+@dataclass
+class Article:
+    """条: the unit everyone cites."""
+
+    number: int
+    suffix: str | None  # "之一" for 第十条之一
+    label: str  # "第十二条", "第十条之一"
+    text: str  # the whole article without its label, 款 joined by newlines
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    chapter: str | None = None  # "第二章 登记与上牌"
+    section: str | None = None  # "第一节 一般规定"
+    part: str | None = None  # "第一编 总则"
+
+    @property
+    def key(self) -> str:
+        """Unique key within a draft: "12" or "12之一"."""
+        return f"{self.number}{self.suffix or ''}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "suffix": self.suffix,
+            "label": self.label,
+            "chapter": self.chapter,
+            "section": self.section,
+            "text": self.text,
+            "paragraphs": [p.to_dict() for p in self.paragraphs],
+        }
+
+
+@dataclass
+class ParsedDraft:
+    title: str | None
+    articles: list[Article] = field(default_factory=list)
+    source: str | None = None  # file the text came from
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the shape `minyi draft parse --json` prints."""
+        return {"title": self.title, "articles": [a.to_dict() for a in self.articles]}
+
+    def article(self, key: int | str) -> Article | None:
+        key = str(key)
+        return next((a for a in self.articles if a.key == key), None)
+
+    @property
+    def full_text(self) -> str:
+        return "\n".join(f"{a.label}　{a.text}" for a in self.articles)

