@@ -120,6 +120,26 @@ def run_demo(
     return result
 
 
+def _import_comments(result: DemoResult, url, manifest, sample_dir, workdir, backend, quiet, log) -> None:  # type: ignore[no-untyped-def]
+    """Import every comment file listed in the manifest, each with its channel."""
+    from collectors.importers import import_files
+    from models.db import session_scope
+
+    point = manifest.get("contact_point", {}).get("name")
+    totals = {"files": 0, "imported": 0, "skipped": 0, "quarantined": 0}
+    for entry in manifest.get("files", []):
+        path = sample_dir / entry["path"]
+        log(f"Importing {entry['path']}")
+        with session_scope(url) as session:
+            summary = import_files(
+                session, result.consultation_id, [path], channel=entry.get("channel"), contact_point=point
+            ).to_dict()
+        totals["files"] += 1
+        for key in ("imported", "skipped", "quarantined"):
+            totals[key] += int(summary.get(key, 0))
+    result.steps["import"] = totals
+
+
 def _later_steps() -> list[Callable[..., None]]:
     """Steps that build on the foundation, in workflow order."""
-    return []
+    return [_import_comments]

@@ -69,10 +69,11 @@ class IngestSummary:
     quarantine: list[tuple[str, str | None, str]] = field(default_factory=list)
     comment_ids: list[int] = field(default_factory=list)
     resolved: int = 0  # quarantined records resolved by this import
+    unresolved: int = 0  # fix rows that still fail: not stored, their original stays
 
     @property
     def records(self) -> int:
-        return self.imported + self.skipped + self.quarantined + self.containers
+        return self.imported + self.skipped + self.quarantined + self.containers + self.unresolved
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +84,7 @@ class IngestSummary:
             "quarantined": self.quarantined,
             "containers": self.containers,
             "resolved": self.resolved,
+            "unresolved": self.unresolved,
             "quarantine": [
                 {"origin": o, "locator": loc, "reason": r} for o, loc, r in self.quarantine
             ],
@@ -278,11 +280,21 @@ def ingest(
             reason = record.error
             target = None
             if reason is None and record.comment is not None:
-                reason = comment_problem(record.comment)
-                if reason is None:
-                    target, reason = _fix_target(session, consultation_id, record.comment)
-                    if target is not None and target.id in resolving:
-                        target, reason = None, f"quarantine_id {target.id} is fixed twice in this file"
+                target, reason = _fix_target(session, consultation_id, record.comment)
+                if target is not None and target.id in resolving:
+                    target, reason = None, f"quarantine_id {target.id} is fixed twice in this file"
+                problem = comment_problem(record.comment)
+                if problem and target is not None:
+                    # A fix row that is still unusable is not stored a second time: its
+                    # original stays in quarantine, so the list does not grow each round.
+                    summary.unresolved += 1
+                    summary.quarantine.append(
+                        (record.origin or "", record.locator, f"quarantine_id {target.id} still unusable: {problem}")
+                    )
+                    present.discard(digest)
+                    seen.discard(digest)
+                    continue
+                reason = reason or problem
             raw = RawRecord(
                 consultation_id=consultation_id,
                 source_id=src.id,

@@ -111,6 +111,8 @@ class SentenceTransformerEmbedder:
         # Never touch the network: a model that is not fully local must fail, not download.
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
@@ -127,7 +129,8 @@ class SentenceTransformerEmbedder:
             self._model, "get_sentence_embedding_dimension"
         )
         self.dim = int(get_dim())
-        self.name = f"sentence-transformers:{Path(path).name}"
+        label = Path(model).name if Path(model).expanduser().is_dir() else model
+        self.name = f"sentence-transformers:{label}"
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

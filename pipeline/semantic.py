@@ -1,14 +1,48 @@
 """Semantic mapping: link a suggestion that cites no article to the articles it is about.
 
-(Skeleton: signatures are final; bodies follow.)
+Score of a (suggestion, article) pair, in [0, 1]:
+
+    score = w_bm25 * bm25_sat + (1 - w_bm25) * cos_scaled
+
+- ``bm25_sat``: Okapi BM25 of the suggestion's jieba tokens against the article's tokens
+  (chapter name + text; legal user dictionary ``resources/legal_dict.txt``, stop words
+  ``resources/stopwords.txt``), saturated as ``b / (b + bm25_half)`` so it is absolute
+  (comparable across suggestions), not relative to the best article.
+- ``cos_scaled``: the best cosine between the suggestion's embedding and the article's pieces
+  (the whole article with its label and chapter, and each 款/项 line on its own: a
+  suggestion is usually about one line of a long article), rescaled linearly from
+  [cos_lo, cos_hi] to [0, 1] because each backend has its own cosine range.
+
+The top ``top_k`` articles whose score is at least ``threshold`` and within ``relative`` of
+the best are linked; none above the threshold means 总体意见 (an empty list). Parameters
+per backend live in ``resources/thresholds.toml`` (tuned on the sample consultation's
+reference-free points; see bench/RESULTS.md), settings override the threshold.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+
+RESOURCES = Path(__file__).parent / "resources"
+LEGAL_DICT = RESOURCES / "legal_dict.txt"
+STOPWORDS = RESOURCES / "stopwords.txt"
+SYNONYMS = RESOURCES / "synonyms.txt"
+# A suggestion about a penalty ("罚五十元太重") belongs with the 法律责任 articles; one
+# without that intent seldom does, though penalty articles repeat every duty's vocabulary.
+_PENALTY_INTENT = re.compile(r"罚|处分|刑事责任|法律责任|违法成本")
+_CITED = re.compile(r"第([零〇一二两三四五六七八九十百\d]+)条(之[一二三四五六七八九十]+)?")
+_PENALTY_ARTICLE = re.compile(r"处[^。；]{0,20}罚款|罚款[^。；]{0,6}以下|给予处分|追究刑事责任")
+
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
+_DIGITS = re.compile(r"^[\d.]+$")
 
 
 @dataclass(frozen=True)
@@ -18,8 +52,12 @@ class ArticleDoc:
     key: str  # "12" or "12之一" (pipeline.drafts.model.Article.key)
     label: str  # "第十二条"
     text: str
-    chapter: str | None = None  # "第二章 登记与上牌"
+    chapter: str | None = None  # "第二章 登记与上牌" (with the section appended, if any)
     provision_id: int | None = None
+
+    @property
+    def number(self) -> int:
+        return int(re.match(r"\d+", self.key).group()) if re.match(r"\d+", self.key) else 0
 
 
 @dataclass(frozen=True)
@@ -30,19 +68,185 @@ class SemanticLink:
     method: str = "semantic"
 
 
+@dataclass(frozen=True)
+class MapParams:
+    """Mapping parameters for one backend (see the module doc)."""
+
+    threshold: float = 0.35
+    w_bm25: float = 0.5
+    w_bigram: float = 0.5  # share of character-bigram BM25 in the lexical part
+    penalty_boost: float = 0.15  # penalty intent: liability articles' score × (1 + boost)
+    penalty_damp: float = 0.15  # no penalty intent: liability articles' score × (1 - damp)
+    expand: bool = True  # append statutory terms for colloquial ones (synonyms.txt)
+    w_context: float = 0.35  # weight of the context's scores (the whole comment, quoted text)
+    context_ref_boost: float = 0.15  # added to articles the context cites explicitly
+    bm25_half: float = 8.0
+    cos_lo: float = 0.1
+    cos_hi: float = 0.6
+    relative: float = 0.9
+    top_k: int = 3
+
+
+# --- tokens -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():  # type: ignore[no-untyped-def]
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    # A private tokenizer: loading our dictionary must not change jieba's global state that
+    # other stages (the classifier) may rely on.
+    tok = jieba.Tokenizer()
+    tok.load_userdict(str(LEGAL_DICT))
+    return tok
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    lines = STOPWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(statutory term, variants) pairs from synonyms.txt."""
+    pairs = []
+    for line in SYNONYMS.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or ":" not in line:
+            continue
+        term, _, variants = line.partition(":")
+        pairs.append((term.strip(), tuple(v for v in variants.split() if v)))
+    return tuple(pairs)
+
+
+def expand_query(text: str) -> str:
+    """``text`` plus the statutory term of every colloquial variant it uses."""
+    extra = [term for term, variants in synonyms() if term not in text and any(v in text for v in variants)]
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
+def cited_keys(text: str) -> list[str]:
+    """Article keys ("12", "10之一") that ``text`` cites as 第…条."""
+    from pipeline.numerals import parse_number
+
+    keys = []
+    for number, suffix in _CITED.findall(text or ""):
+        try:
+            keys.append(f"{parse_number(number)}{suffix}")
+        except ValueError:
+            continue
+    return keys
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping CJK character bigrams (robust to word-segmentation differences)."""
+    runs = re.findall(r"[\u4e00-\u9fff]+", text or "")
+    stop = stopwords()
+    return [r[i : i + 2] for r in runs for i in range(len(r) - 1) if r[i : i + 2] not in stop]
+
+
 def tokenize(text: str) -> list[str]:
-    """jieba tokens (legal user dictionary loaded) without stop words or punctuation."""
-    raise NotImplementedError
+    """jieba tokens (legal user dictionary loaded) without stop words, digits or punctuation."""
+    stop = stopwords()
+    return [
+        t
+        for t in _tokenizer().lcut(text or "")
+        if t.strip() and t not in stop and _WORDLIKE.search(t) and not _DIGITS.match(t)
+    ]
 
 
-def articles_from_draft(draft) -> list[ArticleDoc]:  # ParsedDraft
-    raise NotImplementedError
+# --- articles -----------------------------------------------------------------------
 
 
-def articles_from_provisions(provisions) -> list[ArticleDoc]:  # list[models.entities.Provision]
-    """Article rows (kind="article", e.g. store.article_provisions) → ArticleDoc (chapter
-    taken from the parent chain)."""
-    raise NotImplementedError
+def articles_from_draft(draft) -> list[ArticleDoc]:  # type: ignore[no-untyped-def]
+    """ArticleDocs from a ``pipeline.drafts.model.ParsedDraft``."""
+    return [
+        ArticleDoc(
+            key=a.key,
+            label=a.label,
+            text=a.text,
+            chapter=" ".join(x for x in (a.chapter, a.section) if x) or None,
+        )
+        for a in draft.articles
+    ]
+
+
+def articles_from_provisions(provisions) -> list[ArticleDoc]:  # type: ignore[no-untyped-def]
+    """Article rows (kind="article", e.g. ``store.article_provisions``) → ArticleDoc; the
+    chapter/section names are read from the parent chain."""
+    docs = []
+    for p in provisions:
+        heads = []
+        parent = p.parent
+        while parent is not None:
+            if parent.kind in ("chapter", "section", "part"):
+                heads.append(parent.label)
+            parent = parent.parent
+        docs.append(
+            ArticleDoc(
+                key=f"{p.number}{p.suffix or ''}",
+                label=p.label,
+                text=p.text or "",
+                chapter=" ".join(reversed(heads)) or None,
+                provision_id=p.id,
+            )
+        )
+    return docs
+
+
+def _article_pieces(doc: ArticleDoc) -> list[str]:
+    """Texts embedded for an article: the whole of it, then each non-trivial line."""
+    whole = " ".join(x for x in (doc.label, doc.chapter or "", doc.text) if x)
+    lines = [ln.strip() for ln in doc.text.splitlines() if len(ln.strip()) >= 8]
+    return [whole] + (lines if len(lines) > 1 else [])
+
+
+# --- BM25 ---------------------------------------------------------------------------
+
+
+class BM25:
+    """Okapi BM25 over pre-tokenised documents (a few hundred articles: dense is fine)."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.tf = [Counter(d) for d in docs]
+        self.len = np.array([len(d) for d in docs], dtype=np.float64)
+        self.avg = float(self.len.mean()) if len(docs) else 0.0
+        df = Counter(t for d in self.tf for t in d)
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        out = np.zeros(len(self.tf))
+        if not self.tf:
+            return out
+        norm = self.k1 * (1 - self.b + self.b * self.len / max(self.avg, 1e-9))
+        for term in set(query):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            f = np.array([d.get(term, 0) for d in self.tf], dtype=np.float64)
+            out += idf * f * (self.k1 + 1) / (f + norm)
+        return out
+
+
+# --- the mapper ---------------------------------------------------------------------
+
+
+def map_params_for(embedder_or_name, settings=None) -> MapParams:  # type: ignore[no-untyped-def]
+    """Parameters for a backend from thresholds.toml; settings override the threshold."""
+    from pipeline.embed import backend_kind, load_threshold_table, thresholds_for
+
+    row = load_threshold_table().get(backend_kind(embedder_or_name), {})
+    base = MapParams()
+    fields = {k: type(getattr(base, k))(row[f"map_{k}"]) for k in base.__dataclass_fields__ if f"map_{k}" in row}
+    params = MapParams(**fields)
+    threshold = thresholds_for(embedder_or_name, settings).semantic_map
+    return MapParams(**{**params.__dict__, "threshold": threshold})
 
 
 class SemanticMapper:
@@ -50,11 +254,144 @@ class SemanticMapper:
 
     ``embeddings`` (rows for ``texts``, from the same embedder) may be passed to avoid
     re-embedding; an empty list for a text means 总体意见 (no article above threshold).
+    ``params`` defaults to the backend's calibrated parameters; ``threshold``/``top_k``
+    override single fields.
     """
 
-    def __init__(self, articles: Sequence[ArticleDoc], embedder, *, threshold: float | None = None,
-                 top_k: int = 3, settings=None, article_embeddings: np.ndarray | None = None) -> None:
-        raise NotImplementedError
+    def __init__(
+        self,
+        articles: Sequence[ArticleDoc],
+        embedder,  # type: ignore[no-untyped-def]
+        *,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        settings=None,  # type: ignore[no-untyped-def]
+        params: MapParams | None = None,
+        article_embeddings: np.ndarray | None = None,
+    ) -> None:
+        self.articles = list(articles)
+        self.embedder = embedder
+        params = params or map_params_for(embedder, settings)
+        overrides = {}
+        if threshold is not None:
+            overrides["threshold"] = float(threshold)
+        if top_k is not None:
+            overrides["top_k"] = int(top_k)
+        self.params = MapParams(**{**params.__dict__, **overrides})
+        docs = [f"{a.chapter or ''} {a.text}" for a in self.articles]
+        self._bm25 = BM25([tokenize(d) for d in docs])
+        self._bm25_bi = BM25([char_bigrams(d) for d in docs])
+        self._liability = np.array(
+            [bool(_PENALTY_ARTICLE.search(a.text)) or "法律责任" in (a.chapter or "") for a in self.articles]
+        )
+        pieces: list[str] = []
+        owner: list[int] = []
+        for i, a in enumerate(self.articles):
+            for piece in _article_pieces(a):
+                pieces.append(piece)
+                owner.append(i)
+        self._owner = np.array(owner, dtype=np.int64)
+        if article_embeddings is not None and len(article_embeddings) == len(pieces):
+            self._piece_emb = np.asarray(article_embeddings, dtype=np.float32)
+        else:
+            self._piece_emb = embedder.encode(pieces) if pieces else np.zeros((0, embedder.dim), np.float32)
 
-    def map(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[list[SemanticLink]]:
-        raise NotImplementedError
+    @property
+    def pieces_embeddings(self) -> np.ndarray:
+        return self._piece_emb
+
+    def cosine_matrix(self, embeddings: np.ndarray) -> np.ndarray:
+        """Best cosine per (text, article) over the article's pieces."""
+        n, m = len(embeddings), len(self.articles)
+        best = np.full((n, m), -1.0, dtype=np.float32)
+        if n == 0 or m == 0:
+            return best
+        sims = embeddings @ self._piece_emb.T  # (n, pieces): a few hundred columns at most
+        for j in range(m):
+            cols = np.flatnonzero(self._owner == j)
+            best[:, j] = sims[:, cols].max(axis=1)
+        return best
+
+    def score_matrix(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Calibrated scores in [0, 1], shape (len(texts), len(articles))."""
+        p = self.params
+        queries = [expand_query(t) if p.expand else t for t in texts]
+        if embeddings is None:
+            embeddings = self.embedder.encode(queries)
+        cos = self.cosine_matrix(np.asarray(embeddings, dtype=np.float32))
+        cos_scaled = np.clip((cos - p.cos_lo) / max(p.cos_hi - p.cos_lo, 1e-6), 0.0, 1.0)
+        m = len(self.articles)
+        words = np.array([self._bm25.scores(tokenize(q)) for q in queries]).reshape(-1, m)
+        bigrams = np.array([self._bm25_bi.scores(char_bigrams(q)) for q in queries]).reshape(-1, m)
+        lexical = (1 - p.w_bigram) * words / (words + p.bm25_half) + p.w_bigram * bigrams / (
+            bigrams + 2 * p.bm25_half
+        )
+        score = p.w_bm25 * lexical + (1 - p.w_bm25) * cos_scaled
+        intent = np.array([bool(_PENALTY_INTENT.search(t)) for t in texts])[:, None]
+        factor = np.where(intent, 1 + p.penalty_boost, 1 - p.penalty_damp)
+        score = np.where(self._liability[None, :], score * factor, score)
+        return np.clip(score, 0.0, 1.0).astype(np.float32)
+
+    def links_from_scores(self, row: np.ndarray) -> list[SemanticLink]:
+        """The links one row of scores yields (best first)."""
+        p = self.params
+        if row.size == 0:
+            return []
+        order = np.argsort(-row, kind="stable")[: p.top_k]
+        best = float(row[order[0]])
+        if best < p.threshold:
+            return []
+        return [
+            SemanticLink(self.articles[j].key, self.articles[j].provision_id, round(float(row[j]), 4))
+            for j in order
+            if row[j] >= p.threshold and row[j] >= best * p.relative
+        ]
+
+    def map(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        *,
+        contexts: Sequence[str | None] | None = None,
+        context_embeddings: np.ndarray | None = None,
+    ) -> list[list[SemanticLink]]:
+        """Links for each text (best first); [] means 总体意见.
+
+        ``contexts`` (optional, one per text, None where there is none): what surrounds the
+        suggestion: the whole comment it was split from, plus the draft wording the form
+        quoted. A point such as "“鼓励”改为“应当”。" names its article only through it. Its
+        scores are blended in with weight ``w_context``.
+        """
+        out: list[list[SemanticLink]] = []
+        # Chunks bound the (texts × pieces) similarity matrix for very large inputs.
+        step = 2048
+        for start in range(0, len(texts), step):
+            chunk = list(texts[start : start + step])
+            emb = None if embeddings is None else embeddings[start : start + step]
+            scores = self.score_matrix(chunk, emb)
+            if contexts is not None:
+                scores = self._blend_context(
+                    scores,
+                    chunk,
+                    list(contexts[start : start + step]),
+                    None if context_embeddings is None else context_embeddings[start : start + step],
+                )
+            out.extend(self.links_from_scores(row) for row in scores)
+        return out
+
+    def _blend_context(self, scores, texts, contexts, context_embeddings):  # type: ignore[no-untyped-def]
+        rows = [i for i, (t, c) in enumerate(zip(texts, contexts)) if c and c.strip() and c != t]
+        if not rows:
+            return scores
+        emb = None if context_embeddings is None else np.asarray(context_embeddings)[rows]
+        ctx = self.score_matrix([contexts[i] for i in rows], emb)
+        w = self.params.w_context
+        scores = scores.copy()
+        scores[rows] = (1 - w) * scores[rows] + w * ctx
+        # A point split from a comment that cites articles is most likely about one of them.
+        index = {a.key: j for j, a in enumerate(self.articles)}
+        for i in rows:
+            for key in cited_keys(contexts[i]):
+                if key in index:
+                    scores[i, index[key]] += self.params.context_ref_boost
+        return np.clip(scores, 0.0, 1.0)

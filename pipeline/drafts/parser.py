@@ -34,12 +34,12 @@ _SUFFIX_NUM = "一二三四五六七八九十"
 _SEPARATORS = " \t\u3000\u00a0:：、.．"
 
 _ARTICLE_RE = re.compile(
-    rf"^[#*_ \t\u3000]*第{_SP}(?P<num>{_NUM}){_SP}条"
+    rf"^[#*_ \t\u3000]*第{_SP}(?P<num>{_NUM}){_SP}[条條]"
     rf"(?:{_SP}之{_SP}(?P<suffix>[{_SUFFIX_NUM}]+))?"
     rf"[*_]*(?P<sep>[{_SEPARATORS}]*)(?P<rest>.*)$"
 )
 _HEADING_RE = re.compile(
-    rf"^[#*_ \t\u3000]*第{_SP}(?P<num>{_NUM}){_SP}(?P<kind>分编|编|篇|章|节)"
+    rf"^[#*_ \t\u3000]*第{_SP}(?P<num>{_NUM}){_SP}(?P<kind>分编|分編|编|編|篇|章|节|節)"
     rf"[*_]*(?P<sep>[ \t\u3000\u00a0:：、.．]*)(?P<name>.*?)[*_]*$"
 )
 _ITEM_RE = re.compile(
@@ -59,7 +59,16 @@ _PAGE_RE = re.compile(
 _TOC_LEADER_RE = re.compile(r"(?:\s*[.…·．・_-]{2,}\s*\d*|\s+\d{1,4})\s*$")
 _HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# PDF text layers often carry Kangxi radicals or compatibility ideographs ("⼀" U+2F00)
+# where the unified character ("一") is meant; NFKC maps exactly these back, without
+# touching the Chinese punctuation the text keeps as written.
+_IDEOGRAPH_VARIANTS = {
+    code: unicodedata.normalize("NFKC", chr(code))
+    for code in [*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00)]
+    if unicodedata.normalize("NFKC", chr(code)) != chr(code)
+}
 _INFO_END = "<!-- INFO END -->"
+_PAGE_BREAK = "\x0c"  # the reader separates PDF pages with a form feed
 
 # Text right after "第X条" that makes it a citation, not an article label.
 _CITE_ALWAYS_RE = re.compile(
@@ -67,12 +76,15 @@ _CITE_ALWAYS_RE = re.compile(
 )
 # Citation words that could also open an article's text; they count as a citation
 # when nothing separates them from the label or the sentence is unfinished.
-_CITE_LOOSE_RE = re.compile(r"^(?:规定|所列|列举|以外|以下|以上|所称|设定|确定的|所述|明确的|执行|处理|处罚|办理)")
+_CITE_LOOSE_RE = re.compile(r"^(?:规定|所列|列举|以外|以下|以上|所称|设定|确定的|所述|明确的)")
 _ITEM_CITE_RE = re.compile(r"^(?:项|目|款|规定|的|、|，|至|和|或|及|中)")
 
 _CLOSERS = "”’」』）)》〉】]\"'"
 _TERMINALS = "。；;：:！!？?…"
+_SENTENCE_ENDS = "。！!？?…"
+_SIMPLIFIED_KIND = str.maketrans("編節", "编节")
 _KIND_RANK = {"编": 0, "篇": 0, "分编": 1, "章": 2, "节": 3}
+_NOTICE_RE = re.compile(r"^关于.*(?:通知|公告|说明|函)$")
 _TITLE_WORDS = re.compile(r"法|条例|规定|办法|细则|规则|决定|草案|意见稿|章程|准则")
 
 
@@ -93,7 +105,7 @@ class _ArticleStart:
 
 @dataclass
 class _Heading:
-    kind: str  # 编 篇 分编 章 节
+    kind: str  # 编 篇 分编 章 节 (traditional forms mapped to simplified)
     number: int
     name: str
     separated: bool
@@ -113,7 +125,15 @@ def _match_article(line: str) -> _ArticleStart | None:
     except ValueError:
         return None
     suffix = f"之{m['suffix']}" if m["suffix"] else None
-    return _ArticleStart(number, suffix, bool(m["sep"]), m["rest"].strip())
+    rest = m["rest"].strip()
+    # "第一条【立法目的】为了……": a bracketed article caption also sets the label off.
+    separated = bool(m["sep"]) or rest.startswith(("【", "〔", "["))
+    return _ArticleStart(number, suffix, separated, rest)
+
+
+def _suffix_rank(suffix: str | None) -> int:
+    """0 for no suffix, 1 for 之一, 2 for 之二 …"""
+    return parse_number(suffix[1:]) if suffix else 0
 
 
 def _match_heading(line: str) -> _Heading | None:
@@ -129,7 +149,8 @@ def _match_heading(line: str) -> _Heading | None:
         return None  # a sentence that merely starts with "第二章…"
     if not m["sep"] and name and _CITE_LOOSE_RE.match(name):
         return None
-    return _Heading(m["kind"], number, name, bool(m["sep"]))
+    kind = m["kind"].translate(_SIMPLIFIED_KIND)
+    return _Heading(kind, number, name, separated=bool(m["sep"]) or not name)
 
 
 def _item_kind(line: str) -> str | None:
@@ -163,15 +184,15 @@ def _is_cjk(ch: str) -> bool:
 
 
 def _squash_spaces(text: str) -> str:
-    """Drop whitespace next to Chinese characters (it only comes from typesetting or
-    PDF extraction: "总　　则", "第 十二 条"), keep one space between Latin words."""
+    """Drop whitespace between Chinese characters (it only comes from typesetting or
+    PDF extraction: "总　　则", "本条例 自"); elsewhere keep a single space."""
     parts = re.split(r"(\s+)", text.strip())
     out: list[str] = []
     for i, part in enumerate(parts):
         if part and part.isspace():
             before = parts[i - 1][-1:] if i > 0 else ""
             after = parts[i + 1][:1] if i + 1 < len(parts) else ""
-            if before and after and not (_is_cjk(before) or _is_cjk(after)):
+            if before and after and not (_is_cjk(before) and _is_cjk(after)):
                 out.append(" ")
         else:
             out.append(part)
@@ -179,10 +200,14 @@ def _squash_spaces(text: str) -> str:
 
 
 def _clean_lines(text: str) -> list[str]:
-    text = text.translate(_ZERO_WIDTH)
+    """Stripped lines; a form feed (the reader's PDF page break) becomes a line of its own."""
+    text = text.translate(_ZERO_WIDTH).translate(_IDEOGRAPH_VARIANTS)
     text = _HTML_COMMENT_RE.sub(lambda m: m.group(0) if m.group(0) == _INFO_END else "", text)
-    text = re.sub(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]", "\n", text)
-    lines = [line.strip() for line in text.split("\n")]
+    lines: list[str] = []
+    for number, page in enumerate(text.split(_PAGE_BREAK)):
+        if number:
+            lines.append(_PAGE_BREAK)
+        lines += [line.strip() for line in re.split(r"\r\n?|[\n\u2028\u2029\x0b\x85]", page)]
     return _drop_front_matter(lines)
 
 
@@ -198,14 +223,14 @@ def _drop_front_matter(lines: list[str]) -> list[str]:
 
 
 def _is_page_furniture(line: str) -> bool:
-    """Page numbers and footers such as "— 3 —", "- 3 -", "3", "第3页 共10页"."""
-    return bool(_PAGE_RE.match(unicodedata.normalize("NFKC", line)))
+    """Page breaks and page numbers such as "— 3 —", "- 3 -", "3", "第3页 共10页"."""
+    return line == _PAGE_BREAK or bool(_PAGE_RE.match(unicodedata.normalize("NFKC", line)))
 
 
-def _is_terminated(line: str) -> bool:
+def _is_terminated(line: str, terminals: str = _TERMINALS) -> bool:
     """Does the line end a sentence (or a clause introducing a list)?"""
     stripped = line.rstrip().rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in _TERMINALS
+    return bool(stripped) and stripped[-1] in terminals
 
 
 def _strip_markdown(line: str) -> str:
@@ -239,6 +264,9 @@ def _body_start(lines: list[str]) -> int:
     # the last repetition of the first heading before the first article.
     first = headings[0][1]
     repeats = [i for i, h in headings if (h.kind, h.number) == (first.kind, first.number)]
+    has_toc = any(_TOC_RE.match(line) for line in lines[: headings[0][0]])
+    if len(repeats) == 1 and has_toc:
+        return first_article  # a 目录 whose headings the body does not repeat
     return repeats[-1]
 
 
@@ -254,13 +282,25 @@ def _title_from_header(header: list[str]) -> str | None:
     ]
     if not candidates:
         return None
-    titled = next((i for i, line in enumerate(candidates[:5]) if _TITLE_WORDS.search(line) and len(line) <= 60), 0)
+    titled = next((i for i, line in enumerate(candidates[:6]) if _looks_like_title(line)), None)
+    if titled is None:  # else the first line that is no sentence
+        titled = next((i for i, line in enumerate(candidates) if len(line) <= 60 and not _is_terminated(line)), None)
+    if titled is None:
+        return None
     title = _clean_title(candidates[titled])
     # A title often wraps its "（征求意见稿）" or "（草案）" onto the next line.
     if titled + 1 < len(candidates) and re.match(r"^[（(][^）)]{1,15}[）)]$", candidates[titled + 1]):
         if re.search(r"草案|稿|修订|修正|试行|暂行", candidates[titled + 1]):
             title += candidates[titled + 1].strip()
     return title or None
+
+
+def _looks_like_title(line: str) -> bool:
+    """A law's name: has 法/条例/办法 …, is short, is no sentence and no cover notice."""
+    return (
+        bool(_TITLE_WORDS.search(line)) and len(line) <= 60 and not _is_terminated(line)
+        and "，" not in line and not _NOTICE_RE.match(line)
+    )
 
 
 def _clean_title(line: str) -> str:
@@ -286,15 +326,18 @@ def _cites(start: _ArticleStart, *, terminated: bool) -> bool:
 class _Builder:
     """State of the walk over the body."""
 
-    hard_wrapped: bool
+    hard_wrapped: bool  # lines break mid-sentence (PDF) rather than one paragraph per line
     title: str | None = None
+    running: set[str] = field(default_factory=set)  # page headers repeated on every page
     articles: list[Article] = field(default_factory=list)
     part: str | None = None
     chapter: str | None = None
     section: str | None = None
     numbers: dict[str, int] = field(default_factory=dict)  # last number per heading kind
     prev_terminated: bool = True  # did the previous content line finish its sentence?
+    prev_closed: bool = True  # did it end a paragraph-closing sentence (。！？)?
     item_kind: str | None = None  # kind of the current paragraph's items
+    pending_heading: _Heading | None = None  # heading just opened, nothing under it yet
 
     # -- decisions ----------------------------------------------------------------
 
@@ -303,43 +346,79 @@ class _Builder:
             return False
         if not self.articles or self.prev_terminated:
             return True
-        # Inside an unfinished sentence only the next article in sequence, set off by a
-        # separator, starts an article; anything else is a wrapped cross-reference.
-        return start.separated and self._fits_sequence(start)
+        if not start.separated:
+            return False
+        if self.hard_wrapped:
+            # Inside an unfinished sentence only the next article in sequence starts an
+            # article; anything else is a wrapped cross-reference.
+            return self._is_next(start)
+        # One paragraph per line: the paragraph before merely lacks its full stop (an
+        # item without "；"); an excerpt may skip numbers, but never goes back.
+        return self._is_later(start)
 
-    def _fits_sequence(self, start: _ArticleStart) -> bool:
+    def _is_next(self, start: _ArticleStart) -> bool:
         last = self.articles[-1]
         if start.number == last.number + 1 and start.suffix is None:
             return True
-        return start.number == last.number and start.suffix is not None and (start.suffix > (last.suffix or ""))
+        return start.number == last.number and _suffix_rank(start.suffix) > _suffix_rank(last.suffix)
+
+    def _is_later(self, start: _ArticleStart) -> bool:
+        last = self.articles[-1]
+        return (start.number, _suffix_rank(start.suffix)) > (last.number, _suffix_rank(last.suffix))
 
     def accepts_heading(self, heading: _Heading) -> bool:
         if self.prev_terminated or not self.articles:
             return True
         expected = self.numbers.get(heading.kind, 0) + 1
-        return heading.separated and heading.number == expected
+        if not heading.separated:
+            return False
+        return heading.number == expected if self.hard_wrapped else heading.number >= expected
 
     def accepts_item(self, line: str) -> bool:
         return self.prev_terminated or not _ITEM_CITE_RE.match(_item_rest(line))
 
     # -- actions ------------------------------------------------------------------
 
+    def continues_heading(self, line: str) -> bool:
+        """A short plain line right after a heading is its name ("第一章" / "总　则" on
+        two lines) or, in wrapped text, the rest of a long name."""
+        heading = self.pending_heading
+        if heading is None or len(line) > 30 or re.search(r"[，,。；;：:！？]", line):
+            return False
+        if _HEADING_RE.match(line) or _ARTICLE_RE.match(line) or _item_kind(line):
+            return False
+        return not heading.name or self.hard_wrapped
+
     def open_heading(self, heading: _Heading) -> None:
         rank = _KIND_RANK[heading.kind]
         self.numbers[heading.kind] = heading.number
-        if rank <= 0:
-            self.part, self.chapter, self.section = heading.title, None, None
-            self.numbers.pop("章", None)
-            self.numbers.pop("分编", None)
-        elif rank == 1:
+        if rank <= 1:  # a 编 or 分编 starts afresh below it
             self.chapter, self.section = None, None
+            if rank == 0:  # chapters run on across 分编 but restart in a new 编
+                self.numbers.pop("章", None)
+                self.numbers.pop("分编", None)
         elif rank == 2:
-            self.chapter, self.section = heading.title, None
-        else:
-            self.section = heading.title
+            self.section = None
         if rank <= 2:
             self.numbers.pop("节", None)
-        self.prev_terminated = True
+        self._show_heading(heading)
+        self.pending_heading = heading
+        self.prev_terminated, self.prev_closed = True, True
+
+    def extend_heading(self, line: str) -> None:
+        heading = self.pending_heading
+        assert heading is not None
+        heading.name = _join(heading.name, _squash_spaces(line))
+        self._show_heading(heading)
+
+    def _show_heading(self, heading: _Heading) -> None:
+        rank = _KIND_RANK[heading.kind]
+        if rank == 0:
+            self.part = heading.title
+        elif rank == 2:
+            self.chapter = heading.title
+        elif rank == 3:
+            self.section = heading.title
 
     def open_article(self, start: _ArticleStart) -> None:
         article = Article(
@@ -349,7 +428,8 @@ class _Builder:
         )
         self.articles.append(article)
         self.item_kind = None
-        self.prev_terminated = _is_terminated(start.rest)
+        self.pending_heading = None
+        self._after(start.rest)
 
     def add_item(self, line: str, kind: str) -> None:
         paragraph = self.articles[-1].paragraphs[-1]
@@ -360,7 +440,7 @@ class _Builder:
             self.item_kind = kind
         else:  # a 目 (or （1） under （一）) belongs to the item above it
             paragraph.items[-1] += "\n" + text
-        self.prev_terminated = _is_terminated(line)
+        self._after(line)
 
     def add_text(self, line: str, *, continuation: bool) -> None:
         article = self.articles[-1]
@@ -374,13 +454,19 @@ class _Builder:
         else:
             article.paragraphs.append(Paragraph(text))
             self.item_kind = None
+        self._after(line)
+
+    def _after(self, line: str) -> None:
         self.prev_terminated = _is_terminated(line)
+        self.prev_closed = _is_terminated(line, _SENTENCE_ENDS)
 
     # -- the walk -----------------------------------------------------------------
 
     def feed(self, line: str) -> None:
-        if not line or _is_page_furniture(line) or (self.title and _squash_spaces(line) == self.title):
+        if not line or _is_page_furniture(line) or line in self.running:
             return
+        if self.title and _squash_spaces(line) == self.title:
+            return  # the title repeated as a page header
         heading = _match_heading(line)
         if heading and self.accepts_heading(heading):
             self.open_heading(heading)
@@ -389,16 +475,24 @@ class _Builder:
         if start and self.accepts_article(start):
             self.open_article(start)
             return
-        if not self.articles:
-            return  # text between a heading and the first article has no article to go to
+        if self.continues_heading(line):
+            self.extend_heading(line)
+            return
+        if not self.articles or self.pending_heading is not None:
+            return  # text between a heading and its first article belongs to no article
         kind = _item_kind(line)
         if kind and self.accepts_item(line):
             self.add_item(line, kind)
             return
-        # Rejected 第X条/第X章 lines continue an unfinished sentence even in documents
-        # whose paragraphs are otherwise one per line.
-        rejected = bool(heading or start or kind)
-        continuation = not self.prev_terminated and (self.hard_wrapped or rejected)
+        if self.hard_wrapped:
+            # A wrapped line continues the paragraph unless the line before it closed a
+            # sentence; 款 end with 。, while ； and ： lines go on.
+            continuation = not self.prev_closed
+        else:
+            # One paragraph per line; only a rejected 第X条/第X章 line continues an
+            # unfinished sentence.
+            rejected = bool(_HEADING_RE.match(line) or _ARTICLE_RE.match(line) or kind)
+            continuation = not self.prev_terminated and rejected
         self.add_text(_strip_markdown(line) if line.startswith("#") else line, continuation=continuation)
 
     def result(self, source: str | None) -> ParsedDraft:
@@ -410,9 +504,15 @@ class _Builder:
 
 
 def _join(left: str, right: str) -> str:
-    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+    """Glue a wrapped line back on; only Latin words split at a line end need a space
+    (digits of a number split across lines do not)."""
+    if left and right and _is_latin_letter(left[-1]) and _is_latin_letter(right[0]):
         return f"{left} {right}"
     return left + right
+
+
+def _is_latin_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
 
 
 def _looks_hard_wrapped(lines: list[str]) -> bool:
@@ -427,6 +527,32 @@ def _looks_hard_wrapped(lines: list[str]) -> bool:
     return wrapped >= 2 and wrapped / max(1, len(content)) >= 0.1
 
 
+def _running_headers(lines: list[str]) -> set[str]:
+    """Lines a PDF repeats at the top or bottom of most pages (issuer, "征求意见稿").
+    Pages end at form feeds or page numbers; a line counts when it sits within two lines
+    of a page edge every time it occurs, on at least half of the pages."""
+    pages: list[list[str]] = [[]]
+    for line in lines:
+        if _is_page_furniture(line):
+            pages.append([])
+        elif line:
+            pages[-1].append(line)
+    pages = [page for page in pages if page]
+    at_edge: dict[str, int] = {}
+    anywhere: dict[str, int] = {}
+    for page in pages:
+        edges = set(page[:2] + page[-2:])
+        for line in page:
+            anywhere[line] = anywhere.get(line, 0) + 1
+            if line in edges:
+                at_edge[line] = at_edge.get(line, 0) + 1
+    return {
+        line for line, n in at_edge.items()
+        if n == anywhere[line] and n >= max(2, len(pages) / 2) and not _is_terminated(line)
+        and not (_match_article(line) or _match_heading(line) or _item_kind(line))
+    }
+
+
 # ------------------------------------------------------------------ public API
 
 
@@ -434,7 +560,12 @@ def parse_text(text: str, source: str | None = None) -> ParsedDraft:
     """Parse draft text into title and articles (empty list when none are found)."""
     lines = _clean_lines(text)
     header, body = _split_header(lines)
-    builder = _Builder(hard_wrapped=_looks_hard_wrapped(body), title=_title_from_header(header))
+    hard_wrapped = _looks_hard_wrapped(body)
+    builder = _Builder(
+        hard_wrapped=hard_wrapped,
+        title=_title_from_header(header),
+        running=_running_headers(body) if hard_wrapped else set(),
+    )
     for line in body:
         builder.feed(line)
     return builder.result(source)
@@ -455,23 +586,19 @@ def format_outline(parsed: ParsedDraft, width: int = 30) -> str:
     """Title, then 编/章/节 with article ranges and counts, then each article's label
     and the start of its text."""
     lines = [parsed.title or "(untitled)", f"{len(parsed.articles)} articles"]
-    groups: list[tuple[tuple[str | None, str | None, str | None], list[Article]]] = []
+    previous: tuple[str | None, ...] = (None, None, None)
     for article in parsed.articles:
-        key = (article.part, article.chapter, article.section)
-        if groups and groups[-1][0] == key:
-            groups[-1][1].append(article)
-        else:
-            groups.append((key, [article]))
-    shown: list[str | None] = [None, None, None]
-    for (part, chapter, section), articles in groups:
-        for depth, heading in enumerate((part, chapter, section)):
-            if heading and heading != shown[depth]:
-                members = [a for a in parsed.articles if _heading_path(a)[: depth + 1] == (part, chapter, section)[: depth + 1]]
+        path = _heading_path(article)
+        depth = 0
+        for level, heading in enumerate(path):
+            if heading is None:
+                continue
+            if path[: level + 1] != previous[: level + 1]:
+                members = [a for a in parsed.articles if _heading_path(a)[: level + 1] == path[: level + 1]]
                 lines.append("  " * depth + f"{heading}  ({_range(members)})")
-            shown[depth] = heading
-        indent = "  " * (sum(1 for h in (part, chapter, section) if h))
-        for article in articles:
-            lines.append(f"{indent}{article.label}  {_preview(article.text, width)}")
+            depth += 1
+        lines.append("  " * depth + f"{article.label}  {_preview(article.text, width)}")
+        previous = path
     return "\n".join(lines)
 
 

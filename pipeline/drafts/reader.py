@@ -18,7 +18,7 @@ from pathlib import Path
 
 from minyi.errors import InputError
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 # Magic numbers of formats people mistakenly hand us as drafts.
 _IMAGE_MAGIC = {
@@ -26,7 +26,6 @@ _IMAGE_MAGIC = {
     b"\xff\xd8\xff": "JPEG",
     b"GIF87a": "GIF",
     b"GIF89a": "GIF",
-    b"BM": "BMP",
     b"II*\x00": "TIFF",
     b"MM\x00*": "TIFF",
 }
@@ -75,7 +74,7 @@ def _detect_kind(path: Path, data: bytes) -> str:
     really a PDF still reads); the extension decides for .docx/.pdf so that a corrupt one
     gets the right message."""
     suffix = path.suffix.lower()
-    if data.startswith(b"%PDF-"):
+    if b"%PDF-" in data[:1024]:  # PDF readers accept junk before the header
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         if suffix == ".docx" or _is_docx_zip(data):
@@ -112,7 +111,8 @@ def _is_docx_zip(data: bytes) -> bool:
 
 def decode_text(data: bytes, *, name: str) -> str:
     """Decode bytes of a text file: BOM → strict UTF-8 → GB18030 (if it reads like
-    Chinese) → charset-normalizer → GB18030 anyway. Raises InputError otherwise."""
+    common Chinese) → a clear error for UTF-8 with a few broken bytes → charset-normalizer
+    → GB18030 if it reads as text at all. Raises InputError otherwise."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -123,11 +123,17 @@ def decode_text(data: bytes, *, name: str) -> str:
         raise InputError(f"{name}: binary file (contains NUL bytes), not text", message_zh="文件不是文本文件")
     try:
         return _check_printable(data.decode("utf-8"), name)
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
     gb = _try_decode(data, "gb18030")
     if gb is not None and _reads_like_gb2312(gb):
         return _check_printable(gb, name)
+    if _mostly_utf8(data):
+        line = data[: utf8_error.start].count(b"\n") + 1
+        raise InputError(
+            f"{name}: invalid UTF-8 at line {line} (byte {utf8_error.start}); the file is damaged or mixes encodings",
+            message_zh=f"文件第 {line} 行含有无效的 UTF-8 字节",
+        )
     guessed = _charset_normalizer_guess(data)
     if guessed is not None:
         return _check_printable(guessed, name)
@@ -144,6 +150,13 @@ def _try_decode(data: bytes, encoding: str) -> str | None:
         return data.decode(encoding)
     except UnicodeDecodeError:
         return None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few broken bytes (a damaged file), rather than another encoding."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    return bad <= max(3, len(text) // 1000) and any(ord(ch) > 0x7F and ch != "\ufffd" for ch in text)
 
 
 def _reads_like_gb2312(text: str) -> bool:
@@ -206,7 +219,7 @@ def _check_printable(text: str, name: str) -> str:
     if not text.strip():
         raise InputError(f"{name}: file is empty", message_zh="文件为空")
     bad = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
-    if bad / len(text) > 0.01 or "\ufffd" in text:
+    if bad / len(text) > 0.01:
         raise InputError(f"{name}: binary file, not text", message_zh="文件不是文本文件")
     return text
 
@@ -244,7 +257,7 @@ def _docx_lines(document) -> Iterator[str]:  # type: ignore[no-untyped-def]
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = Paragraph(block, document)
-            yield numbering.label(paragraph) + paragraph.text
+            yield numbering.label(paragraph) + _paragraph_text(block)
         elif tag == "tbl":
             yield from _table_lines(Table(block, document), numbering)
 
@@ -257,43 +270,66 @@ def _table_lines(table, numbering: "_Numbering") -> Iterator[str]:  # type: igno
                 continue
             seen.add(id(cell._tc))
             for paragraph in cell.paragraphs:
-                yield numbering.label(paragraph) + paragraph.text
+                yield numbering.label(paragraph) + _paragraph_text(paragraph._p)
             for inner in cell.tables:
                 yield from _table_lines(inner, numbering)
 
 
+_TEXT_TAGS = {_W + "t": None, _W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n"}
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _paragraph_text(p) -> str:  # type: ignore[no-untyped-def]
+    """Visible text of a paragraph. Unlike python-docx's ``Paragraph.text`` this keeps
+    tracked insertions (runs inside w:ins), which revised drafts are full of; deletions
+    use w:delText and stay out. Fallback copies of text boxes would double the text."""
+    parts: list[str] = []
+    for element in p.iter(*_TEXT_TAGS):
+        if any(ancestor.tag == _FALLBACK for ancestor in element.iterancestors()):
+            continue
+        replacement = _TEXT_TAGS[element.tag]
+        parts.append((element.text or "") if replacement is None else replacement)
+    return "".join(parts)
+
+
 class _Numbering:
-    """Renders Word list numbers (decimal and Chinese counting formats)."""
+    """Renders Word list numbers (decimal and Chinese counting formats). Lists that share
+    an abstract definition continue one count, as Word shows them, unless a list
+    overrides its start."""
 
     _FORMATS = {"decimal", "chineseCounting", "chineseCountingThousand", "chineseLegalSimplified",
                 "ideographTraditional", "decimalFullWidth", "decimalEnclosedParen"}
 
     def __init__(self, document) -> None:  # type: ignore[no-untyped-def]
-        self._levels: dict[tuple[str, int], tuple[str, str, int]] = {}
+        self._levels: dict[tuple[str, int], tuple[str, str, int]] = {}  # (numId, ilvl) → fmt, text, start
+        self._counter_key: dict[str, str] = {}  # numId → whose counters it uses
         self._counters: dict[str, list[int]] = {}
         try:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
             return
-        abstract = {}
-        for node in root.findall(_w("abstractNum")):
-            abstract[node.get(_w("abstractNumId"))] = node
+        abstract = {node.get(_w("abstractNumId")): node for node in root.findall(_w("abstractNum"))}
         for num in root.findall(_w("num")):
-            ref = num.find(_w("abstractNumId"))
-            node = abstract.get(ref.get(_w("val"))) if ref is not None else None
-            if node is None:
+            num_id = num.get(_w("numId"))
+            ref = _val(num.find(_w("abstractNumId")))
+            node = abstract.get(ref)
+            if node is None or num_id is None:
                 continue
+            overrides = {int(o.get(_w("ilvl")) or 0): int(_val(o.find(_w("startOverride"))) or 1)
+                         for o in num.findall(_w("lvlOverride")) if o.find(_w("startOverride")) is not None}
+            self._counter_key[num_id] = f"num{num_id}" if overrides else f"abstract{ref}"
             for lvl in node.findall(_w("lvl")):
+                ilvl = int(lvl.get(_w("ilvl")) or 0)
                 fmt = _val(lvl.find(_w("numFmt"))) or "decimal"
                 text = _val(lvl.find(_w("lvlText"))) or ""
-                start = int(_val(lvl.find(_w("start"))) or 1)
-                self._levels[(num.get(_w("numId")), int(lvl.get(_w("ilvl")) or 0))] = (fmt, text, start)
+                start = overrides.get(ilvl, int(_val(lvl.find(_w("start"))) or 1))
+                self._levels[(num_id, ilvl)] = (fmt, text, start)
 
     def label(self, paragraph) -> str:  # type: ignore[no-untyped-def]
         num_id, ilvl = self._num_pr(paragraph)
         if num_id is None or (num_id, ilvl) not in self._levels:
             return ""
-        counters = self._counters.setdefault(num_id, [0] * 9)
+        counters = self._counters.setdefault(self._counter_key[num_id], [0] * 9)
         fmt, text, start = self._levels[(num_id, ilvl)]
         counters[ilvl] = max(counters[ilvl] + 1, start)
         for deeper in range(ilvl + 1, 9):
@@ -335,7 +371,7 @@ def _format_number(n: int, fmt: str) -> str:
 
 
 def _w(tag: str) -> str:
-    return "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}" + tag
+    return _W + tag
 
 
 def _val(node) -> str | None:  # type: ignore[no-untyped-def]
@@ -372,13 +408,26 @@ def _read_pdf(path: Path, data: bytes) -> str:
             raise
         except Exception as exc:  # pypdf raises many kinds of errors on damaged files
             raise InputError(f"{path}: corrupt or unreadable PDF ({_reason(exc)})", message_zh="PDF 文件已损坏") from exc
-    text = "\n".join(pages)
+    text = "\f".join(pages)  # the parser uses page breaks to spot running headers
     if not any(ch.isalnum() for ch in text):
         raise InputError(
             f"{path}: PDF has no text layer (scanned images?); run OCR first",
             message_zh="PDF 没有文字层（可能是扫描件），请先进行文字识别",
         )
+    if _garbled_share(text) > 0.3:
+        raise InputError(
+            f"{path}: PDF text layer is unreadable (fonts without a Unicode map); run OCR first",
+            message_zh="PDF 文字层无法识别，请先进行文字识别",
+        )
     return text
+
+
+def _garbled_share(text: str) -> float:
+    """Share of control, private-use and replacement characters: what a PDF yields when
+    its fonts lack a ToUnicode map."""
+    visible = [ch for ch in text if not ch.isspace()]
+    bad = sum(1 for ch in visible if ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn"))
+    return bad / max(1, len(visible))
 
 
 def _reason(exc: Exception) -> str:

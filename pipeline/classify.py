@@ -1,0 +1,108 @@
+"""Suggestion type by rules: 修改 / 增加 / 删除 / 支持 / 反对 / 询问 / 其他, and whether a
+general suggestion is clearly outside the draft's scope (其他意见建议).
+
+The rules follow how people phrase requests in Chinese comments. A concrete request wins
+over an attitude: "不同意，建议删除" is 删除, "能否把时速提高到二十公里？" is 修改 (a request
+phrased as a question). Negated attitudes are checked before positive ones (不同意 before
+同意).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_DELETE = re.compile(
+    r"(?:删除|删去|删掉|去掉|去除|拿掉|废止|取消(?:本|该|此|这|这一|上述)?(?:条|款|项|规定|条款|表述|内容|要求)"
+    r"|(?:本|该|此|这)(?:条|款|项|规定)(?:没有必要|不必要|多余)"
+    r"|取消(?:这个|这一|该|此)(?:要求|规定|限制)|不再要求|不要(?:求)?居住证)"
+)
+_ADD = re.compile(
+    r"(?:增加|增设|增补|增写|增列|新增|补充|加上|加入|添加|写入|纳入|另立一条|单独(?:成条|规定)|"
+    r"(?:应当|应该|应|需要|要)(?:明确)?(?:规定|设立|建立)(?!的)|建议(?:明确)?规定|作出规定|做出规定|加以规定|写上|写明)"
+)
+_MODIFY = re.compile(
+    r"(?:修改为|修改成|改为|改成|调整为|变更为|表述为|替换为|修改|修订|调整|放宽|收紧|提高|降低|提升|"
+    r"延长|缩短|减少|加大|减轻|加重|明确|细化|完善|统一|区分|合并|应为|宜为|应当为|建议将|建议把|"
+    r"不宜|不应当?|过高|过低|太高|太低|过重|过轻|太重|太轻|过严|太严|过长|过短|太长|太短|偏高|偏低)"
+)
+_OPPOSE = re.compile(r"(?:反对|不同意|不赞成|不赞同|不支持|不认可|不合理|不可行|行不通|不切实际|不现实|强烈质疑)")
+_SUPPORT = re.compile(
+    r"(?:支持|赞成|赞同|同意|认可|拥护|点赞|很好|非常好|很有必要|十分必要|非常必要|好政策|是对的|比较全面|写得好)"
+)
+# Asking to keep the text as it is: support, even though it is phrased as a request.
+_KEEP = re.compile(r"保持原文|维持原(?:文|规定|条文|表述)|建议保留|予以保留|不宜修改|不要改")
+_ASK = re.compile(r"(?:[？?]|请问|是否|能否|可否|如何|怎么|怎样|为什么|为何|什么时候|何时|谁来|哪些|多少|吗$|呢$)")
+_OUT_OF_SCOPE_CUE = re.compile(r"(?:与本条例无关|题外话|另外反映|顺便反映|另反映|不属于本条例|其他问题)")
+
+TYPES = ("修改", "增加", "删除", "支持", "反对", "询问", "其他")
+
+
+def classify(text: str) -> str:
+    """The type of one suggestion (one of ``TYPES``)."""
+    t = re.sub(r"\s+", "", text or "")
+    if not t:
+        return "其他"
+    if _KEEP.search(t):
+        return "支持"
+    if _DELETE.search(t):
+        return "删除"
+    if _ADD.search(t):
+        return "增加"
+    # Opposition stated plainly, without a counter-proposal: 反对.
+    if _OPPOSE.search(t) and not re.search(r"(?:建议|修改为|改为|调整为)", t):
+        return "反对"
+    if _MODIFY.search(t):
+        return "修改"
+    if _OPPOSE.search(t):
+        return "反对"
+    if _SUPPORT.search(t):
+        return "支持"
+    if _ASK.search(t):
+        return "询问"
+    # A request without a verb of change still asks for something ("加强对骑手权益的保障").
+    if re.search(r"建议|希望|应当|应该|要求|呼吁|加强|必须|不能|不要|(?<!需)要(?!求)", t):
+        return "修改"
+    return "其他"
+
+
+_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _content_words(text: str, stopwords: frozenset[str]) -> list[str]:
+    # The semantic mapper's tokenizer (jieba with the legal dictionary): one jieba
+    # dictionary load per process instead of two.
+    from pipeline.semantic import tokenize
+
+    return [w for w in tokenize(text) if _WORD.fullmatch(w) and w not in stopwords]
+
+
+def load_stopwords() -> frozenset[str]:
+    from pathlib import Path
+
+    path = Path(__file__).parent / "resources" / "stopwords.txt"
+    words = set()
+    if path.is_file():
+        words = {w.strip() for w in path.read_text(encoding="utf-8").split() if w.strip()}
+    # Words of any request that say nothing about its subject.
+    words |= {"建议", "意见", "希望", "应当", "应该", "认为", "觉得", "我们", "大家", "问题", "规定",
+              "条例", "草案", "政府", "部门", "有关", "相关", "加强", "增加", "修改", "考虑", "现在",
+              "目前", "情况", "需要", "可以", "进一步", "没有", "一些", "很多", "非常", "这个", "那个"}
+    return frozenset(words)
+
+
+def is_out_of_scope(text: str, draft_text: str, stopwords: Iterable[str] | None = None) -> bool:
+    """True when a suggestion that cites no article is clearly about something else:
+    an explicit cue ("题外话", "另外反映"), or at least three content words and none of them
+    (nor the first two characters of a longer one) found anywhere in the draft."""
+    if not draft_text:
+        return False
+    if _OUT_OF_SCOPE_CUE.search(text or ""):
+        return True
+    stop = frozenset(stopwords) if stopwords is not None else load_stopwords()
+    words = set(_content_words(text or "", stop))
+    if len(words) < 3:
+        return False
+    # A compound the legal dictionary keeps whole (外卖骑手, 充电桩) is on topic when its
+    # modifier is (外卖, 充电): Chinese compounds put the qualifying part first.
+    return not any(w in draft_text or (len(w) >= 3 and w[:2] in draft_text) for w in words)

@@ -1,0 +1,617 @@
+"""Explicit references from a suggestion to the draft's articles.
+
+People cite 第十二条, 第12条, 第十二条第二款, 第十二条第二款第（三）项, ranges (第十至十二条,
+第10-12条, 第十条至第十二条), lists (第五、六条, 第五条、第六条和第八条), 本条例第X条, whole
+chapters (第三章), relative provisions (前款 / 本条 / 该条: the article last cited in the
+comment), and they quote the draft's wording (“……”). Forms also carry a declared article
+column. This module turns all of that into ``Reference`` objects, validated against the
+articles that really exist in the draft; citations of another law
+(《道路交通安全法》第十二条) are recognised and *not* linked.
+
+Two layers:
+
+- ``find_citations(text, title=None)`` is draft-free: where the text cites articles of *this*
+  draft and which numbers (the splitter uses it to cut a comment per article);
+- ``resolve_references(text, index, ...)`` adds relative references, quotes and declared
+  articles, and checks every key against the ``DraftIndex``. Numbers that do not exist are
+  returned as ``problems`` (reported to the user), never linked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+from pipeline.numerals import parse_number
+
+# --- the draft as the resolver sees it ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftArticle:
+    key: str  # "12" or "12之一" (pipeline.drafts.model.Article.key)
+    number: int
+    suffix: str | None
+    label: str
+    text: str
+    chapter: str | None = None  # "第二章 生产、销售和维修"
+    section: str | None = None
+    # Number of 项 in each 款 (len = number of paragraphs).
+    paragraph_items: tuple[int, ...] = ()
+    paragraph_texts: tuple[str, ...] = ()
+    provision_id: int | None = None
+
+
+def heading_number(label: str | None) -> int | None:
+    """'第二章 生产、销售和维修' → 2; None when the heading carries no number."""
+    if not label:
+        return None
+    m = re.match(r"\s*第\s*([0-9零〇一二三四五六七八九十百千两]+)\s*[编章节]", label)
+    if not m:
+        return None
+    try:
+        return parse_number(m.group(1))
+    except ValueError:
+        return None
+
+
+class DraftIndex:
+    """The articles of one draft, looked up by key, chapter and section, plus its title
+    (used to tell this draft's citations from another law's)."""
+
+    def __init__(self, articles: Sequence[DraftArticle], title: str | None = None,
+                 other_titles: Iterable[str] = ()) -> None:
+        self.articles = list(articles)
+        self.by_key = {a.key: a for a in self.articles}
+        self.titles = [t for t in [title, *other_titles] if t]
+        self._squashed = {a.key: _squash(a.text) for a in self.articles}
+
+    @classmethod
+    def from_parsed(cls, draft: Any) -> DraftIndex:
+        """From a ``pipeline.drafts.model.ParsedDraft``."""
+        return cls(
+            [
+                DraftArticle(
+                    key=a.key,
+                    number=a.number,
+                    suffix=a.suffix,
+                    label=a.label,
+                    text=a.text,
+                    chapter=a.chapter,
+                    section=a.section,
+                    paragraph_items=tuple(len(p.items) for p in a.paragraphs),
+                    paragraph_texts=tuple(
+                        "\n".join([p.text, *p.items]) for p in a.paragraphs
+                    ),
+                )
+                for a in draft.articles
+            ],
+            title=draft.title,
+        )
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.by_key
+
+    def chapter_articles(self, chapter: int, section: int | None = None) -> list[str]:
+        out = []
+        for a in self.articles:
+            if heading_number(a.chapter) != chapter:
+                continue
+            if section is not None and heading_number(a.section) != section:
+                continue
+            out.append(a.key)
+        return out
+
+    def keys_between(self, first: int, last: int) -> list[str]:
+        """Article keys from ``first`` to ``last`` inclusive, with inserted 之一 articles."""
+        return [a.key for a in self.articles if first <= a.number <= last]
+
+    def squashed(self, key: str) -> str:
+        return self._squashed[key]
+
+
+# --- results ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    article_key: str
+    paragraph: int | None = None
+    item: int | None = None
+    evidence: str = ""
+    span: tuple[int, int] = (0, 0)
+    method: str = "explicit"
+    # How it was found: article / range / list / chapter / relative / quote / declared.
+    via: str = "article"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A citation that names nothing in the draft (reported, not linked)."""
+
+    evidence: str
+    span: tuple[int, int]
+    reason: str
+
+
+@dataclass
+class Resolution:
+    references: list[Reference] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # The article last cited, for 前款/本条 in the next suggestion of the same comment.
+    context: str | None = None
+
+    @property
+    def article_keys(self) -> list[str]:
+        return list(dict.fromkeys(r.article_key for r in self.references))
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One explicit citation as written (draft-free)."""
+
+    span: tuple[int, int]
+    evidence: str
+    # (number, suffix) of each article named; a range is expanded by the resolver.
+    articles: tuple[tuple[int, str | None], ...] = ()
+    ranges: tuple[tuple[int, int], ...] = ()
+    paragraph: int | None = None
+    item: int | None = None
+    chapter: int | None = None
+    section: int | None = None
+    relative: bool = False  # 前款 / 本条 / 该条 / 第X款 without an article
+    other_law: bool = False
+
+    @property
+    def names_articles(self) -> bool:
+        return bool(self.articles or self.ranges or self.chapter is not None)
+
+
+# --- patterns -----------------------------------------------------------------------
+
+_DI = r"[第弟笫]"  # 第 and its common typos
+_NUM = r"(?:[0-9]+|[零〇一二三四五六七八九十百千两]+)"
+_SUF = r"(?:\s*之\s*[一二三四五六七八九十]+)?"
+_RANGE_SEP = r"(?:至|到|－|-|—|–|~|～)"
+_LIST_SEP = r"(?:、|和|及|与|或|以及|,)"
+_ART = re.compile(
+    rf"{_DI}\s*(?P<nums>{_NUM}{_SUF}(?:\s*(?:{_RANGE_SEP}|{_LIST_SEP})\s*{_DI}?\s*{_NUM}{_SUF})*)\s*条(?!例)(?P<suf>\s*之\s*[一二三四五六七八九十]+)?"
+    rf"(?P<tail>(?:\s*{_DI}\s*(?P<para>{_NUM})\s*款)?"
+    rf"(?:\s*(?:{_DI}\s*[（(]\s*(?P<item>{_NUM})\s*[）)]\s*项?|[（(]\s*(?P<item2>{_NUM})\s*[）)]\s*项"
+    rf"|{_DI}\s*(?P<item3>{_NUM})\s*项))?)"
+)
+_CHAPTER = re.compile(
+    rf"{_DI}\s*(?P<chap>{_NUM})\s*章(?:\s*{_DI}\s*(?P<sec>{_NUM})\s*节)?"
+)
+# 第X款 / 第（X）项 without an article: relative to the article in context.
+_PARA_ONLY = re.compile(
+    rf"{_DI}\s*(?P<para>{_NUM})\s*款(?:\s*{_DI}?\s*[（(]?\s*(?P<item>{_NUM})\s*[）)]?\s*项)?"
+    rf"|{_DI}\s*[（(]\s*(?P<item2>{_NUM})\s*[）)]\s*项"
+)
+_RELATIVE = re.compile(r"前款|本款|该款|(?:本|该|此)条(?!例|件|路|街|道|线)(?:款)?|这一?条(?=规定|条款)|上述条款")
+# "我的第一条建议是……": an ordinal of the commenter's own points, not an article.
+_OWN_POINT = re.compile(r"\s*(?:建议|意见|看法|理由|问题|想法)(?:是|为|：|:|，|,)")
+# Law words that end a statute's name (《道路交通安全法》, 道路交通安全法实施条例).
+_LAW_END = re.compile(r"(?:法|条例|规定|办法|细则|规则|决定|法规|规章|通知|标准|解释|章程|公约|意见)$")
+_OWN_END = re.compile(
+    r"(?:本条例|本法|本办法|本规定|本细则|本决定|该条例|此条例|这个条例|草案|征求意见稿|意见稿|送审稿|修订稿|修改稿|本稿|条例)$"
+)
+_OTHER_END = re.compile(r"(?:该法|同法|上述法律|上位法|国家法律|相关法律|其他法律|法律)$")
+_QUOTE = re.compile(r"“([^”]{6,300})”|‘([^’]{6,300})’|「([^」]{6,300})」|『([^』]{6,300})』|\"([^\"]{6,300})\"|'([^']{6,300})'")
+_SQUASH = re.compile(r"[\s，。；：、！？,.;:!?“”‘’\"'（）()《》【】「」『』…—\-]")
+
+
+def _squash(text: str) -> str:
+    return _SQUASH.sub("", text)
+
+
+def _num(token: str) -> int | None:
+    try:
+        return parse_number(token)
+    except ValueError:
+        return None
+
+
+def _split_numlist(nums: str) -> tuple[list[tuple[int, str | None]], list[tuple[int, int]]]:
+    """'十至十二' → ranges [(10, 12)]; '五、六' → articles [5, 6]; '10之一' → (10, '之一')."""
+    parts = re.split(rf"\s*({_RANGE_SEP}|{_LIST_SEP})\s*", nums)
+    values: list[tuple[int, str | None]] = []
+    seps: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            seps.append(part)
+            continue
+        token = re.sub(rf"^{_DI}\s*", "", part.strip())
+        suffix = None
+        m = re.match(r"(.+?)\s*(之\s*[一二三四五六七八九十]+)$", token)
+        if m:
+            token, suffix = m.group(1), m.group(2).replace(" ", "")
+        n = _num(token)
+        if n is None:
+            return [], []
+        values.append((n, suffix))
+    articles: list[tuple[int, str | None]] = []
+    ranges: list[tuple[int, int]] = []
+    i = 0
+    while i < len(values):
+        if i < len(seps) and re.fullmatch(_RANGE_SEP, seps[i]):
+            first, last = values[i][0], values[i + 1][0]
+            if first < last and last - first <= 60:
+                ranges.append((first, last))
+            else:  # "第十二至十条" or an absurd span: keep the two ends only
+                articles.extend([values[i], values[i + 1]])
+            i += 2
+        else:
+            articles.append(values[i])
+            i += 1
+    return articles, ranges
+
+
+# --- whose law is cited ---------------------------------------------------------------
+
+
+def _core_title(title: str) -> str:
+    t = re.sub(r"[（(][^）)]*[）)]", "", title)
+    m = re.search(r"《([^》]+)》", t)
+    if m:
+        t = re.sub(r"[（(][^）)]*[）)]", "", m.group(1))
+    t = re.sub(r"^关于|公开征求意见.*$|征求意见.*$|的公告$|的通知$", "", t)
+    return _squash(t)
+
+
+def is_own_title(name: str, titles: Sequence[str]) -> bool:
+    """Is 《name》 the draft being commented on (or a generic name for it)?"""
+    core = _core_title(name)
+    if core in {"", "条例", "本条例", "草案", "征求意见稿", "本法", "意见稿", "办法", "本办法"}:
+        return True
+    for title in titles:
+        own = _core_title(title)
+        if own and (core in own or own in core):
+            return True
+    return False
+
+
+def _owner_is_other(text: str, start: int, titles: Sequence[str]) -> bool | None:
+    """True if the citation at ``start`` names another law's article, False if it names this
+    draft's, None if nothing says (the caller then inherits from a chained citation)."""
+    before = text[max(0, start - 60) : start].rstrip()
+    if before.endswith("》"):
+        open_at = before.rfind("《")
+        return not is_own_title(before[open_at + 1 : -1] if open_at >= 0 else "", titles)
+    m = re.search(r"[\u4e00-\u9fff]+$", before)
+    run = m.group(0) if m else ""
+    if not run:
+        return None
+    if _OWN_END.search(run) and not re.search(r"(?:实施|管理|暂行|安全|保护)条例$", run):
+        return False
+    if _OTHER_END.search(run):
+        return True
+    if _LAW_END.search(run):
+        # An unbracketed statute name: this draft's only if a long enough tail of it is part
+        # of the draft's title (电动自行车管理条例, but not 道路交通安全管理条例).
+        for k in range(min(len(run), 30), 5, -1):
+            if is_own_title(run[-k:], titles) and titles:
+                return False
+        return True
+    return None
+
+
+_CHAIN_GAP = re.compile(rf"^\s*(?:{_LIST_SEP}|{_RANGE_SEP}|，)?\s*$")
+
+
+def find_citations(text: str, titles: Sequence[str] | str | None = None) -> list[Citation]:
+    """Explicit citations in ``text``, in order (draft-free; numbers are not validated).
+
+    Citations of another law are returned with ``other_law=True`` so callers can report
+    them; relative ones (前款, 本条, 第二款 alone) with ``relative=True``.
+    """
+    if isinstance(titles, str):
+        titles = [titles]
+    titles = list(titles or [])
+    found: list[tuple[int, int, dict[str, Any]]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for m in _ART.finditer(text):
+        if _OWN_POINT.match(text, m.end()) and not m.group("tail").strip():
+            continue
+        articles, ranges = _split_numlist(m.group("nums"))
+        if not articles and not ranges:
+            continue
+        if m.group("suf") and len(articles) == 1 and not ranges:  # 第十条之一
+            articles = [(articles[0][0], m.group("suf").replace(" ", ""))]
+        item = m.group("item") or m.group("item2") or m.group("item3")
+        found.append(
+            (
+                m.start(),
+                m.end(),
+                {
+                    "articles": tuple(articles),
+                    "ranges": tuple(ranges),
+                    "paragraph": _num(m.group("para")) if m.group("para") else None,
+                    "item": _num(item) if item else None,
+                },
+            )
+        )
+        taken.append((m.start(), m.end()))
+    _merge_ranges(text, found)
+    for m in _CHAPTER.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        # "第四章第二十六条": the chapter only locates the article; no whole-chapter link.
+        if re.match(rf"\s*{_DI}\s*{_NUM}\s*条", text[m.end() :]):
+            taken.append((m.start(), m.end()))
+            continue
+        chap = _num(m.group("chap"))
+        if chap is None:
+            continue
+        found.append(
+            (
+                m.start(),
+                m.end(),
+                {"chapter": chap, "section": _num(m.group("sec")) if m.group("sec") else None},
+            )
+        )
+        taken.append((m.start(), m.end()))
+    for pattern in (_PARA_ONLY, _RELATIVE):
+        for m in pattern.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            info: dict[str, Any] = {"relative": True}
+            if pattern is _PARA_ONLY:
+                item = m.group("item") or m.group("item2")
+                info["paragraph"] = _num(m.group("para")) if m.group("para") else None
+                info["item"] = _num(item) if item else None
+            found.append((m.start(), m.end(), info))
+            taken.append((m.start(), m.end()))
+    found.sort(key=lambda f: f[0])
+
+    out: list[Citation] = []
+    prev_end, prev_other = None, False
+    for start, end, info in found:
+        other = _owner_is_other(text, start, titles)
+        if other is None:
+            chained = prev_end is not None and _CHAIN_GAP.match(text[prev_end:start])
+            other = prev_other if chained else False
+        if info.get("relative"):
+            # 该条 right after a citation of another law refers to that law's article.
+            other = prev_other
+        out.append(Citation(span=(start, end), evidence=text[start:end], other_law=bool(other), **info))
+        prev_end, prev_other = end, bool(other)
+    return out
+
+
+_RANGE_GAP = re.compile(rf"^\s*{_RANGE_SEP}\s*$")
+
+
+def _merge_ranges(text: str, found: list[tuple[int, int, dict[str, Any]]]) -> None:
+    """'第十条至第十二条' is matched as two citations; join them into one range."""
+    i = 0
+    while i + 1 < len(found):
+        (s1, e1, a), (s2, e2, b) = found[i], found[i + 1]
+        if (
+            len(a["articles"]) == 1 and not a["ranges"] and len(b["articles"]) == 1
+            and not b["ranges"] and _RANGE_GAP.match(text[e1:s2])
+        ):
+            first, last = a["articles"][0][0], b["articles"][0][0]
+            if first < last <= first + 60:
+                found[i] = (s1, e2, {"articles": (), "ranges": ((first, last),),
+                                     "paragraph": None, "item": None})
+                del found[i + 1]
+                continue
+        i += 1
+
+
+# --- quotes ---------------------------------------------------------------------------
+
+
+def quoted_phrases(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Phrases of 6+ characters in “”, ‘’, 「」, 『』 or ASCII quotes, with their spans."""
+    out = []
+    for m in _QUOTE.finditer(text):
+        phrase = next(g for g in m.groups() if g is not None)
+        if len(_squash(phrase)) >= 6:
+            out.append((phrase, m.span()))
+    return out
+
+
+def match_quote(phrase: str, index: DraftIndex, *, min_ratio: float = 0.8,
+                max_articles: int = 3) -> list[tuple[str, float]]:
+    """Articles containing ``phrase``: exact (ignoring spaces and punctuation) first, then
+    fuzzy (share of the phrase found in order in the article ≥ ``min_ratio``). A phrase
+    found in more than ``max_articles`` articles says nothing about which one is meant."""
+    needle = _squash(phrase)
+    if len(needle) < 6 or not index.articles:
+        return []
+    exact = [(a.key, 1.0) for a in index.articles if needle in index.squashed(a.key)]
+    if exact:
+        # A short term ("集中充电场所") found in several articles names none of them.
+        limit = max_articles if len(needle) >= 10 else 1
+        return exact if len(exact) <= limit else []
+    grams = {needle[i : i + 2] for i in range(len(needle) - 1)}
+    scored = []
+    for a in index.articles:
+        hay = index.squashed(a.key)
+        # Cheap bigram screen before the quadratic matcher.
+        if sum(g in hay for g in grams) < 0.6 * len(grams):
+            continue
+        sm = SequenceMatcher(None, needle, hay, autojunk=False)
+        matched = sum(b.size for b in sm.get_matching_blocks() if b.size >= 2)
+        ratio = min(matched / len(needle), 0.99)  # 1.0 is kept for exact matches
+        if ratio >= min_ratio:
+            scored.append((a.key, round(ratio, 3)))
+    if not scored:
+        return []
+    scored.sort(key=lambda s: -s[1])
+    best = scored[0][1]
+    top = [s for s in scored if s[1] >= best - 0.03]
+    return top if len(top) <= max_articles else []
+
+
+def _paragraph_of(phrase: str, article: DraftArticle) -> int | None:
+    needle = _squash(phrase)
+    hits = [i for i, p in enumerate(article.paragraph_texts, 1) if needle in _squash(p)]
+    return hits[0] if len(hits) == 1 and len(article.paragraph_texts) > 1 else None
+
+
+# --- resolution -------------------------------------------------------------------------
+
+
+def _article_key(index: DraftIndex, number: int, suffix: str | None) -> str:
+    return f"{number}{suffix or ''}"
+
+
+def _check(index: DraftIndex, ref: Reference, problems: list[Problem]) -> Reference | None:
+    article = index.by_key.get(ref.article_key)
+    if article is None:
+        problems.append(
+            Problem(ref.evidence, ref.span, f"草案没有第{ref.article_key}条（共{len(index)}条）")
+        )
+        return None
+    paragraph, item = ref.paragraph, ref.item
+    if paragraph is not None and article.paragraph_items and paragraph > len(article.paragraph_items):
+        problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第{paragraph}款"))
+        paragraph, item = None, None
+    if item is not None and article.paragraph_items:
+        items = (
+            article.paragraph_items[paragraph - 1]
+            if paragraph is not None
+            else max(article.paragraph_items)
+        )
+        if item > items:
+            problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第（{item}）项"))
+            item = None
+    if (paragraph, item) != (ref.paragraph, ref.item):
+        ref = Reference(ref.article_key, paragraph, item, ref.evidence, ref.span, ref.method, ref.via)
+    return ref
+
+
+def _citation_refs(c: Citation, index: DraftIndex, context: str | None) -> list[Reference]:
+    if c.relative:
+        if context is None:
+            return []
+        return [Reference(context, c.paragraph, c.item, c.evidence, c.span, via="relative")]
+    refs: list[Reference] = []
+    single = len(c.articles) == 1 and not c.ranges
+    for number, suffix in c.articles:
+        refs.append(
+            Reference(
+                _article_key(index, number, suffix),
+                c.paragraph if single else None,
+                c.item if single else None,
+                c.evidence,
+                c.span,
+                via="article" if single else "list",
+            )
+        )
+    for first, last in c.ranges:
+        keys = index.keys_between(first, last)
+        if not keys or index.articles and last > max(a.number for a in index.articles):
+            # Let the validation report the missing end of the range.
+            keys = keys + [str(last)] if str(last) not in keys else keys
+        refs.extend(Reference(k, None, None, c.evidence, c.span, via="range") for k in keys)
+    if c.chapter is not None:
+        keys = index.chapter_articles(c.chapter, c.section)
+        refs.extend(Reference(k, None, None, c.evidence, c.span, via="chapter") for k in keys)
+    return refs
+
+
+def parse_declared(values: Sequence[Any]) -> list[str]:
+    """A form's 涉及条款 cells (12, "12", "第十二条", "第12、13条", "第十二条第二款") as
+    citation strings the resolver understands."""
+    out = []
+    for v in values or []:
+        if v is None:
+            continue
+        s = str(v).strip()
+        if not s:
+            continue
+        if re.fullmatch(rf"{_NUM}{_SUF}", s.replace(" ", "")):
+            s = f"第{s}条"
+        elif re.fullmatch(rf"{_NUM}{_SUF}(?:\s*(?:{_LIST_SEP}|，|{_RANGE_SEP})\s*{_NUM}{_SUF})+", s):
+            s = f"第{s}条"
+        out.append(s)
+    return out
+
+
+def resolve_references(
+    text: str,
+    index: DraftIndex,
+    *,
+    context: str | None = None,
+    declared: Sequence[Any] = (),
+    declared_mode: str = "union",
+    quoted_text: str | None = None,
+) -> Resolution:
+    """All of this draft's articles that ``text`` refers to.
+
+    Order of evidence: explicit citations in the text (with 前款/本条 resolved against
+    ``context``, the article last cited earlier in the comment); the declared article column
+    (``declared_mode="union"`` adds it to the text's citations, ``"fallback"`` uses it only
+    when the text cites nothing); then, only if still nothing, the form's 原文 column
+    (``quoted_text``) and phrases quoted in the text, matched to the article containing them.
+    """
+    result = Resolution(context=context)
+    refs: list[Reference] = []
+    # A quote of the draft's own wording ("将“违反本条例第五十二条至第五十五条规定”修改为…")
+    # cites the article it comes from; the numbers inside it are part of the wording.
+    draft_quotes = []
+    for phrase, span in quoted_phrases(text):
+        if re.search(r"[第弟笫]\s*\S{1,6}?\s*[条款项章]", phrase):
+            hits = [k for k, score in match_quote(phrase, index) if score == 1.0]
+            if hits:
+                draft_quotes.append((span, hits, phrase))
+    citations = find_citations(text, index.titles)
+    for span, hits, phrase in draft_quotes:
+        refs.extend(Reference(k, None, None, f"“{phrase[:60]}”", span, via="quote") for k in hits)
+        result.context = hits[-1]
+    for c in citations:
+        if c.other_law or any(s <= c.span[0] and c.span[1] <= e for (s, e), _, _ in draft_quotes):
+            continue
+        found = _citation_refs(c, index, result.context)
+        checked = [r for r in (_check(index, r, result.problems) for r in found) if r]
+        refs.extend(checked)
+        if checked and not c.relative:
+            result.context = checked[-1].article_key
+
+    declared_refs: list[Reference] = []
+    for cell in parse_declared(declared):
+        for c in find_citations(cell, index.titles):
+            for r in _citation_refs(c, index, context):
+                r = Reference(r.article_key, r.paragraph, r.item, f"涉及条款：{cell}", (0, 0), via="declared")
+                checked = _check(index, r, result.problems)
+                if checked:
+                    declared_refs.append(checked)
+    if declared_refs and (declared_mode == "union" or not refs):
+        refs = declared_refs + refs
+        if result.context is None:
+            result.context = declared_refs[-1].article_key
+
+    if not refs:
+        phrases = ([(quoted_text, (0, 0))] if quoted_text else []) + quoted_phrases(text)
+        for phrase, span in phrases:
+            for key, score in match_quote(phrase, index):
+                para = _paragraph_of(phrase, index.by_key[key])
+                evidence = f"“{phrase[:60]}”" if span != (0, 0) else f"原文：{phrase[:60]}"
+                refs.append(Reference(key, para, None, evidence, span, via="quote"))
+            if refs:
+                break
+        if refs:
+            result.context = refs[-1].article_key
+
+    # One reference per (article, paragraph, item), first evidence kept.
+    seen: set[tuple[str, int | None, int | None]] = set()
+    for r in refs:
+        k = (r.article_key, r.paragraph, r.item)
+        if k not in seen:
+            seen.add(k)
+            result.references.append(r)
+    return result

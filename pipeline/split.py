@@ -1,0 +1,300 @@
+"""Split a comment into its points (suggestions).
+
+A comment that makes several points becomes several suggestions:
+
+- enumerated points: "一、……二、……", "（一）……（二）……", "1. …… 2. ……", "1、", "（1）", "①";
+  the top-level enumeration is the first style whose markers run 1, 2, 3 … at the start of
+  a line or sentence (nested enumerations stay inside their point);
+- without enumeration, sentences or "；"-separated clauses that each cite a different
+  article of the draft ("第五条……；第三十条……") become one point per article;
+- otherwise the comment is one point.
+
+Preamble before the first point ("我对草案提几点意见：") is attached to the first point when
+it says something of its own, and set aside when it is only a lead-in; a closing line
+("以上意见供参考，谢谢！") after the last point is set aside the same way. Set-aside text is
+returned in ``Split.dropped`` and stays in the comment — nothing is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pipeline.numerals import parse_number
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    start: int  # span in the input text (marker excluded)
+    end: int
+    # True when the piece carries on the previous one's subject ("第五十条明码标价好" /
+    # "但建议统一支付方式"): a piece that cites nothing then refers to the same article.
+    continues: bool = False
+
+
+@dataclass
+class Split:
+    pieces: list[Piece]
+    dropped: list[str] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return [p.text for p in self.pieces]
+
+
+_B = r"(?:^|(?<=[\n。；;！？!?：:]))\s*"  # a point starts a line, a sentence or follows "："
+_MARKERS: list[tuple[str, re.Pattern[str]]] = [
+    ("cn", re.compile(_B + r"(?P<m>(?P<n>[一二三四五六七八九十]{1,3})\s*[、.．])")),
+    ("cn_paren", re.compile(_B + r"(?P<m>[（(]\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[）)]\s*[、.．]?)")),
+    ("ordinal", re.compile(_B + r"(?P<m>(?:第|其)(?P<n>[一二三四五六七八九十]{1,3})\s*[，,、：:是](?!条|款|项|章))")),
+    ("arabic", re.compile(_B + r"(?P<m>(?P<n>\d{1,2})\s*(?:[、．]|\.(?!\d)))")),
+    ("arabic_paren", re.compile(_B + r"(?P<m>[（(]\s*(?P<n>\d{1,2})\s*[）)]\s*[、.．]?)")),
+    ("circled", re.compile(r"(?P<m>(?P<n>[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]))")),
+]
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+# A lead-in that announces points but makes none itself.
+_LEAD_IN = re.compile(
+    r"^[^。！？]{0,60}?(?:提出?|有|如下|以下|几点|几条|若干|下列)[^。！？]{0,20}?(?:意见|建议|看法|想法)[^。！？]{0,10}?[：:。，,]?\s*$"
+    r"|^[^。！？]{0,40}?(?:意见|建议)如下\s*[：:。]?\s*$"
+    r"|^(?!.*(?:增加|新增|删除|修改|补充|一条|一款))[^。！？第]{0,12}[：:]\s*$"  # "我的看法：", "建议："
+    r"|^(?:您好|你好|各位领导|尊敬的[^。！？]{0,20})[！!，,：:。]?\s*$"
+)
+_CLOSING = re.compile(
+    r"^(?:以上|上述)[^。！？]{0,30}?(?:意见|建议)[^。！？]{0,30}?[。！!]?$|^(?:谢谢|感谢|此致|敬礼)[^。]{0,20}$"
+    r"|^[^。！？]{0,10}(?:供参考|请予考虑|请考虑|请采纳|望采纳|恳请采纳)[^。！？]{0,10}[。！!]?$"
+)
+
+
+def _marker_number(style: str, token: str) -> int | None:
+    if style == "circled":
+        return _CIRCLED.index(token) + 1
+    try:
+        return parse_number(token)
+    except ValueError:
+        return None
+
+
+def _enumeration(text: str) -> tuple[str, list[re.Match[str]]] | None:
+    """The top-level enumeration: the style whose 1, 2, 3 … sequence starts earliest."""
+    best: tuple[int, str, list[re.Match[str]]] | None = None
+    for style, pattern in _MARKERS:
+        seq: list[re.Match[str]] = []
+        for m in pattern.finditer(text):
+            n = _marker_number(style, m.group("n"))
+            if n == len(seq) + 1:
+                seq.append(m)
+        if len(seq) >= 2 and (best is None or seq[0].start("m") < best[0]):
+            best = (seq[0].start("m"), style, seq)
+    return (best[1], best[2]) if best else None
+
+
+def _is_lead_in(text: str) -> bool:
+    t = text.strip()
+    return not t or bool(_LEAD_IN.match(t))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t\n":
+        start += 1
+    while end > start and text[end - 1] in " \t\n；;，,":
+        end -= 1
+    return start, end
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in re.finditer(r"[。；;！？!?\n]+", text):
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [s for s in spans if text[s[0] : s[1]].strip()]
+
+
+def _split_closing(text: str, pieces: list[Piece], dropped: list[str]) -> None:
+    """Set aside closing sentences ("以上意见，请予考虑。谢谢！") at the end of the last piece."""
+    if not pieces:
+        return
+    last = pieces[-1]
+    sentences = _sentences(last.text)
+    cut = len(last.text)
+    for s, e in reversed(sentences[1:]):
+        if _CLOSING.match(last.text[s:e].strip()):
+            cut = s
+        else:
+            break
+    if cut < len(last.text):
+        dropped.append(last.text[cut:].strip())
+        new_end = last.start + len(last.text[:cut].rstrip())
+        pieces[-1] = Piece(last.text[:cut].rstrip(), last.start, new_end)
+
+
+def _by_enumeration(text: str, markers: list[re.Match[str]],
+                    cited: Callable[[str], frozenset[str]]) -> Split:
+    pieces: list[Piece] = []
+    dropped: list[str] = []
+    bounds = [m.start("m") for m in markers] + [len(text)]
+    for i, m in enumerate(markers):
+        s, e = _trim(text, m.end("m"), bounds[i + 1])
+        if s < e:
+            pieces.append(Piece(text[s:e], s, e))
+    # Preamble: lead-ins ("我提几点意见：", "建议：") are set aside; an attitude or a cited
+    # article of its own ("总体赞成制定本条例。") is a point; anything else introduces the
+    # first point and goes with it.
+    units = [u for u in _units(text[: bounds[0]])]
+    while units and _is_lead_in(text[units[-1][0] : units[-1][1]]):
+        dropped.insert(0, text[units[-1][0] : units[-1][1]].strip())
+        units.pop()
+    while units and _is_lead_in(text[units[0][0] : units[0][1]]):
+        dropped.insert(0, text[units[0][0] : units[0][1]].strip())
+        units.pop(0)
+    if units and pieces:
+        s, e = _trim(text, units[0][0], units[-1][1])
+        preamble = text[s:e]
+        if _is_attitude(preamble) or cited(preamble):
+            pieces.insert(0, Piece(preamble, s, e))
+        else:
+            first = pieces[0]
+            pieces[0] = Piece(preamble + "\n" + first.text, s, first.end)
+    return Split(pieces, dropped)
+
+
+# A clause that only states an attitude ("支持免费登记", "条例总体写得比较全面").
+_ATTITUDE = re.compile(r"支持|赞成|赞同|同意|拥护|点赞|是对的|很好|比较好|比较全面|合理|可以$|好$")
+_REQUEST = re.compile(r"建议|应当|应该|希望|要求|请求|恳请|改为|删除|增加")
+# "，另外……" / "。此外……": the commenter announces another point.
+_ANOTHER = re.compile(
+    r"^(?:另外|此外|还有|再者|再有|另一方面|同时建议"
+    r"|(?:建议|希望)?(?:在条例中|条例)?(?:增加|新增|增设|补充|加)(?:一条|一款|规定|条款))"
+)
+# A sentence that only gives contact details ("提出人：王某，电话：…", "如需沟通，邮箱 …").
+_CONTACT_ONLY = re.compile(r"^[^。！？]*?(?:提出人|联系人|姓名|联系方式|联系电话|电话|手机|邮箱|微信)\s*[：:]")
+
+
+def _is_attitude(sentence: str) -> bool:
+    core = sentence.strip("，。！；,.!; \n")
+    return bool(_ATTITUDE.search(core)) and not _REQUEST.search(core) and len(core) <= 40
+
+
+def _is_contact_only(sentence: str) -> bool:
+    t = sentence.strip()
+    data = re.search(r"\d{7,}|\d{3,4}-\d{7,8}|[\w.]+@[\w.]+|【(?:手机号|固定电话|邮箱|微信号)】", t)
+    labelled = _CONTACT_ONLY.match(t)
+    if not (data or labelled) or re.search(r"[第弟笫]\s*\S{1,6}?\s*条|建议|应当|应该|不得|禁止", t):
+        return False
+    if labelled:
+        return True
+    rest = re.sub(r"[\d\-@.A-Za-z_【】]|手机号?|电话|邮箱|微信|联系方式|固定电话", "", t)
+    return len(rest) <= 16
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Sentences, further cut at "，另外/此外…" and after an attitude before "，但建议…"."""
+    units: list[tuple[int, int]] = []
+    for s, e in _sentences(text):
+        start = s
+        colon = re.search(r"[：:]", text[s:e])
+        if (
+            colon and colon.end() < e - s and _is_lead_in(text[s : s + colon.end()])
+            and not _is_contact_only(text[s:e])
+        ):
+            units.append((s, s + colon.end()))  # "我的看法：第二十二条……"
+            start = s + colon.end()
+        base = start
+        for m in re.finditer(r"[，,](?=\s*(?:另外|此外|还有|再者)|\s*(?:但是?|不过)[^。！？]*?(?:建议|应当|应该|希望|要|必须|不能))", text[base:e]):
+            cut = base + m.end()
+            head = text[start:cut]
+            if _ANOTHER.match(text[cut:e].strip()) or _is_attitude(head):
+                units.append((start, cut))
+                start = cut
+        units.append((start, e))
+    return [u for u in units if text[u[0] : u[1]].strip()]
+
+
+def _by_sentences(text: str, cited: Callable[[str], frozenset[str]]) -> Split:
+    """Points without enumeration: a new one starts where a sentence cites other articles
+    than the point before, announces another point (另外/此外), or makes a request after a
+    sentence that only stated an attitude (支持…，但建议…). Lead-ins, closings and contact
+    sentences are set aside."""
+    groups: list[list[tuple[int, int]]] = []
+    keys: list[frozenset[str]] = []
+    continues: list[bool] = []
+    lead: list[tuple[int, int]] = []
+    dropped: list[str] = []
+    prev_attitude = lead_request = False
+    for s, e in _units(text):
+        sentence = text[s:e]
+        if _is_contact_only(sentence):
+            dropped.append(sentence.strip())
+            continue
+        if groups and _is_lead_in(sentence) and sentence.strip()[-1:] in "：:":
+            # "建议：" between points: set aside, but the next sentence is a request.
+            dropped.append(sentence.strip())
+            lead_request = bool(_REQUEST.search(sentence))
+            continue
+        arts = cited(sentence)
+        new_article = bool(arts) and (not keys or (arts != keys[-1] and not arts <= keys[-1]))
+        another = bool(groups) and bool(_ANOTHER.match(sentence.strip())) and len(sentence.strip()) > 8
+        after_attitude = (
+            bool(groups) and prev_attitude and not new_article
+            and (bool(_REQUEST.search(sentence)) or lead_request or sentence.lstrip().startswith(("但", "不过")))
+        )
+        if new_article and keys and not keys[-1] and not another and not after_attitude:
+            # The point so far cited nothing; this sentence names its article.
+            groups[-1].append((s, e))
+            keys[-1] = arts
+        elif new_article or another or after_attitude:
+            groups.append([(s, e)])
+            keys.append(arts or (keys[-1] if after_attitude else frozenset()))
+            continues.append(after_attitude and not arts)
+        elif groups:
+            groups[-1].append((s, e))
+        elif _is_lead_in(sentence):
+            lead.append((s, e))
+        else:
+            groups.append([(s, e)])
+            keys.append(arts)
+            continues.append(False)
+        prev_attitude = _is_attitude(sentence)
+        lead_request = False
+    if lead:
+        lead_text = text[lead[0][0] : lead[-1][1]].strip()
+        if groups:
+            dropped.insert(0, lead_text)
+        else:
+            groups.append(lead)
+            continues.append(False)
+    pieces = []
+    for g, cont in zip(groups, continues):
+        s, e = _trim(text, g[0][0], g[-1][1])
+        if s < e:
+            pieces.append(Piece(text[s:e], s, e, cont))
+    return Split(pieces, dropped)
+
+
+def split_comment(text: str, titles: Sequence[str] = ()) -> Split:
+    """The points of ``text`` (see the module doc). ``titles`` names the draft so that
+    citations of another law do not start a new point."""
+    from pipeline.references import find_citations
+
+    def cited(sentence: str) -> frozenset[str]:
+        keys = set()
+        for c in find_citations(sentence, titles):
+            if c.other_law or c.relative:
+                continue
+            keys.update(f"{n}{s or ''}" for n, s in c.articles)
+            keys.update(f"{a}-{b}" for a, b in c.ranges)
+            if c.chapter is not None:
+                keys.add(f"ch{c.chapter}")
+        return frozenset(keys)
+
+    text = text or ""
+    found = _enumeration(text)
+    if found is not None:
+        result = _by_enumeration(text, found[1], cited)
+    else:
+        result = _by_sentences(text, cited)
+    _split_closing(text, result.pieces, result.dropped)
+    return result

@@ -1,0 +1,532 @@
+"""Rules that propose whether a suggestion was adopted (采纳 / 部分采纳 / 未采纳 / 无法判断).
+
+Pure functions: given a suggestion (its text, type and the draft articles it is linked to),
+the alignment of the draft with the later version and both texts, :func:`propose` returns
+a status, a confidence and the evidence a reviewer needs to check it (the draft wording, the
+final wording, the changed spans and the rule that decided).
+
+First :func:`parse_request` reads what the suggestion asks for:
+
+- ``replace``: "将'A'改为'B'", "建议把A修改为B", "A应改为B", "罚款由五百元降为二百元";
+- ``delete_article``: "建议删除本条", "第十二条应当删去";
+- ``delete_phrase``: "删除'A'", "'A'的表述应删除", "删除第二款";
+- ``add``: "增加…", "补充规定…" (or a suggestion typed 增加);
+- ``change``: anything else that targets an article (a 修改 without a parsable wording).
+
+Then one rule decides, looking at the articles the suggestion targets and where the
+alignment took them. A reviewer always has the last word (see models/adoption_store.py);
+these proposals are meant to be checked, hence the evidence.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pipeline.align import AlignedPair, diff_article, inserted_text, normalise
+from pipeline.drafts.model import Article, ParsedDraft
+from pipeline.numerals import parse_number
+
+ADOPTED, PARTLY, NOT_ADOPTED, UNKNOWN = "采纳", "部分采纳", "未采纳", "无法判断"
+
+# Coverage of the requested content by the new text at which an addition counts as
+# adopted / partly adopted (token share; see _coverage).
+ADD_FULL = 0.6
+ADD_PART = 0.3
+# An addition may become a new article anywhere; content found only there must match more.
+ADD_ELSEWHERE_FULL = 0.7
+ADD_ELSEWHERE_PART = 0.45
+
+_OPEN_Q = "“\"‘'「『"
+_CLOSE_Q = "”\"’'」』"
+_Q1 = f"[{_OPEN_Q}]"
+_Q2 = f"[{_CLOSE_Q}]"
+_NUMERAL = r"[〇零一二三四五六七八九十百千\d]+"
+_REPLACE_VERB = r"(?:统一|一律|均|都)?(?:修改|更改|改|替换|调整|修订|变更|统一)(?:为|成)"
+_CHANGE_VERB = r"(?:降低|降|减少|减|下调|提高|提升|上调|增加|增|调整|改|修改|延长|缩短|放宽|增至|减至)(?:为|到|至)?"
+_DELETE_VERB = r"(?:删除|删去|删掉|去掉|去除|取消)"
+_ADD_VERB = r"(?:增加|增设|补充|新增|增写|加入|添加|写入|增补|加上)"
+_STOP_CLAUSE = r"[，。；！？,;!?\n]"
+
+# A reference to an article or paragraph at the start of a quoted stretch: "第十二条中的".
+_REF_PREFIX = re.compile(
+    rf"^(?:草案|条例|本法|本条例)?(?:第{_NUMERAL}条(?:之[一二三四五六七八九十]+)?|本条|该条|此条)?"
+    rf"(?:第{_NUMERAL}款)?(?:第[（(]?{_NUMERAL}[）)]?项)?(?:中|里|规定)?(?:的)?(?:规定)?"
+)
+# Words a suggestion wraps around the wording it wants ("…为宜", "…更合适").
+_TRAILING = re.compile(r"(?:的要求|的规定|的内容|等内容|等规定|这一规定|的条款|为宜|较为?合适|更为?合适|比较合理|更为?合理|较为?妥当|更为?妥当|更准确|更科学|的表述|表述|一词|字样)$")
+_QUOTES = re.compile(f"[{_OPEN_Q}{_CLOSE_Q}]")
+
+_REPLACE_PATTERNS = [
+    # 将“A”改为“B” / “A”一词应修改为“B”
+    re.compile(
+        rf"{_Q1}(?P<a>[^{_CLOSE_Q}]{{1,80}}){_Q2}(?:一词|的表述|表述|字样|的规定)?"
+        rf"(?:应当?|宜|建议|可)?(?:予以)?{_REPLACE_VERB}\s*{_Q1}(?P<b>[^{_CLOSE_Q}]{{1,120}}){_Q2}"
+    ),
+    # 罚款由五百元降为二百元 / 期限从十五日延长至三十日
+    re.compile(rf"[由从](?P<a>[^，。；由从]{{1,30}}?){_CHANGE_VERB}(?P<b>[^，。；！？\n]{{1,40}})"),
+    # 将A改为B / 把A修改为B (unquoted)
+    re.compile(rf"[将把](?P<a>[^，。；]{{1,60}}?){_REPLACE_VERB}(?P<b>[^，。；！？\n]{{1,80}})"),
+    # A应改为B
+    re.compile(
+        rf"(?P<a>[^，。；：:]{{1,40}}?)(?:应当?|宜|建议|需要?|可以?)(?:予以)?{_REPLACE_VERB}(?P<b>[^，。；！？\n]{{1,80}})"
+    ),
+    # A改为B (no modal; last resort)
+    re.compile(rf"(?P<a>[^，。；：:]{{1,40}}?){_REPLACE_VERB}(?P<b>[^，。；！？\n]{{1,80}})"),
+]
+_REPLACE_WITH_COLON = re.compile(rf"{_REPLACE_VERB}[：:](?P<b>[^。\n]{{2,300}})")
+# "…过高，建议改为二十元": the wanted wording without the one it replaces.
+_REPLACE_WITHOUT_OLD = re.compile(
+    rf"(?:^|[，。；：:])(?:建议|应当?|宜|可以?)*{_REPLACE_VERB}(?P<b>[^，。；！？\n]{{1,80}})"
+)
+_DELETE_ARTICLE = re.compile(
+    rf"{_DELETE_VERB}(?:本条|该条|此条|这一?条|第{_NUMERAL}条(?:之[一二三四五六七八九十]+)?)(?!第|中|的|里)"
+    rf"|(?:本条|该条|此条|这一?条|第{_NUMERAL}条)(?:规定)?(?:应当?|宜|建议|可以?)?(?:予以|整条)?{_DELETE_VERB}"
+)
+_DELETE_PARAGRAPH = re.compile(rf"{_DELETE_VERB}(?:本条|该条|第{_NUMERAL}条)?第(?P<n>{_NUMERAL})款")
+# "第十九条第一款第（四）项……建议删除": an item named, then deleted.
+_DELETE_ITEM = re.compile(
+    rf"第[（(]?(?P<n>{_NUMERAL})[）)]?项[^。；]{{0,60}}?{_DELETE_VERB}|{_DELETE_VERB}(?:本条|该条|第{_NUMERAL}条)?(?:第{_NUMERAL}款)?第[（(]?(?P<m>{_NUMERAL})[）)]?项"
+)
+_DELETE_QUOTED = [
+    re.compile(rf"{_DELETE_VERB}(?:[^{_OPEN_Q}，。；]{{0,20}}?){_Q1}(?P<a>[^{_CLOSE_Q}]{{1,80}}){_Q2}"),
+    re.compile(
+        rf"{_Q1}(?P<a>[^{_CLOSE_Q}]{{1,80}}){_Q2}(?:一词|的表述|表述|字样|的规定|等字)?"
+        rf"(?:应当?|宜|建议|可以?)?(?:予以)?{_DELETE_VERB}"
+    ),
+]
+_DELETE_UNQUOTED = re.compile(rf"{_DELETE_VERB}(?P<a>[^，。；！？\n]{{2,40}})")
+_ADD = re.compile(rf"{_ADD_VERB}(?P<c>.+)", re.S)
+
+_STOPWORDS = frozenset(
+    """建议 增加 增设 补充 新增 增写 加入 添加 写入 规定 内容 条款 一款 一项 一条 应当 应该 需要 相关
+    有关 明确 进一步 可以 以及 或者 并且 其中 本条 该条 本款 条例 本法 草案 部门 方面 问题 情况 进行 对于
+    关于 通过 根据 按照 具体 措施 要求 加强 完善 做好 工作 提出 认为 希望 考虑 是否 我们 他们 这个 这些""".split()
+)
+
+_CN_NUM = "零〇一二三四五六七八九十百千万两"
+_NUM_WITH_UNIT = re.compile(
+    rf"[{_CN_NUM}]+(?=(?:元|日|天|个|年|月|周岁|岁|小时|分钟|倍|人|次|辆|米|公里|千米|千克|公斤|平方米|公斤|瓦|伏|%|项|条|款|周|层))"
+)
+
+
+@dataclass
+class Request:
+    """What a suggestion asks for."""
+
+    kind: str  # replace / delete_article / delete_phrase / add / change / none
+    old: str | None = None  # wording to replace or delete (A)
+    new: str | None = None  # wording wanted instead (B)
+    content: str | None = None  # content to add
+
+
+@dataclass
+class SuggestionInput:
+    text: str
+    type: str | None = None  # 修改 增加 删除 支持 反对 询问 其他
+    draft_articles: list[str] = field(default_factory=list)  # article keys: "12", "10之一"
+    is_general: bool = False
+    id: int | None = None
+
+
+@dataclass
+class AdoptionProposal:
+    status: str
+    confidence: float
+    rule: str
+    draft_articles: list[str]  # labels in the draft: 第十二条
+    final_articles: list[str]  # labels in the later version
+    evidence: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- reading the suggestion ---------------------------------------------------------
+
+
+def numbers_to_digits(text: str) -> str:
+    """Chinese numerals before a unit as digits, so 五百元 and 500元 compare equal."""
+
+    def conv(m: re.Match[str]) -> str:
+        try:
+            return str(parse_number(m.group()))
+        except ValueError:
+            return m.group()
+
+    return _NUM_WITH_UNIT.sub(conv, text)
+
+
+def canon(text: str) -> str:
+    """The form in which wording is compared: normalised, quotes dropped, numbers as digits."""
+    return numbers_to_digits(_QUOTES.sub("", normalise(text)))
+
+
+def _clean_phrase(phrase: str, *, quoted: bool = False) -> str:
+    """The wording itself: a quoted phrase is taken as is; an unquoted one loses the
+    modal words, the article reference and the trailing comment wrapped around it."""
+    p = _QUOTES.sub("", phrase).strip().strip("：:，,")
+    if quoted:
+        return p
+    p = re.sub(r"^(?:建议)?[将把]?", "", p)
+    p = _REF_PREFIX.sub("", p, count=1)
+    return _TRAILING.sub("", p).strip()
+
+
+def parse_request(text: str, type_: str | None = None) -> Request:
+    """What the suggestion asks for (see the module docstring)."""
+    t = normalise(text)
+    m = _REPLACE_WITH_COLON.search(t)
+    if m and _clean_phrase(m.group("b"), quoted=True):
+        # "建议修改为：……" introduces a whole new wording, commas and all.
+        return Request("replace", old=None, new=_clean_phrase(m.group("b"), quoted=True))
+    for n, pattern in enumerate(_REPLACE_PATTERNS):
+        m = pattern.search(t)
+        if m:
+            quoted = n == 0
+            a, b = _clean_phrase(m.group("a"), quoted=quoted), _clean_phrase(m.group("b"), quoted=quoted)
+            if a and b and a != b:
+                return Request("replace", old=a, new=b)
+    m = _REPLACE_WITHOUT_OLD.search(t)
+    if m and _clean_phrase(m.group("b")):
+        return Request("replace", old=None, new=_clean_phrase(m.group("b")))
+    m = _DELETE_ITEM.search(t)
+    if m:
+        return Request("delete_phrase", old=f"#item:{parse_number(m.group('n') or m.group('m'))}")
+    m = _DELETE_PARAGRAPH.search(t)
+    if m:
+        return Request("delete_phrase", old=f"#paragraph:{parse_number(m.group('n'))}")
+    if _DELETE_ARTICLE.search(t):
+        return Request("delete_article")
+    for pattern in _DELETE_QUOTED:
+        m = pattern.search(t)
+        if m and _clean_phrase(m.group("a"), quoted=True):
+            return Request("delete_phrase", old=_clean_phrase(m.group("a"), quoted=True))
+    m = _DELETE_UNQUOTED.search(t)
+    if m and _clean_phrase(m.group("a")):
+        return Request("delete_phrase", old=_clean_phrase(m.group("a")))
+    m = _ADD.search(t)
+    if m:
+        quoted = re.search(f"{_Q1}([^{_CLOSE_Q}]{{2,}}){_Q2}", m.group("c"))
+        content = quoted.group(1) if quoted else m.group("c")
+        return Request("add", content=content.strip("：:，, "))
+    if type_ == "删除":
+        return Request("delete_article")
+    if type_ == "增加":
+        return Request("add", content=t)
+    if type_ == "修改":
+        return Request("change")
+    return Request("none")
+
+
+# --- tokens and coverage ------------------------------------------------------------
+
+
+def tokens(text: str) -> set[str]:
+    """Content words (jieba), numbers as digits; stopwords and single characters dropped."""
+    import jieba
+
+    jieba.setLogLevel(60)  # no "Building prefix dict" chatter on stderr
+    words = jieba.lcut(canon(text))
+    return {w for w in words if len(w) >= 2 and w not in _STOPWORDS and not _is_punct(w)}
+
+
+def _is_punct(w: str) -> bool:
+    return all(not ch.isalnum() for ch in w)
+
+
+def _coverage(content: str, inserted: str, old_text: str) -> float:
+    """Share of the requested content's words found in the inserted text. Words the draft
+    already had do not count (asking to "增加…电动自行车…" in a law about them proves
+    nothing), unless the request has no new words at all."""
+    want = tokens(content)
+    novel = want - tokens(old_text)
+    target = novel or want
+    if not target:
+        return 0.0
+    return len(target & tokens(inserted)) / len(target)
+
+
+def anchor(phrase: str, old_text: str) -> str:
+    """``phrase`` as it stands in the draft (canonical form), or "" when the draft has
+    nothing like it. Suggestions misquote: "删除记录购买人姓名、联系方式的要求" targets
+    "记录购买人姓名、联系方式"; the longest common run counts when it covers most of it."""
+    p, o = canon(phrase), canon(old_text)
+    if not p:
+        return ""
+    if p in o:
+        return p
+    m = difflib.SequenceMatcher(None, p, o, autojunk=False).find_longest_match(0, len(p), 0, len(o))
+    return p[m.a : m.a + m.size] if m.size >= max(3, 0.6 * len(p)) else ""
+
+
+def _count(haystack: str, needle: str) -> int:
+    return haystack.count(needle) if needle else 0
+
+
+# --- deciding -----------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    """The targeted draft articles and what became of them."""
+
+    old_keys: list[str]
+    old_labels: list[str]
+    old_text: str
+    rows: list[AlignedPair]
+    new_keys: list[str]
+    new_labels: list[str]
+    new_text: str
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.rows) and all(r.change == "deleted" for r in self.rows)
+
+    @property
+    def merged(self) -> bool:
+        return any(r.group == "merged" for r in self.rows)
+
+    @property
+    def unchanged(self) -> bool:
+        return bool(self.rows) and all(r.change == "unchanged" for r in self.rows)
+
+
+def _target(keys: list[str], alignment: list[AlignedPair], old: ParsedDraft, new: ParsedDraft) -> _Target:
+    rows = [r for r in alignment if r.old_key in keys]
+    old_arts = [a for k in keys if (a := old.article(k)) is not None]
+    new_keys: list[str] = []
+    for r in rows:
+        if r.new_key and r.new_key not in new_keys:
+            new_keys.append(r.new_key)
+    new_arts = [a for k in new_keys if (a := new.article(k)) is not None]
+    return _Target(
+        old_keys=[a.key for a in old_arts],
+        old_labels=[a.label for a in old_arts],
+        old_text="\n".join(a.text for a in old_arts),
+        rows=rows,
+        new_keys=new_keys,
+        new_labels=[a.label for a in new_arts],
+        new_text="\n".join(a.text for a in new_arts),
+    )
+
+
+def _locate_by_quote(phrase: str | None, old: ParsedDraft) -> list[str]:
+    """The one draft article that contains a quoted wording (when no link was made)."""
+    if not phrase or phrase.startswith("#") or len(phrase) < 2:
+        return []
+    hits = [a.key for a in old.articles if canon(phrase) in canon(a.text)]
+    return hits if len(hits) == 1 else []
+
+
+def _verdict(
+    status: str, confidence: float, rule: str, target: _Target | None, request: Request, **extra: Any
+) -> AdoptionProposal:
+    evidence: dict[str, Any] = {
+        "rule": rule,
+        "request": asdict(request),
+        "draft_text": target.old_text if target else None,
+        "final_text": target.new_text if target else None,
+        "spans": [s.to_dict() for s in diff_article(target.old_text, target.new_text)]
+        if target and target.new_text and target.old_text
+        else [],
+        "changes": [r.to_dict() for r in target.rows] if target else [],
+    }
+    evidence.update(extra)
+    return AdoptionProposal(
+        status=status,
+        confidence=round(confidence, 2),
+        rule=rule,
+        draft_articles=target.old_labels if target else [],
+        final_articles=target.new_labels if target else [],
+        evidence=evidence,
+    )
+
+
+def propose(
+    suggestion: SuggestionInput,
+    alignment: list[AlignedPair],
+    old: ParsedDraft,
+    new: ParsedDraft,
+) -> AdoptionProposal:
+    """Propose an adoption status for one suggestion."""
+    request = parse_request(suggestion.text, suggestion.type)
+    keys = [k for k in suggestion.draft_articles if old.article(k) is not None]
+    located = False
+    if not keys:
+        keys = _locate_by_quote(request.old, old)
+        located = bool(keys)
+    if not keys:
+        if request.kind == "add":
+            return _decide_add(request, None, alignment, new)
+        rule = "general_suggestion" if suggestion.is_general else "no_article"
+        return _verdict(UNKNOWN, 0.2, rule, None, request)
+    target = _target(keys, alignment, old, new)
+    extra = {"located_by_quote": True} if located else {}
+
+    # An objection ("反对本条，增加负担") is about the article as a whole; its verbs are not a
+    # request for new content.
+    if request.kind == "delete_article" or (
+        request.kind in ("none", "change", "add") and suggestion.type == "反对"
+    ):
+        return _decide_delete_article(request, target, suggestion.type, **extra)
+    if target.deleted:
+        # The article went; whatever else was asked of it cannot be read from the text.
+        return _verdict(UNKNOWN, 0.3, "article_deleted", target, request, **extra)
+    if request.kind == "replace":
+        return _decide_replace(request, target, **extra)
+    if request.kind == "delete_phrase":
+        return _decide_delete_phrase(request, target, old, **extra)
+    if request.kind == "add":
+        return _decide_add(request, target, alignment, new, **extra)
+    if request.kind == "change":
+        return _decide_change(suggestion.text, request, target, **extra)
+    return _verdict(UNKNOWN, 0.2, f"no_rule_for_{suggestion.type or 'type'}", target, request, **extra)
+
+
+def _decide_delete_article(request: Request, t: _Target, type_: str | None, **extra: Any) -> AdoptionProposal:
+    asked = request.kind == "delete_article"
+    if t.deleted:
+        if asked:
+            return _verdict(ADOPTED, 0.9, "article_deleted_as_asked", t, request, **extra)
+        return _verdict(ADOPTED, 0.6, "opposed_article_deleted", t, request, **extra)
+    if t.merged:
+        return _verdict(PARTLY, 0.5, "article_merged", t, request, **extra)
+    if not asked:
+        # Opposition to an article that stayed as it was was not taken up; a changed
+        # article may answer the objection in part, which the text alone cannot tell.
+        if t.unchanged:
+            return _verdict(NOT_ADOPTED, 0.6, "opposed_article_kept", t, request, **extra)
+        return _verdict(UNKNOWN, 0.3, "opposed_article_changed", t, request, **extra)
+    if t.unchanged:
+        return _verdict(NOT_ADOPTED, 0.9, "article_kept_unchanged", t, request, **extra)
+    return _verdict(NOT_ADOPTED, 0.65, "article_kept", t, request, **extra)
+
+
+def _decide_replace(request: Request, t: _Target, **extra: Any) -> AdoptionProposal:
+    a, b = anchor(request.old or "", t.old_text), canon(request.new or "")
+    old_c, new_c = canon(t.old_text), canon(t.new_text)
+    if t.unchanged:
+        return _verdict(NOT_ADOPTED, 0.9, "article_unchanged", t, request, **extra)
+    # Count A outside B, so that asking for 电动车 → 电动自行车 is not undone by B itself.
+    a_old = _count(old_c.replace(b, "\0"), a) if b not in a else _count(old_c, a)
+    a_new = _count(new_c.replace(b, "\0"), a) if b not in a else _count(new_c, a)
+    b_old, b_new = _count(old_c, b), _count(new_c, b)
+    counts = {"old_in_draft": a_old, "old_in_final": a_new, "new_in_draft": b_old, "new_in_final": b_new}
+    if b_new <= b_old and len(tokens(request.new or "")) >= 3:
+        # A long wanted wording is rarely enacted word for word: look for its words in
+        # what the article gained.
+        cov = _coverage(request.new or "", inserted_text(t.old_text, t.new_text), t.old_text)
+        if cov >= ADD_FULL:
+            return _verdict(ADOPTED, 0.55, "wanted_content_inserted", t, request, counts=counts, coverage=cov, **extra)
+        if cov >= ADD_PART:
+            return _verdict(PARTLY, 0.45, "wanted_content_partly_inserted", t, request, counts=counts, coverage=cov, **extra)
+    if a_old == 0:
+        # The suggestion misquotes the draft: judge by the wanted wording alone.
+        if b_new > b_old:
+            return _verdict(ADOPTED, 0.6, "wanted_wording_appears", t, request, counts=counts, **extra)
+        return _verdict(NOT_ADOPTED, 0.5, "wanted_wording_absent", t, request, counts=counts, **extra)
+    if b_new > b_old and a_new < a_old:
+        return _verdict(ADOPTED, 0.9, "replacement_made", t, request, counts=counts, **extra)
+    if b_new > b_old:
+        return _verdict(PARTLY, 0.55, "wording_added_old_kept", t, request, counts=counts, **extra)
+    if a_new < a_old:
+        return _verdict(PARTLY, 0.6, "old_wording_changed_otherwise", t, request, counts=counts, **extra)
+    return _verdict(NOT_ADOPTED, 0.75, "replacement_not_made", t, request, counts=counts, **extra)
+
+
+def _decide_delete_phrase(request: Request, t: _Target, old: ParsedDraft, **extra: Any) -> AdoptionProposal:
+    phrase = request.old or ""
+    if phrase.startswith("#"):
+        phrase = _numbered_part(phrase, old.article(t.old_keys[0]))
+        if phrase is None:
+            return _change_fallback(request, t, **extra)
+    a = anchor(phrase, t.old_text)
+    old_c, new_c = canon(t.old_text), canon(t.new_text)
+    if not a:
+        return _change_fallback(request, t, **extra)
+    if t.unchanged:
+        return _verdict(NOT_ADOPTED, 0.9, "article_unchanged", t, request, **extra)
+    if _count(new_c, a) < _count(old_c, a):
+        return _verdict(ADOPTED, 0.85, "phrase_deleted", t, request, phrase=a, **extra)
+    return _verdict(NOT_ADOPTED, 0.75, "phrase_kept", t, request, phrase=a, **extra)
+
+
+def _numbered_part(ref: str, art: Article | None) -> str | None:
+    """The text of "#paragraph:N" or "#item:N" (items counted through the article)."""
+    if art is None:
+        return None
+    kind, n = ref[1:].split(":")
+    if kind == "paragraph":
+        return art.paragraphs[int(n) - 1].text if int(n) <= len(art.paragraphs) else None
+    items = [i for p in art.paragraphs for i in p.items]
+    return items[int(n) - 1] if int(n) <= len(items) else None
+
+
+def _change_fallback(request: Request, t: _Target, **extra: Any) -> AdoptionProposal:
+    if t.unchanged:
+        return _verdict(NOT_ADOPTED, 0.85, "article_unchanged", t, request, **extra)
+    return _verdict(UNKNOWN, 0.3, "article_changed_direction_unknown", t, request, **extra)
+
+
+def _decide_change(text: str, request: Request, t: _Target, **extra: Any) -> AdoptionProposal:
+    """A 修改 we cannot parse: unchanged article → not adopted; otherwise look for the
+    suggestion's words in what was inserted."""
+    if t.unchanged:
+        return _verdict(NOT_ADOPTED, 0.85, "article_unchanged", t, request, **extra)
+    cov = _coverage(text, inserted_text(t.old_text, t.new_text), t.old_text)
+    novel = tokens(text) - tokens(t.old_text)
+    if cov >= ADD_FULL:
+        return _verdict(ADOPTED, 0.5, "suggested_words_inserted", t, request, coverage=cov, **extra)
+    if cov >= ADD_PART:
+        return _verdict(PARTLY, 0.4, "some_suggested_words_inserted", t, request, coverage=cov, **extra)
+    if cov == 0 and len(novel) >= 2:
+        # The article changed, but none of what the suggestion talks about came in.
+        return _verdict(NOT_ADOPTED, 0.4, "changed_elsewhere", t, request, coverage=cov, **extra)
+    return _verdict(UNKNOWN, 0.3, "article_changed_direction_unknown", t, request, coverage=cov, **extra)
+
+
+def _decide_add(
+    request: Request,
+    t: _Target | None,
+    alignment: list[AlignedPair],
+    new: ParsedDraft,
+    **extra: Any,
+) -> AdoptionProposal:
+    content = request.content or ""
+    old_text = t.old_text if t else ""
+    here = 0.0
+    if t is not None and not t.unchanged:
+        here = _coverage(content, inserted_text(t.old_text, t.new_text), old_text)
+    # The content may have become an article of its own.
+    best_added, elsewhere = None, 0.0
+    for row in alignment:
+        if row.change == "added" and row.new_key:
+            art = new.article(row.new_key)
+            if art is not None:
+                cov = _coverage(content, art.text, old_text)
+                if cov > elsewhere:
+                    best_added, elsewhere = art, cov
+    where = {"coverage": round(here, 3), "coverage_added_article": round(elsewhere, 3)}
+    if best_added is not None:
+        where["added_article"] = best_added.label
+        where["added_article_text"] = best_added.text
+    if here >= ADD_FULL:
+        return _verdict(ADOPTED, 0.5 + 0.4 * here, "content_inserted", t, request, **where, **extra)
+    if elsewhere >= ADD_ELSEWHERE_FULL:
+        v = _verdict(ADOPTED, 0.4 + 0.4 * elsewhere, "content_in_new_article", t, request, **where, **extra)
+        v.final_articles = [*v.final_articles, best_added.label] if best_added else v.final_articles
+        return v
+    if here >= ADD_PART:
+        return _verdict(PARTLY, 0.5, "content_partly_inserted", t, request, **where, **extra)
+    if elsewhere >= ADD_ELSEWHERE_PART:
+        v = _verdict(PARTLY, 0.4, "content_partly_in_new_article", t, request, **where, **extra)
+        v.final_articles = [*v.final_articles, best_added.label] if best_added else v.final_articles
+        return v
+    if t is None:
+        return _verdict(NOT_ADOPTED, 0.4, "content_absent", None, request, **where, **extra)
+    if t.unchanged:
+        return _verdict(NOT_ADOPTED, 0.8, "article_unchanged", t, request, **where, **extra)
+    return _verdict(NOT_ADOPTED, 0.55, "content_absent", t, request, **where, **extra)

@@ -1,0 +1,111 @@
+"""Fonts: the official GB/T 9704 font names for documents, and a CJK font file for charts.
+
+Documents name the official font first (方正小标宋简体, 仿宋_GB2312 …) so that Word and WPS use
+it where installed; the font table lists fall-backs (w:altName) for machines without it.
+
+Charts need a real font file with Chinese glyphs, found at run time (nothing is
+downloaded): ``MINYI_CJK_FONT`` if set, the Noto Sans CJK SC shipped by the PyPI package
+``mplfonts`` (so a fresh machine without apt has one), Debian's fonts-noto-cjk, then any
+font matplotlib knows whose name says it covers Chinese.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from minyi.errors import DependencyMissing
+
+
+@dataclass(frozen=True)
+class OfficialFont:
+    name: str  # what the document names (East-Asian font)
+    fallbacks: tuple[str, ...]  # written to the font table as alternatives
+
+
+TITLE = OfficialFont("方正小标宋简体", ("华文中宋", "宋体", "SimSun", "Noto Serif CJK SC"))
+BODY = OfficialFont("仿宋_GB2312", ("仿宋", "FangSong", "Noto Serif CJK SC"))
+HEADING1 = OfficialFont("黑体", ("SimHei", "Noto Sans CJK SC"))
+HEADING2 = OfficialFont("楷体", ("楷体_GB2312", "KaiTi", "Noto Serif CJK SC"))
+PAGE_NUMBER = OfficialFont("宋体", ("SimSun", "Noto Serif CJK SC"))
+# Arabic numerals and Latin text in the body (GB/T 9704 practice).
+LATIN = "Times New Roman"
+ALL_OFFICIAL = (TITLE, BODY, HEADING1, HEADING2, PAGE_NUMBER)
+
+DEBIAN_CJK = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+)
+CJK_NAME_HINTS = ("CJK", "WenQuanYi", "Source Han", "SimHei", "SimSun", "Droid Sans Fallback", "Noto Sans SC")
+# A few characters every chart label uses; a font must have them all.
+PROBE = "采纳率意见建议条例联系点部"
+
+
+def _mplfonts_file() -> Path | None:
+    try:
+        import mplfonts  # noqa: F401  (ships NotoSansCJKsc-Regular.otf)
+    except ImportError:
+        return None
+    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+    return path if path.is_file() else None
+
+
+def _covers_chinese(path: Path) -> bool:
+    try:
+        from matplotlib.ft2font import FT2Font
+
+        font = FT2Font(str(path))
+        return all(font.get_char_index(ord(ch)) for ch in PROBE)
+    except Exception:  # unreadable or not a font
+        return False
+
+
+def candidate_font_files() -> list[Path]:
+    out: list[Path] = []
+    env = os.environ.get("MINYI_CJK_FONT")
+    if env:
+        out.append(Path(env))
+    shipped = _mplfonts_file()
+    if shipped:
+        out.append(shipped)
+    out += [Path(p) for p in DEBIAN_CJK]
+    try:
+        from matplotlib import font_manager
+
+        for entry in font_manager.fontManager.ttflist:
+            if any(h.lower() in entry.name.lower() for h in CJK_NAME_HINTS):
+                out.append(Path(entry.fname))
+    except Exception:  # pragma: no cover - matplotlib missing
+        pass
+    return out
+
+
+@lru_cache(maxsize=1)
+def cjk_font_file() -> Path:
+    """The first font file that has Chinese glyphs; DependencyMissing when there is none."""
+    for path in candidate_font_files():
+        if path.is_file() and _covers_chinese(path):
+            return path
+    raise DependencyMissing(
+        "no font with Chinese glyphs found for charts: `pip install mplfonts` "
+        "(ships Noto Sans CJK SC), or `apt-get install fonts-noto-cjk`, or set MINYI_CJK_FONT"
+    )
+
+
+def use_cjk_font() -> str:
+    """Register the CJK font with matplotlib and make it the default; returns its family."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    path = cjk_font_file()
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [family, *matplotlib.rcParams["font.sans-serif"]]
+    matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font lacks U+2212
+    return family

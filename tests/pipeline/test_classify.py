@@ -1,0 +1,48 @@
+import pytest
+
+from pipeline.classify import classify, is_out_of_scope
+
+DRAFT = "电动自行车应当经交通管理部门登记。驾驶电动自行车应当佩戴安全头盔。住宅小区集中充电场所。外卖平台企业。"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("建议将第三十条的时速由十五公里改为二十五公里。", "修改"),
+        ("能否把时速提高到二十公里？", "修改"),
+        ("第七十条考核条款没有必要，建议删除。", "删除"),
+        ("不同意，建议删去第三十七条。", "删除"),
+        ("建议增加一条，规定外卖平台为骑手购买保险。", "增加"),
+        ("应当补充对老旧小区的补贴规定。", "增加"),
+        ("支持乘坐人员也要戴头盔的规定，这一条很有必要。", "支持"),
+        ("我赞成登记不收费。", "支持"),
+        ("坚决反对台风天一律禁行。", "反对"),
+        ("不同意这一条，不切实际。", "反对"),
+        ("临时号牌到期以后车怎么处理？", "询问"),
+        ("请问阻车装置的费用由谁承担", "询问"),
+        ("今天天气不错。", "其他"),
+    ],
+)
+def test_types(text, expected):
+    assert classify(text) == expected
+
+
+def test_out_of_scope_needs_a_clear_signal():
+    assert is_out_of_scope("建议市里多建公园，扩大绿化面积，改善空气质量。", DRAFT)
+    assert is_out_of_scope("题外话：小区门口路灯坏了。", DRAFT)
+    assert not is_out_of_scope("外卖骑手太多，乱停乱放，应该管管。", DRAFT)
+    assert not is_out_of_scope("很好。", DRAFT)  # too little to tell
+    assert not is_out_of_scope("建议市里多建公园。", "")  # no draft: nothing is out of scope
+
+
+def test_type_accuracy_on_the_sample_labels(sample_dir):
+    import json
+
+    labels = sample_dir / "labels.jsonl"
+    if not labels.is_file():
+        pytest.skip(f"{labels} is absent")
+    points = [p for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()
+              for p in json.loads(line)["points"]]
+    accuracy = sum(classify(p["text"]) == p["type"] for p in points) / len(points)
+    print(f"\nsuggestion type (rules), sample labels: {accuracy:.1%} of {len(points)} points")
+    assert accuracy >= 0.72  # measured 75.2%; a regression guard, not a target

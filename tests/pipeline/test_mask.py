@@ -1,0 +1,85 @@
+import pytest
+
+from pipeline.mask import find_personal_data, luhn_ok, mask, valid_id_number
+
+_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def make_id(first17: str) -> str:
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, _W)) % 11]
+
+
+def make_card(prefix: str) -> str:
+    for last in "0123456789":
+        if luhn_ok(prefix + last):
+            return prefix + last
+    raise AssertionError
+
+
+VALID_ID = make_id("44030519900101123")
+
+
+def test_id_check_digit_is_verified():
+    assert valid_id_number(VALID_ID)
+    wrong = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
+    assert not valid_id_number(wrong)
+    assert not valid_id_number(make_id("44030519901301123"))  # month 13
+
+
+def test_valid_id_is_masked_invalid_18_digits_are_left_alone_not_taken_for_a_phone():
+    wrong = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
+    assert mask(f"身份证号{VALID_ID}。").text == "身份证号【身份证号】。"
+    out = mask(f"编号{wrong}").text
+    assert out == f"编号{wrong}"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["13812345678", "138-1234-5678", "138 1234 5678", "+86 138 1234 5678", "+8613812345678"],
+)
+def test_mobiles_with_separators(raw):
+    assert mask(f"电话{raw}，谢谢").text == "电话【手机号】，谢谢"
+
+
+@pytest.mark.parametrize("raw", ["0755-83456789", "(0755)83456789", "（0755）83456789", "010-6512345", "0755-83456789-123"])
+def test_landlines(raw):
+    assert mask(f"座机：{raw}。").text == "座机：【固定电话】。"
+
+
+def test_email_wechat_and_bank_card():
+    card = make_card("622202123456789012")
+    m = mask(f"邮箱 zhang.san@qq.com，微信：zs_2025abc，卡号{card}")
+    assert m.text == "邮箱 【邮箱】，微信：【微信号】，卡号【银行卡号】"
+    assert m.kinds == ["bank_card", "email", "wechat"]
+    bad = card[:-1] + str((int(card[-1]) + 1) % 10)
+    assert "【银行卡号】" not in mask(f"卡号{bad}").text
+
+
+def test_names_in_labelled_lines_speaker_turns_and_signatures():
+    assert mask("提出人：张三，电话：13812345678").text == "提出人：【姓名】，电话：【手机号】"
+    assert mask("联系人：王女士").text == "联系人：【姓名】"
+    assert mask("姓名：欧阳娜娜 单位：某公司").text == "姓名：【姓名】 单位：某公司"
+    minutes = "刘建国（某物流公司负责人）：建议第五十五条修改。\n陈静：同意。"
+    assert mask(minutes).text == "【姓名】（某物流公司负责人）：建议第五十五条修改。\n【姓名】：同意。"
+    letter = "建议第三十条时速提高到二十五公里。\n居民 刘德华 2025年10月1日"
+    assert mask(letter).text == "建议第三十条时速提高到二十五公里。\n居民 【姓名】 2025年10月1日"
+
+
+def test_ordinary_text_numbers_and_closings_are_not_masked():
+    for text in [
+        "时速提高到25公里，罚款1000元，2025年10月1日施行",
+        "第十二条应删除。\n谢谢",
+        "以上意见供参考。\n此致",
+        "建议参照GB17761-2018标准",
+    ]:
+        assert mask(text).text == text, text
+        assert find_personal_data(text) == []
+
+
+def test_spans_point_into_the_input():
+    text = "我的电话13812345678，邮箱a@b.cn"
+    m = mask(text)
+    assert [(s.kind, text[s.start : s.end]) for s in m.spans] == [
+        ("mobile", "13812345678"),
+        ("email", "a@b.cn"),
+    ]

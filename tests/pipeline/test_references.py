@@ -1,0 +1,141 @@
+"""Explicit references: unit cases per citation style, then accuracy on two labelled sets
+(our own ~170 cases over every style, and the explicit points of the sample consultation)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.normalise import normalise_text
+from pipeline.references import (
+    DraftIndex,
+    find_citations,
+    is_own_title,
+    match_quote,
+    parse_declared,
+    resolve_references,
+)
+
+LABELLED = Path(__file__).parent / "data" / "labelled" / "references.jsonl"
+MIN_ACCURACY = 0.98
+
+
+@pytest.fixture(scope="module")
+def index(sample_dir) -> DraftIndex:
+    from pipeline.drafts.parser import parse_file
+
+    draft = sample_dir / "draft.md"
+    if not draft.is_file():
+        pytest.skip(f"{draft} is absent")
+    return DraftIndex.from_parsed(parse_file(draft))
+
+
+def keys(text, index, **kw):
+    return resolve_references(normalise_text(text), index, **kw).article_keys
+
+
+def test_articles_paragraphs_and_items(index):
+    res = resolve_references("建议第十九条第一款第（四）项删除", index)
+    (ref,) = res.references
+    assert (ref.article_key, ref.paragraph, ref.item) == ("19", 1, 4)
+    assert ref.evidence == "第十九条第一款第（四）项"
+    assert ref.method == "explicit"
+    assert res.problems == []
+    (ref,) = resolve_references("第31条第4项", index).references
+    assert (ref.article_key, ref.paragraph, ref.item) == ("31", None, 4)
+
+
+def test_ranges_and_lists(index):
+    assert keys("第十至十二条", index) == ["10", "11", "12"]
+    assert keys("第10-12条", index) == ["10", "11", "12"]
+    assert keys("第十条至第十二条", index) == ["10", "11", "12"]
+    assert keys("第五、六条", index) == ["5", "6"]
+    assert keys("第五条、第六条和第八条", index) == ["5", "6", "8"]
+
+
+def test_chapters_and_sections(index):
+    assert keys("第三章", index) == [str(n) for n in range(18, 26)]
+    assert keys("第四章第二节", index) == [str(n) for n in range(35, 40)]
+    assert keys("第五章第四十五条", index) == ["45"]
+
+
+def test_out_of_range_numbers_are_reported_not_linked(index):
+    res = resolve_references("第一百条和第二十七条第三款", index)
+    assert res.article_keys == ["27"]
+    assert res.references[0].paragraph is None
+    reasons = [p.reason for p in res.problems]
+    assert reasons == ["草案没有第100条（共87条）", "第27条没有第3款"]
+    assert resolve_references("第十条之一", index).article_keys == []
+
+
+def test_other_laws_are_not_this_draft(index):
+    assert keys("《道路交通安全法》第十二条", index) == []
+    assert keys("道路交通安全法第七十六条和第七十七条", index) == []
+    assert keys("《深圳经济特区道路交通安全管理条例》第五十条", index) == []
+    assert keys("《道路交通安全法》第十二条和本条例第二十五条", index) == ["25"]
+    cites = find_citations("《消防法》第十六条、第十八条", ["电动自行车管理条例"])
+    assert [c.other_law for c in cites] == [True, True]
+    assert is_own_title("深圳经济特区电动自行车管理条例（征求意见稿）", index.titles)
+    assert is_own_title("条例", [])
+    assert not is_own_title("道路交通安全法", index.titles)
+
+
+def test_relative_references_use_the_comment_context(index):
+    res = resolve_references("前款规定的年龄过低", index, context="28")
+    assert [(r.article_key, r.via) for r in res.references] == [("28", "relative")]
+    assert resolve_references("前款规定的年龄过低", index).references == []
+    res = resolve_references("第三十条规定时速十五公里，该条太严", index)
+    assert res.article_keys == ["30"] and res.context == "30"
+
+
+def test_quotes_exact_fuzzy_and_ambiguous(index):
+    assert match_quote("不得设置在住宅建筑的架空层", index) == [("45", 1.0)]
+    fuzzy = match_quote("住宅小区电动自行车集中充电场所应设置在室外独立区域", index)
+    assert [k for k, _ in fuzzy] == ["45"] and 0.8 <= fuzzy[0][1] < 1.0
+    assert match_quote("集中充电场所", index) == []  # a term found in several articles
+    assert match_quote("允许在符合消防标准的架空层设置充电场所", index) == []
+
+
+def test_declared_article_column(index):
+    assert parse_declared(["第三十条", 45, "76、77", None, ""]) == ["第三十条", "第45条", "第76、77条"]
+    assert keys("限速太低", index, declared=["第三十条"]) == ["30"]
+    assert keys("建议与第七十六条同步修改", index, declared=["第二十七条"]) == ["27", "76"]
+    assert keys("建议与第七十六条同步修改", index, declared=["第二十七条"], declared_mode="fallback") == ["76"]
+
+
+def _score(cases, index):
+    wrong = []
+    for case in cases:
+        got = set(keys(case["text"], index, context=case.get("context"), declared=case.get("declared", ())))
+        gold = {str(a) for a in case["articles"]}
+        if got != gold:
+            wrong.append((case["text"], sorted(gold), sorted(got)))
+    return 1 - len(wrong) / len(cases), wrong
+
+
+def test_accuracy_on_our_labelled_citations(index):
+    cases = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(cases) >= 150
+    styles = {c["style"] for c in cases}
+    assert {"cn", "arabic", "para", "item", "range", "list", "own", "typo", "chapter", "relative",
+            "quote", "declared", "other_law", "not_citation"} <= styles
+    accuracy, wrong = _score(cases, index)
+    print(f"\nexplicit references, labelled set: {accuracy:.1%} exact article sets ({len(cases)} cases)")
+    assert accuracy >= MIN_ACCURACY, wrong
+
+
+def test_accuracy_on_the_sample_consultation_explicit_points(index, sample_dir):
+    labels = sample_dir / "labels.jsonl"
+    if not labels.is_file():
+        pytest.skip(f"{labels} is absent")
+    points = [
+        p
+        for line in labels.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+        for p in json.loads(line)["points"]
+        if p["explicit"]
+    ]
+    assert points
+    accuracy, wrong = _score(points, index)
+    print(f"\nexplicit references, sample labels: {accuracy:.1%} exact article sets ({len(points)} points)")
+    assert accuracy >= MIN_ACCURACY, wrong

