@@ -140,6 +140,19 @@ def _import_comments(result: DemoResult, url, manifest, sample_dir, workdir, bac
     result.steps["import"] = totals
 
 
+def _analyze(result: DemoResult, url, manifest, sample_dir, workdir, backend, quiet, log) -> None:  # type: ignore[no-untyped-def]
+    """Split, map, deduplicate and cluster what was imported."""
+    from minyi.cli.analyze import stage_progress
+    from minyi.cli.output import progress
+    from models.db import session_scope
+    from pipeline.run import analyze
+
+    log("Analysing the comments")
+    with session_scope(url) as session, progress(quiet) as bar:
+        summary = analyze(session, result.consultation_id, backend=backend, progress=stage_progress(bar))
+    result.steps["analyze"] = summary.to_dict()
+
+
 def _later_steps() -> list[Callable[..., None]]:
     """Steps that build on the foundation, in workflow order."""
-    return [_import_comments]
+    return [_import_comments, _analyze]

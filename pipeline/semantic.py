@@ -79,6 +79,7 @@ class MapParams:
     penalty_damp: float = 0.15  # no penalty intent: liability articles' score × (1 - damp)
     expand: bool = True  # append statutory terms for colloquial ones (synonyms.txt)
     w_context: float = 0.35  # weight of the context's scores (the whole comment, quoted text)
+    line_bm25: bool = True  # also score each 款/项 line alone and keep the article's best
     context_ref_boost: float = 0.15  # added to articles the context cites explicitly
     bm25_half: float = 8.0
     cos_lo: float = 0.1
@@ -281,6 +282,9 @@ class SemanticMapper:
         docs = [f"{a.chapter or ''} {a.text}" for a in self.articles]
         self._bm25 = BM25([tokenize(d) for d in docs])
         self._bm25_bi = BM25([char_bigrams(d) for d in docs])
+        lines = [(i, ln.strip()) for i, a in enumerate(self.articles) for ln in a.text.splitlines() if len(ln.strip()) >= 8]
+        self._line_owner = np.array([i for i, _ in lines], dtype=np.int64)
+        self._bm25_lines = BM25([tokenize(ln) for _, ln in lines], b=0.5) if lines else None
         self._liability = np.array(
             [bool(_PENALTY_ARTICLE.search(a.text)) or "法律责任" in (a.chapter or "") for a in self.articles]
         )
@@ -322,6 +326,11 @@ class SemanticMapper:
         cos_scaled = np.clip((cos - p.cos_lo) / max(p.cos_hi - p.cos_lo, 1e-6), 0.0, 1.0)
         m = len(self.articles)
         words = np.array([self._bm25.scores(tokenize(q)) for q in queries]).reshape(-1, m)
+        if p.line_bm25 and self._bm25_lines is not None:
+            line_scores = np.array([self._bm25_lines.scores(tokenize(q)) for q in queries]).reshape(len(queries), -1)
+            per_article = np.zeros_like(words)
+            np.maximum.at(per_article.T, self._line_owner, line_scores.T)
+            words = np.maximum(words, per_article)
         bigrams = np.array([self._bm25_bi.scores(char_bigrams(q)) for q in queries]).reshape(-1, m)
         lexical = (1 - p.w_bigram) * words / (words + p.bm25_half) + p.w_bigram * bigrams / (
             bigrams + 2 * p.bm25_half

@@ -28,6 +28,18 @@ STAGE_ZH = {
 }
 
 
+def stage_progress(bar: Any) -> Any:
+    """A ``pipeline.run`` progress callback drawing one rich bar per stage."""
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(STAGE_ZH.get(stage, stage), total=max(total, 1))
+        bar.update(tasks[stage], completed=done if total else 1, total=max(total, 1))
+
+    return report
+
+
 @app.command("analyze")
 def analyze_cmd(
     consultation: int = typer.Option(..., "--consultation", "-c", help="Consultation id."),
@@ -52,14 +64,7 @@ def analyze_cmd(
         backend = canonical_backend(backend)  # unknown name → ConfigError, exit code 2
     with session_scope() as session, progress(quiet or as_json) as bar:
         require_schema(session)
-        tasks: dict[str, Any] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(STAGE_ZH.get(stage, stage), total=max(total, 1))
-            bar.update(tasks[stage], completed=done if total else 1, total=max(total, 1))
-
-        summary = analyze(session, consultation, backend=backend, progress=report)
+        summary = analyze(session, consultation, backend=backend, progress=stage_progress(bar))
     if as_json:
         print_json(summary.to_dict())
         return
