@@ -153,6 +153,50 @@ def _analyze(result: DemoResult, url, manifest, sample_dir, workdir, backend, qu
     result.steps["analyze"] = summary.to_dict()
 
 
+def _detect_adoption(result: DemoResult, url, manifest, sample_dir, workdir, backend, quiet, log) -> None:  # type: ignore[no-untyped-def]
+    """Align the draft with the enacted text and propose what was adopted."""
+    from models.adoption_store import detect_adoption
+    from models.db import session_scope
+
+    final = manifest.get("final")
+    if not final:
+        return
+    log("Detecting adoption against the enacted text")
+    with session_scope(url) as session:
+        summary = detect_adoption(
+            session, result.consultation_id, sample_dir / final["file"], label=final.get("label", "公布稿")
+        )
+    result.steps["adoption"] = summary.to_dict()
+
+
+def _write_feedback(result: DemoResult, url, manifest, sample_dir, workdir, backend, quiet, log) -> None:  # type: ignore[no-untyped-def]
+    """The document the contact point sends upward: .docx (GB/T 9704), .xlsx, .md, and
+    .pdf when LibreOffice is installed."""
+    from minyi.errors import DependencyMissing
+    from models.db import session_scope
+    from reports.feedback import build_feedback, save_feedback, write_feedback
+
+    log("Writing the feedback document")
+    stem = workdir / "意见建议"
+    with session_scope(url) as session:
+        doc = build_feedback(session, result.consultation_id)
+        docx = write_feedback(doc, "docx", str(stem.with_suffix(".docx")))
+        save_feedback(session, doc, docx)
+    result.outputs["feedback_docx"] = docx
+    result.outputs["feedback_xlsx"] = write_feedback(doc, "xlsx", str(stem.with_suffix(".xlsx")))
+    result.outputs["feedback_md"] = write_feedback(doc, "md", str(stem.with_suffix(".md")))
+    try:
+        result.outputs["feedback_pdf"] = write_feedback(doc, "pdf", str(stem.with_suffix(".pdf")))
+    except DependencyMissing as exc:
+        log(f"PDF skipped: {exc}")
+    result.steps["feedback"] = {
+        "general": len(doc.general),
+        "articles": len(doc.articles),
+        "others": len(doc.others),
+    }
+
+
 def _later_steps() -> list[Callable[..., None]]:
-    """Steps that build on the foundation, in workflow order."""
-    return [_import_comments, _analyze]
+    """Steps that build on the foundation, in workflow order; the demo ends by writing
+    the feedback document."""
+    return [_import_comments, _analyze, _detect_adoption, _write_feedback]

@@ -45,8 +45,8 @@ ADOPTED = ("采纳", "部分采纳")
 # When duplicates disagree, the strongest status stands for the merged point.
 STATUS_RANK = {"采纳": 0, "部分采纳": 1, "已有规定": 2, "研究参考": 3, "未采纳": 4, "无法判断": 5}
 # Keys importers may use in Source.meta for a symposium's head count and date.
-PARTICIPANT_KEYS = ("participants", "participant_count", "participants_count", "attendees", "参会人数")
-DATE_KEYS = ("date", "held_on", "meeting_date", "日期")
+PARTICIPANT_KEYS = ("participant_count", "participants_count", "participants", "attendees", "参会人数")
+DATE_KEYS = ("meeting_date", "date", "held_on", "日期")
 ROLE_KEYS = ("role", "speaker_role", "identity", "身份")
 
 # --- personal data safety net ---------------------------------------------------------

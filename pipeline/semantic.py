@@ -77,10 +77,20 @@ class MapParams:
     w_bigram: float = 0.5  # share of character-bigram BM25 in the lexical part
     penalty_boost: float = 0.15  # penalty intent: liability articles' score × (1 + boost)
     penalty_damp: float = 0.15  # no penalty intent: liability articles' score × (1 - damp)
-    expand: bool = True  # append statutory terms for colloquial ones (synonyms.txt)
+    expand: bool = True  # append statutory terms for colloquial ones (synonyms.txt) for BM25
+    # Embed the expanded text too (slightly better, but the suggestion's own embedding, which
+    # dedup and clustering need anyway and the cache already holds, can then not be reused).
+    expand_embeddings: bool = False
+    # Add the embedding of the statutory terms alone ("私拉电线 物业服务企业") to the text's own
+    # embedding with this weight: most of what embedding the expanded text gives, at the
+    # cost of embedding a few distinct term strings (memoised) instead of every text again.
+    term_mix: float = 0.0
+    # Score the context with its embedding too (else lexically only: no second embedding).
+    context_embed: bool = False
     w_context: float = 0.35  # weight of the context's scores (the whole comment, quoted text)
     line_bm25: bool = True  # also score each 款/项 line alone and keep the article's best
     context_ref_boost: float = 0.15  # added to articles the context cites explicitly
+    context_decay: float = 0.0  # context weight × (1 − the point's own best score) ** decay
     bm25_half: float = 8.0
     cos_lo: float = 0.1
     cos_hi: float = 0.6
@@ -128,6 +138,26 @@ def expand_query(text: str) -> str:
     """``text`` plus the statutory term of every colloquial variant it uses."""
     extra = [term for term, variants in synonyms() if term not in text and any(v in text for v in variants)]
     return f"{text} {' '.join(extra)}" if extra else text
+
+
+@lru_cache(maxsize=1)
+def _legal_terms() -> frozenset[str]:
+    words = [ln.split()[0] for ln in LEGAL_DICT.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return frozenset(w for w in words if w not in stopwords())
+
+
+def key_terms(text: str) -> frozenset[str]:
+    """The legal vocabulary a text uses, colloquial variants mapped to the statutory term
+    (电瓶车 → 电动自行车): two texts about different things differ here even when their
+    sentence embeddings are close ("在人行道骑行" vs "在人行道停放")."""
+    terms = set()
+    for term, variants in synonyms():
+        if term in text or any(v in text for v in variants):
+            terms.add(term)
+    legal = _legal_terms()
+    covered = {v for term, variants in synonyms() if term in terms for v in variants}
+    terms.update(t for t in tokenize(text) if t in legal and t not in covered)
+    return frozenset(terms)
 
 
 def cited_keys(text: str) -> list[str]:
@@ -210,29 +240,46 @@ def _article_pieces(doc: ArticleDoc) -> list[str]:
 
 
 class BM25:
-    """Okapi BM25 over pre-tokenised documents (a few hundred articles: dense is fine)."""
+    """Okapi BM25 over pre-tokenised documents, precomputed as a sparse (term × document)
+    weight matrix so a batch of queries is one sparse product."""
 
     def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        from scipy.sparse import csr_matrix
+
         self.k1, self.b = k1, b
-        self.tf = [Counter(d) for d in docs]
-        self.len = np.array([len(d) for d in docs], dtype=np.float64)
-        self.avg = float(self.len.mean()) if len(docs) else 0.0
-        df = Counter(t for d in self.tf for t in d)
+        tfs = [Counter(d) for d in docs]
         n = len(docs)
-        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        lengths = np.array([len(d) for d in docs], dtype=np.float64)
+        avg = float(lengths.mean()) if n else 0.0
+        df = Counter(t for tf in tfs for t in tf)
+        self.vocab = {t: i for i, t in enumerate(df)}
+        rows, cols, vals = [], [], []
+        for j, tf in enumerate(tfs):
+            norm = k1 * (1 - b + b * lengths[j] / max(avg, 1e-9))
+            for t, f in tf.items():
+                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                rows.append(self.vocab[t])
+                cols.append(j)
+                vals.append(idf * f * (k1 + 1) / (f + norm))
+        self.n_docs = n
+        self.weights = csr_matrix((vals, (rows, cols)), shape=(len(self.vocab), n))
+
+    def scores_many(self, queries: Sequence[Sequence[str]]) -> np.ndarray:
+        """BM25 of each query (its distinct terms) against every document: (queries, docs)."""
+        from scipy.sparse import csr_matrix
+
+        rows, cols = [], []
+        for i, q in enumerate(queries):
+            for t in {t for t in q if t in self.vocab}:
+                rows.append(i)
+                cols.append(self.vocab[t])
+        if not queries or not self.n_docs:
+            return np.zeros((len(queries), self.n_docs))
+        q = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(queries), len(self.vocab)))
+        return np.asarray((q @ self.weights).todense())
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
-        out = np.zeros(len(self.tf))
-        if not self.tf:
-            return out
-        norm = self.k1 * (1 - self.b + self.b * self.len / max(self.avg, 1e-9))
-        for term in set(query):
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            f = np.array([d.get(term, 0) for d in self.tf], dtype=np.float64)
-            out += idf * f * (self.k1 + 1) / (f + norm)
-        return out
+        return self.scores_many([query])[0]
 
 
 # --- the mapper ---------------------------------------------------------------------
@@ -316,30 +363,56 @@ class SemanticMapper:
             best[:, j] = sims[:, cols].max(axis=1)
         return best
 
-    def score_matrix(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+    def embedding_texts(self, texts: Sequence[str]) -> list[str]:
+        """The texts whose embeddings ``map(texts, embeddings)`` expects (the texts themselves
+        unless ``expand_embeddings``): embed these through the cache and pass them in."""
+        return [expand_query(t) for t in texts] if self.params.expand_embeddings else list(texts)
+
+    def score_matrix(
+        self, texts: Sequence[str], embeddings: np.ndarray | None = None, *, lexical_only: bool = False
+    ) -> np.ndarray:
         """Calibrated scores in [0, 1], shape (len(texts), len(articles))."""
         p = self.params
         queries = [expand_query(t) if p.expand else t for t in texts]
-        if embeddings is None:
-            embeddings = self.embedder.encode(queries)
-        cos = self.cosine_matrix(np.asarray(embeddings, dtype=np.float32))
-        cos_scaled = np.clip((cos - p.cos_lo) / max(p.cos_hi - p.cos_lo, 1e-6), 0.0, 1.0)
         m = len(self.articles)
-        words = np.array([self._bm25.scores(tokenize(q)) for q in queries]).reshape(-1, m)
+        if lexical_only:
+            cos_scaled = None
+        else:
+            if embeddings is None:
+                embeddings = self.embedder.encode(self.embedding_texts(texts))
+            embeddings = self._mix_terms(texts, np.asarray(embeddings, dtype=np.float32))
+            cos = self.cosine_matrix(embeddings)
+            cos_scaled = np.clip((cos - p.cos_lo) / max(p.cos_hi - p.cos_lo, 1e-6), 0.0, 1.0)
+        tokens = [tokenize(q) for q in queries]
+        words = self._bm25.scores_many(tokens).reshape(-1, m)
         if p.line_bm25 and self._bm25_lines is not None:
-            line_scores = np.array([self._bm25_lines.scores(tokenize(q)) for q in queries]).reshape(len(queries), -1)
+            line_scores = self._bm25_lines.scores_many(tokens)
             per_article = np.zeros_like(words)
             np.maximum.at(per_article.T, self._line_owner, line_scores.T)
             words = np.maximum(words, per_article)
-        bigrams = np.array([self._bm25_bi.scores(char_bigrams(q)) for q in queries]).reshape(-1, m)
+        bigrams = self._bm25_bi.scores_many([char_bigrams(q) for q in queries]).reshape(-1, m)
         lexical = (1 - p.w_bigram) * words / (words + p.bm25_half) + p.w_bigram * bigrams / (
             bigrams + 2 * p.bm25_half
         )
-        score = p.w_bm25 * lexical + (1 - p.w_bm25) * cos_scaled
+        score = lexical if cos_scaled is None else p.w_bm25 * lexical + (1 - p.w_bm25) * cos_scaled
         intent = np.array([bool(_PENALTY_INTENT.search(t)) for t in texts])[:, None]
         factor = np.where(intent, 1 + p.penalty_boost, 1 - p.penalty_damp)
         score = np.where(self._liability[None, :], score * factor, score)
         return np.clip(score, 0.0, 1.0).astype(np.float32)
+
+    def _mix_terms(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        p = self.params
+        if p.term_mix <= 0 or p.expand_embeddings or not len(texts):
+            return embeddings
+        terms = [expand_query(t)[len(t) :].strip() for t in texts]
+        rows = [i for i, t in enumerate(terms) if t]
+        if not rows:
+            return embeddings
+        from pipeline.embed import l2_normalise
+
+        mixed = embeddings.copy()
+        mixed[rows] = l2_normalise(embeddings[rows] + p.term_mix * self.embedder.encode([terms[i] for i in rows]))
+        return mixed
 
     def links_from_scores(self, row: np.ndarray) -> list[SemanticLink]:
         """The links one row of scores yields (best first)."""
@@ -393,8 +466,14 @@ class SemanticMapper:
         if not rows:
             return scores
         emb = None if context_embeddings is None else np.asarray(context_embeddings)[rows]
-        ctx = self.score_matrix([contexts[i] for i in rows], emb)
-        w = self.params.w_context
+        ctx = self.score_matrix(
+            [contexts[i] for i in rows], emb, lexical_only=not self.params.context_embed and emb is None
+        )
+        # A point that says what it is about needs its context less: the context's weight
+        # shrinks as the point's own best score grows (numbered comments put other points,
+        # on other articles, in the context).
+        own_best = scores[rows].max(axis=1, keepdims=True)
+        w = self.params.w_context * (1 - own_best) ** self.params.context_decay
         scores = scores.copy()
         scores[rows] = (1 - w) * scores[rows] + w * ctx
         # A point split from a comment that cites articles is most likely about one of them.

@@ -294,9 +294,35 @@ def _table(document, block: Table) -> None:  # type: ignore[no-untyped-def]
     for row in table.rows:
         for cell, width in zip(row.cells, block.widths_mm):
             cell.width = Mm(width)
+    _merge_equal_runs(table, block)
     grid = table._tbl.tblGrid
     for col, width in zip(grid.findall(qn("w:gridCol")), block.widths_mm):
         col.set(qn("w:w"), str(int(width / 25.4 * 1440)))
+
+
+def _merge_equal_runs(table, block: Table) -> None:  # type: ignore[no-untyped-def]
+    """Merge consecutive equal cells of ``block.merge_columns`` vertically (keeping the
+    text once)."""
+    for col in block.merge_columns:
+        start = 0
+        for i in range(1, len(block.rows) + 1):
+            if i < len(block.rows) and block.rows[i][col] == block.rows[start][col]:
+                continue
+            if i - start > 1:
+                top = table.cell(start + 1, col)  # +1: the header row
+                for r in range(start + 2, i + 1):
+                    # Empty the lower cell first, or merge() appends its text.
+                    cell = table.cell(r, col)
+                    for p in cell.paragraphs[1:]:
+                        p._element.getparent().remove(p._element)
+                    for run in cell.paragraphs[0].runs:
+                        run._element.getparent().remove(run._element)
+                merged = top.merge(table.cell(i, col))
+                # merge() leaves the emptied cells' paragraphs behind; drop the empty ones.
+                for p in merged.paragraphs[1:]:
+                    if not p.text:
+                        p._element.getparent().remove(p._element)
+            start = i
 
 
 def _figure(document, block: Figure) -> None:  # type: ignore[no-untyped-def]

@@ -57,6 +57,9 @@ class Table:
     rows: list[list[str]]
     widths_mm: list[float]
     name: str = ""  # sheet name when written as a workbook
+    # Columns whose equal consecutive cells are merged (the article and its draft text
+    # when several opinions concern the same article), so long texts are not repeated.
+    merge_columns: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +130,7 @@ class FeedbackRow:
     provision_id: int | None = None
     cluster_id: int | None = None
     label: str | None = None
+    reviewed: bool = False
     suggestion_ids: list[int] = field(default_factory=list)
 
     @property
@@ -202,6 +206,7 @@ class FeedbackDocument:
             ],
             ARTICLE_WIDTHS,
             name="逐条修改意见",
+            merge_columns=[1, 2],
         )
 
     def to_doc(self) -> Doc:
@@ -253,7 +258,7 @@ class FeedbackDocument:
 
 def _item_para(row: FeedbackRow) -> Para:
     lead = f"（{_cn_ordinal(row.ordinal)}）"
-    if row.label:
+    if row.label and row.reviewed:  # machine labels are keyword lists, not headings
         lead += f"关于{row.label.rstrip('。')}。"
     text = row.suggestion.rstrip()
     ending = f"（{row.proposers}，{row.count_text}）" if row.proposers else f"（{row.count_text}）"
@@ -359,6 +364,7 @@ def rows_from_views(views: list[ClusterView]) -> dict[str, list[FeedbackRow]]:
                 provision_id=v.article.provision_id if v.article else None,
                 cluster_id=v.cluster_id,
                 label=v.label if v.section != "article" else None,
+                reviewed=v.reviewed,
                 suggestion_ids=[m.suggestion_id for m in v.members],
             )
         )

@@ -30,8 +30,14 @@ def render_markdown(doc: Doc, base_dir: str | Path | None = None) -> str:
         elif isinstance(block, Table):
             lines.append("| " + " | ".join(_cell(c) for c in block.columns) + " |")
             lines.append("|" + "|".join("---" for _ in block.columns) + "|")
+            previous: list[str] | None = None
             for row in block.rows:
-                lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+                shown = [
+                    "同上" if previous is not None and i in block.merge_columns and v == previous[i] and v else v
+                    for i, v in enumerate(row)
+                ]
+                lines.append("| " + " | ".join(_cell(v) for v in shown) + " |")
+                previous = row
             lines.append("")
         elif isinstance(block, Figure):
             target = block.path

@@ -127,7 +127,7 @@ def _cluster_rows(clusters: list[ClusterView]) -> list[list[str]]:
 
 
 def _cluster_para(i: int, c: ClusterView) -> Para:
-    lead = f"（{_cn(i)}）" + (f"关于{c.label}。" if c.label else "")
+    lead = f"（{_cn(i)}）" + (f"关于{c.label}。" if c.label and c.reviewed else "")
     points = "、".join(c.contact_points)
     return Para(f"{c.text}（{points}，{people_text(c.count)}）" if points else f"{c.text}（{people_text(c.count)}）", lead=lead)
 

@@ -39,3 +39,12 @@ def db_session(built):
     s = sessionmaker(bind=get_engine(built.url), expire_on_commit=False)()
     yield s
     s.close()
+
+
+@pytest.fixture
+def sqlite_session(built_sqlite):
+    from models.db import get_engine
+
+    s = sessionmaker(bind=get_engine(built_sqlite.url), expire_on_commit=False)()
+    yield s
+    s.close()

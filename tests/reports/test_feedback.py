@@ -9,19 +9,12 @@ from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import sessionmaker
 
 from models.entities import Comment, FeedbackItem, Source, Suggestion
 from report_builder import CP_A, CP_B
 from report_helpers import assert_no_personal_data, docx_text, east_asia
 
 ARTICLE_ORDER = ["第二条", "第三条", "第五条", "第五条之一", "第七条"]
-
-
-def _session(url):
-    from models.db import get_engine
-
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)()
 
 
 def _db_counts(session, consultation_id, point_id):
@@ -49,10 +42,10 @@ def _db_counts(session, consultation_id, point_id):
     return comments, suggestions, grouped + ungrouped, len(symposiums), sum(m["participants"] for m in symposiums)
 
 
-def test_feedback_figures_and_sections_match_the_database(built):
+def test_feedback_figures_and_sections_match_the_database(built, db_session):
     from reports.feedback import build_feedback
 
-    session = _session(built.url)
+    session = db_session
     doc = build_feedback(session, built.consultation_id, on=date(2025, 10, 14))
     comments, suggestions, dedup, symposiums, participants = _db_counts(
         session, built.consultation_id, built.contact_points[CP_A]
@@ -86,10 +79,10 @@ def test_feedback_figures_and_sections_match_the_database(built):
         assert_no_personal_data(" ".join([row.suggestion, row.reason, row.proposers]))
 
 
-def test_other_contact_point_gets_its_own_document(built):
+def test_other_contact_point_gets_its_own_document(built, db_session):
     from reports.feedback import build_feedback
 
-    session = _session(built.url)
+    session = db_session
     doc = build_feedback(session, built.consultation_id, CP_B)
     assert doc.issuer == CP_B
     assert [r.article_label for r in doc.articles] == ["第三条", "第四条"]
@@ -97,18 +90,18 @@ def test_other_contact_point_gets_its_own_document(built):
     assert doc.figures.comments == 2 and doc.figures.symposiums == 0
 
 
-def test_unknown_contact_point_is_a_clear_error(built):
+def test_unknown_contact_point_is_a_clear_error(built, db_session):
     from minyi.errors import NotFoundError
     from reports.feedback import build_feedback
 
     with pytest.raises(NotFoundError, match="--contact-point: no contact point named '不存在'"):
-        build_feedback(_session(built.url), built.consultation_id, "不存在")
+        build_feedback(db_session, built.consultation_id, "不存在")
 
 
-def test_saving_replaces_the_previous_rows_of_the_same_point(built):
+def test_saving_replaces_the_previous_rows_of_the_same_point(built, db_session):
     from reports.feedback import build_feedback, save_feedback
 
-    session = _session(built.url)
+    session = db_session
     doc_a = build_feedback(session, built.consultation_id)
     doc_b = build_feedback(session, built.consultation_id, CP_B)
     save_feedback(session, doc_a, "a1.docx")
@@ -126,10 +119,10 @@ def test_saving_replaces_the_previous_rows_of_the_same_point(built):
 
 
 @pytest.fixture
-def feedback_docx(built_sqlite, tmp_path):
+def feedback_docx(built_sqlite, sqlite_session, tmp_path):
     from reports.feedback import build_feedback, write_feedback
 
-    doc = build_feedback(_session(built_sqlite.url), built_sqlite.consultation_id, on=date(2025, 10, 14))
+    doc = build_feedback(sqlite_session, built_sqlite.consultation_id, on=date(2025, 10, 14))
     path = write_feedback(doc, "docx", str(tmp_path / "feedback.docx"))
     return doc, Document(path)
 
@@ -154,8 +147,8 @@ def test_docx_page_layout_is_gbt9704(feedback_docx):
 def test_docx_fonts(feedback_docx):
     doc, document = feedback_docx
     paragraphs = document.paragraphs
-    title_runs = [r for r in paragraphs[0].runs if r.text]
-    assert "".join(r.text for r in title_runs) == doc.title
+    title_runs = [r for r in paragraphs[0].runs if r.text.strip()]
+    assert "".join(r.text for r in title_runs).replace("\n", "") == doc.title
     assert all(r.font.size.pt == 22 and east_asia(r) == "方正小标宋简体" for r in title_runs)
     by_text = {p.text: p for p in paragraphs}
     heading = by_text["一、征求意见工作开展情况"]
@@ -190,10 +183,10 @@ def test_docx_table_rows_counts_and_masking(feedback_docx):
     assert_no_personal_data(text)
 
 
-def test_xlsx_sheets_and_row_counts(built_sqlite, tmp_path):
+def test_xlsx_sheets_and_row_counts(built_sqlite, sqlite_session, tmp_path):
     from reports.feedback import build_feedback, write_feedback
 
-    session = _session(built_sqlite.url)
+    session = sqlite_session
     doc = build_feedback(session, built_sqlite.consultation_id)
     wb = load_workbook(write_feedback(doc, "xlsx", str(tmp_path / "f.xlsx")))
     assert wb.sheetnames == ["概况", "总体意见", "逐条修改意见", "其他意见建议", "附件：意见建议明细"]
@@ -213,14 +206,18 @@ def test_xlsx_sheets_and_row_counts(built_sqlite, tmp_path):
     assert_no_personal_data(all_text)
 
 
-def test_markdown_has_every_section_and_row(built_sqlite, tmp_path):
+def test_markdown_has_every_section_and_row(built_sqlite, sqlite_session, tmp_path):
     from reports.feedback import build_feedback, write_feedback
 
-    doc = build_feedback(_session(built_sqlite.url), built_sqlite.consultation_id)
-    text = (tmp_path / "f.md").read_text(encoding="utf-8") if write_feedback(doc, "md", str(tmp_path / "f.md")) else ""
+    doc = build_feedback(sqlite_session, built_sqlite.consultation_id)
+    path = write_feedback(doc, "md", str(tmp_path / "f.md"))
+    text = open(path, encoding="utf-8").read()
     assert text.startswith(f"# {doc.title}")
-    table_lines = [line for line in text.splitlines() if line.startswith("| ") and "条" in line.split("|")[2]]
-    assert [line.split("|")[2].strip() for line in table_lines] == ARTICLE_ORDER
+    table_lines = [line for line in text.splitlines() if line.startswith("| ")]
+    assert table_lines[0].startswith("| 序号 | 条款 | 草案原文 | 修改意见 |")
+    assert [line.split("|")[2].strip() for line in table_lines[1:]] == ARTICLE_ORDER
+    for heading in ("## 一、征求意见工作开展情况", "## 二、总体意见", "## 三、逐条修改意见", "## 四、其他意见建议"):
+        assert heading in text
     assert_no_personal_data(text)
 
 
@@ -242,3 +239,25 @@ def test_draft_name_and_title_lines():
     assert draft_name("某某法（草案）", "一审稿") == "某某法（草案）"
     lines = title_lines("关于《深圳经济特区电动自行车管理条例（征求意见稿）》的意见建议")
     assert lines == ["关于《深圳经济特区电动自行车管理条例", "（征求意见稿）》的意见建议"]
+
+
+def test_table_merges_the_repeated_article_and_draft_text(tmp_path):
+    from reports.docx_writer import write_docx
+    from reports.feedback import ARTICLE_COLUMNS, ARTICLE_WIDTHS, Doc, Table
+    from reports.markdown import render_markdown
+
+    rows = [
+        ["1", "第三条", "电动自行车应当经登记。", "意见甲", "", "居民1人", "1人提出"],
+        ["2", "第三条", "电动自行车应当经登记。", "意见乙", "", "居民1人", "1人提出"],
+        ["3", "第四条", "应当佩戴安全头盔。", "意见丙", "", "居民1人", "1人提出"],
+    ]
+    doc = Doc("关于《某条例（征求意见稿）》的意见建议", [Table(ARTICLE_COLUMNS, rows, ARTICLE_WIDTHS, merge_columns=[1, 2])])
+    document = Document(write_docx(doc, tmp_path / "m.docx"))
+    [table] = document.tables
+    draft_cells = [table.cell(r, 2) for r in (1, 2, 3)]
+    assert draft_cells[0]._tc is draft_cells[1]._tc  # one merged cell
+    assert draft_cells[0].text == "电动自行车应当经登记。" and draft_cells[2].text == "应当佩戴安全头盔。"
+    assert [table.cell(r, 3).text for r in (1, 2, 3)] == ["意见甲", "意见乙", "意见丙"]
+    assert docx_text(document).count("电动自行车应当经登记。") == 1
+    md = render_markdown(doc)
+    assert md.count("电动自行车应当经登记。") == 1 and "| 同上 | 同上 |" in md

@@ -1,0 +1,340 @@
+"""Benchmarks: the whole analysis (pipeline.run.analyze) on synthetic consultations, and our
+clustering against BERTopic on the same embeddings.
+
+    .venv/bin/python bench/run_bench.py                       # 10k and 100k, backend use
+    .venv/bin/python bench/run_bench.py --sizes 10000 --bertopic 10000
+    .venv/bin/python bench/run_bench.py --no-write --sizes 2000   # a quick look
+
+Each size runs in its own process (so its peak memory, ru_maxrss, is its own): generate the
+comments (bench/generate.py), create a SQLite database, load samples/ebike/draft.md, ingest
+the comments (models.ingest), then time ``analyze`` end to end; the per-stage seconds are
+the orchestrator's own (RunSummary.seconds). Figures go to bench/RESULTS.md ("Benchmark",
+"Clustering vs BERTopic").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+GiB = 1024**3
+
+
+class PeakRss:
+    """Samples the process's resident memory (psutil) every 0.2 s; ru_maxrss is the final say."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.proc, self.peak, self.stop = psutil.Process(), 0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            self.stop.wait(0.2)
+
+    def __enter__(self) -> PeakRss:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def max_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+# --- one end-to-end run ---------------------------------------------------------------
+
+
+def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0) -> dict:
+    from collectors.records import CommentIn, RecordIn, SourceIn
+    from generate import generate
+    from minyi.settings import reset_settings
+    from models.db import session_scope, upgrade
+    from models.ingest import ingest
+    from models.store import create_consultation, load_draft_version
+    from pipeline.drafts.parser import parse_file
+    from pipeline.run import analyze
+
+    out: dict = {"n": n, "backend": backend, "seconds": {}}
+    url = f"sqlite:///{workdir / f'bench-{n}.db'}"
+    os.environ["MINYI_DATABASE_URL"] = url
+    reset_settings()
+    t = time.perf_counter()
+    rows = generate(n, seed)
+    out["seconds"]["generate"] = round(time.perf_counter() - t, 2)
+    upgrade(url)
+    with PeakRss() as sampler:
+        t = time.perf_counter()
+        with session_scope(url) as session:
+            c = create_consultation(session, title=f"合成征求意见 {n}", contact_point="基准测试联系点")
+            load_draft_version(session, c.id, parse_file(REPO / "samples" / "ebike" / "draft.md"))
+            records = (
+                RecordIn(
+                    origin="synthetic.jsonl",
+                    locator=f"id={r['id']}",
+                    payload={k: r[k] for k in ("id", "text", "author", "contact", "submitted_at")},
+                    raw_text=r["text"],
+                    comment=CommentIn(
+                        text=r["text"],
+                        author_name=r["author"],
+                        author_contact=r["contact"],
+                        external_id=r["id"],
+                        channel=r["channel"],
+                    ),
+                )
+                for r in rows
+            )
+            summary = ingest(session, c.id, SourceIn(channel="forum", name="synthetic.jsonl", fingerprint=f"bench-{n}-{seed}"), records)
+            cid = c.id
+        out["seconds"]["ingest"] = round(time.perf_counter() - t, 2)
+        out["ingested"] = summary.imported
+        t = time.perf_counter()
+        with session_scope(url) as session:
+            result = analyze(session, cid, backend=backend)
+        out["seconds"]["analyze_total"] = round(time.perf_counter() - t, 2)
+    out["stages"] = result.seconds
+    out["summary"] = {
+        k: v for k, v in result.to_dict().items() if isinstance(v, int) and k not in ("run_id", "consultation_id")
+    }
+    out["peak_rss_gib"] = round(max(max_rss_bytes(), sampler.peak) / GiB, 3)
+    out["quality"] = mapping_quality(url, cid, rows)
+    return out
+
+
+def mapping_quality(url: str, cid: int, rows: list[dict]) -> dict:
+    """Top-link accuracy of single-point comments against the generator's gold articles."""
+    from sqlalchemy import select
+
+    from models.db import session_scope
+    from models.entities import Comment, Provision, Suggestion, SuggestionProvision
+
+    gold = {r["id"]: r["gold"] for r in rows if len(r["gold"]["points"]) == 1}
+    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    with session_scope(url) as session:
+        q = (
+            select(Comment.external_id, Suggestion.id, SuggestionProvision.method, SuggestionProvision.score, Provision.number)
+            .join(Suggestion, Suggestion.comment_id == Comment.id)
+            .join(SuggestionProvision, SuggestionProvision.suggestion_id == Suggestion.id, isouter=True)
+            .join(Provision, Provision.id == SuggestionProvision.provision_id, isouter=True)
+            .where(Comment.consultation_id == cid)
+        )
+        best: dict[str, tuple[float, str | None, int | None]] = {}
+        for ext, _sid, method, score, number in session.execute(q):
+            if ext in gold and number is not None and (ext not in best or (score or 0) > best[ext][0]):
+                best[ext] = (score or 0, method, number)
+            best.setdefault(ext, (0.0, None, None))
+    for ext, g in gold.items():
+        point = g["points"][0]
+        if not point["articles"] or ext not in best:
+            continue
+        kind = "explicit" if point["explicit"] else "reference-free"
+        stats[kind][1] += 1
+        stats[kind][0] += int(best[ext][2] in point["articles"])
+    return {k: round(v[0] / v[1], 3) for k, v in stats.items() if v[1]}
+
+
+# --- clustering vs BERTopic ------------------------------------------------------------
+
+
+def cluster_comparison(n: int, backend: str, seed: int = 0) -> dict:
+    """Our per-scope clustering and BERTopic on the same embeddings of ``n`` generated
+    single-point comments; ARI/NMI against the generator's topics (the proposals)."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from generate import generate
+    from minyi.settings import PipelineSettings
+    from pipeline.cluster import cluster_scope
+    from pipeline.embed import get_embedder, thresholds_for
+
+    rows = [r for r in generate(n, seed) if len(r["gold"]["points"]) == 1]
+    texts = [r["text"] for r in rows]
+    topics = [r["gold"]["points"][0]["topic"] for r in rows]
+    scopes = [",".join(map(str, r["gold"]["points"][0]["articles"])) or "general" for r in rows]
+    settings = PipelineSettings(embedding_backend=backend)
+    embedder = get_embedder(backend, settings)
+    t = time.perf_counter()
+    emb = embedder.encode(texts)
+    out: dict = {"n": len(texts), "topics": len(set(topics)), "embed_seconds": round(time.perf_counter() - t, 1)}
+    distance = thresholds_for(embedder, settings).cluster_distance
+
+    def ours(per_scope: bool, method: str) -> list[str]:
+        labels = [""] * len(texts)
+        groups = defaultdict(list)
+        for i, s in enumerate(scopes if per_scope else ["all"] * len(texts)):
+            groups[s].append(i)
+        for scope, idx in groups.items():
+            for k, c in enumerate(cluster_scope([texts[i] for i in idx], emb[idx], method=method,
+                                                distance_threshold=distance, settings=settings)):
+                for m in c.members:
+                    labels[idx[m]] = f"{scope}/{k}"
+        return labels
+
+    def score(name: str, labels, seconds: float) -> None:
+        out[name] = {
+            "seconds": round(seconds, 1),
+            "clusters": len(set(labels)),
+            "ARI": round(adjusted_rand_score(topics, labels), 3),
+            "NMI": round(normalized_mutual_info_score(topics, labels), 3),
+        }
+
+    for name, per_scope, method in (
+        ("ours_agglomerative_per_article", True, "agglomerative"),
+        ("ours_hdbscan_per_article", True, "hdbscan"),
+        ("ours_agglomerative_global", False, "agglomerative"),
+    ):
+        t = time.perf_counter()
+        labels = ours(per_scope, method)
+        score(name, labels, time.perf_counter() - t)
+    try:
+        from bertopic import BERTopic
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        from pipeline.semantic import tokenize
+    except ImportError as exc:
+        out["bertopic"] = f"not installed: {exc}"
+        return out
+    t = time.perf_counter()
+    model = BERTopic(
+        vectorizer_model=CountVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False),
+        calculate_probabilities=False,
+        verbose=False,
+    )
+    labels, _ = model.fit_transform(texts, np.asarray(emb))
+    # BERTopic's -1 is its outlier bin; scored as one cluster, as a reviewer would see it.
+    score("bertopic", [str(x) for x in labels], time.perf_counter() - t)
+    out["bertopic"]["outliers"] = int(sum(1 for x in labels if x == -1))
+    return out
+
+
+# --- driver ---------------------------------------------------------------------------
+
+
+def _child(args: argparse.Namespace) -> None:
+    if args.one_kind == "e2e":
+        with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp:
+            result = run_end_to_end(args.one, args.backend, Path(tmp))
+    else:
+        result = cluster_comparison(args.one, args.backend)
+    print("RESULT " + json.dumps(result, ensure_ascii=False))
+
+
+def _spawn(kind: str, n: int, backend: str) -> dict:
+    cmd = [sys.executable, __file__, "--one", str(n), "--one-kind", kind, "--backend", backend]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if proc.returncode != 0 or line is None:
+        tail = "\n".join(proc.stderr.splitlines()[-15:])
+        return {"n": n, "error": f"exit {proc.returncode}: {tail}"}
+    return json.loads(line[len("RESULT ") :])
+
+
+def e2e_table(results: list[dict]) -> str:
+    stages = sorted({s for r in results for s in r.get("stages", {})}, key=_stage_order)
+    head = "| comments | generate s | ingest s | " + " | ".join(f"{s} s" for s in stages) + " | analyze total s | peak RSS GiB |"
+    rows = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        if "error" in r:
+            rows.append(f"| {r['n']:,} | error: {r['error'][:200]} |")
+            continue
+        cells = [f"{r['n']:,}", str(r["seconds"]["generate"]), str(r["seconds"]["ingest"])]
+        cells += [str(r["stages"].get(s, "")) for s in stages]
+        cells += [str(r["seconds"]["analyze_total"]), str(r["peak_rss_gib"])]
+        rows.append("| " + " | ".join(cells) + " |")
+    details = "\n".join(
+        f"- {r['n']:,}: summary {json.dumps(r.get('summary', {}), ensure_ascii=False)}; "
+        f"top-link accuracy vs generator gold {json.dumps(r.get('quality', {}), ensure_ascii=False)}"
+        for r in results
+        if "error" not in r
+    )
+    return "\n".join(rows) + "\n\n" + details
+
+
+def _stage_order(name: str) -> int:
+    from pipeline.run import STAGES
+
+    return STAGES.index(name) if name in STAGES else len(STAGES)
+
+
+def bertopic_table(r: dict) -> str:
+    if "error" in r:
+        return f"error: {r['error']}"
+    rows = ["| method | seconds | clusters | ARI | NMI |", "|---|---|---|---|---|"]
+    for name in ("ours_agglomerative_per_article", "ours_hdbscan_per_article", "ours_agglomerative_global", "bertopic"):
+        v = r.get(name)
+        if isinstance(v, dict):
+            extra = f" ({v['outliers']} outliers in topic -1)" if "outliers" in v else ""
+            rows.append(f"| {name}{extra} | {v['seconds']} | {v['clusters']} | {v['ARI']} | {v['NMI']} |")
+        elif v:
+            rows.append(f"| {name} | {v} | | | |")
+    return (
+        f"{r['n']:,} single-point generated comments, {r['topics']} gold topics (the generator's proposals), "
+        f"same {r.get('backend', '')} embeddings for all (embedding took {r['embed_seconds']} s, not counted below). "
+        "BERTopic: defaults (UMAP 5-d, HDBSCAN min_cluster_size 10), CountVectorizer over our jieba tokens.\n\n"
+        + "\n".join(rows)
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Time the analysis pipeline on synthetic consultations.")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--backend", default="use")
+    parser.add_argument("--bertopic", type=int, default=10000, help="size of the clustering comparison (0: skip)")
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--one-kind", default="e2e", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        _child(args)
+        return
+    from results import write_section
+
+    machine = (
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / GiB)} GiB; Python "
+        f"{platform.python_version()}; date {date.today()}; backend {args.backend}; SQLite.\n\n"
+    )
+    results = []
+    for n in [int(x) for x in args.sizes.split(",") if x]:
+        r = _spawn("e2e", n, args.backend)
+        print(json.dumps(r, ensure_ascii=False), flush=True)
+        results.append(r)
+    if results and not args.no_write:
+        write_section(
+            "Benchmark",
+            machine
+            + "End to end through `pipeline.run.analyze` on comments from bench/generate.py (ingest "
+            "through models.ingest). Stage seconds are the orchestrator's; peak RSS is the process's "
+            "maximum resident memory. Targets: 100k comments < 10 min and < 4 GiB.\n\n"
+            + e2e_table(results),
+        )
+    if args.bertopic:
+        r = _spawn("cluster", args.bertopic, args.backend)
+        r["backend"] = args.backend
+        print(json.dumps(r, ensure_ascii=False), flush=True)
+        if not args.no_write:
+            write_section("Clustering vs BERTopic", machine + bertopic_table(r))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Clustering within a scope: every suggestion in exactly one cluster, labels, medoids, the
+two-stage path for large scopes, and the choice of method by name."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from minyi.errors import ConfigError
+from minyi.settings import PipelineSettings
+from pipeline.cluster import cluster_scope, ctfidf_keywords, medoid
+from pipeline.embed import get_embedder, thresholds_for
+
+SETTINGS = PipelineSettings()
+TOPICS = {
+    "speed": ["限速十五公里太低了，建议提高到二十五公里", "最高时速十五公里跑不了单，建议放宽限速",
+              "电动车限速应当与国家标准一致", "时速限制太严，上班通勤太慢"],
+    "helmet": ["不戴头盔罚五十元太重", "头盔罚款过高，建议先警告", "未戴安全头盔首次违法不要罚款"],
+    "charging": ["老旧小区没有充电桩，建议政府补贴建设充电设施", "小区充电设施太少，大家只能在楼道充电",
+                 "建议在老小区集中建设电动车充电棚"],
+}
+
+
+def _flatten():
+    texts, gold = [], []
+    for topic, items in TOPICS.items():
+        texts += items
+        gold += [topic] * len(items)
+    return texts, gold
+
+
+def _check_partition(clusters, n):
+    seen = sorted(i for c in clusters for i in c.members)
+    assert seen == list(range(n)), "every suggestion in exactly one cluster"
+    for c in clusters:
+        assert c.representative in c.members
+
+
+@pytest.fixture(scope="module")
+def use():
+    return get_embedder("use", SETTINGS)
+
+
+@pytest.mark.parametrize("method", ["agglomerative", "hdbscan"])
+def test_topics_recovered_with_labels_and_weighted_sizes(use, method):
+    texts, gold = _flatten()
+    weights = [3] + [1] * (len(texts) - 1)  # the first suggestion stands for a group of 3
+    clusters = cluster_scope(texts, use.encode(texts), weights, method=method, settings=SETTINGS)
+    _check_partition(clusters, len(texts))
+    assert sum(c.size for c in clusters) == sum(weights)
+    # No cluster mixes topics, and most of each topic's suggestions share one cluster.
+    for c in clusters:
+        assert len({gold[i] for i in c.members}) == 1
+    for topic, items in TOPICS.items():
+        largest = max(sum(gold[i] == topic for i in c.members) for c in clusters)
+        assert largest >= 0.6 * len(items), topic
+    assert {gold[i] for i in clusters[0].members} == {"speed"} and clusters[0].size >= 5
+    for c in clusters:
+        assert c.label == "、".join(c.keywords) and 1 <= len(c.keywords) <= 5
+    speed_label = clusters[0].label
+    assert "限速" in speed_label or "公里" in speed_label
+
+
+def test_hdbscan_noise_becomes_singletons_not_an_outlier_bin(use):
+    texts, _ = _flatten()
+    texts = texts + ["希望政府多修几个公园", "法律条文应该通俗易懂"]
+    clusters = cluster_scope(texts, use.encode(texts), method="hdbscan", settings=SETTINGS)
+    _check_partition(clusters, len(texts))
+    loners = [c for c in clusters if len(c.members) == 1]
+    assert any(c.members == [len(texts) - 1] for c in loners) or any(
+        c.members == [len(texts) - 2] for c in loners
+    )
+
+
+def test_large_scope_takes_the_two_stage_path_and_stays_a_partition():
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((5, 32))
+    gold = np.repeat(np.arange(5), 120)
+    vectors = centres[gold] + 0.05 * rng.standard_normal((600, 32))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    texts = [f"意见{g}号" for g in gold]
+    clusters = cluster_scope(texts, vectors, method="agglomerative", distance_threshold=0.3,
+                             settings=SETTINGS, max_direct=200, micro_size=10)
+    _check_partition(clusters, 600)
+    assert len(clusters) == 5
+    for c in clusters:
+        assert len(set(gold[c.members])) == 1
+
+
+def test_single_item_method_by_name_and_unknown_method(use):
+    one = cluster_scope(["只有一条意见"], use.encode(["只有一条意见"]), settings=SETTINGS)
+    assert len(one) == 1 and one[0].members == [0] and one[0].representative == 0
+    texts, _ = _flatten()
+    km = cluster_scope(texts, use.encode(texts), method="kmeans", settings=SETTINGS)
+    _check_partition(km, len(texts))
+    with pytest.raises(ConfigError, match="unknown clusterer 'dbscan'"):
+        cluster_scope(texts, use.encode(texts), method="dbscan", settings=SETTINGS)
+    assert thresholds_for(use, SETTINGS).cluster_distance > 0
+
+
+def test_ctfidf_prefers_words_distinctive_of_a_cluster_and_medoid_is_central():
+    clusters = [
+        [(["电动自行车", "限速", "公里"], 1.0), (["电动自行车", "限速"], 2.0)],
+        [(["电动自行车", "头盔", "罚款"], 1.0), (["电动自行车", "头盔"], 1.0)],
+    ]
+    kw = ctfidf_keywords(clusters, top_n=2)
+    assert kw[0][0] == "限速" and kw[1][0] == "头盔"
+    # A word the whole draft uses stops competing once the draft is a background class.
+    background = [["电动自行车", "管理", "电动自行车"]] * 20
+    kw = ctfidf_keywords(clusters, top_n=2, background=background)
+    assert kw[0] == ["限速", "公里"] and "电动自行车" not in kw[1]
+    emb = np.array([[1, 0], [0.9, 0.1], [0.8, 0.2], [0, 1]], dtype=np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    assert medoid(emb, [0, 1, 2]) == 1

@@ -1,0 +1,119 @@
+"""Semantic mapping of reference-free suggestions: accuracy on the sample consultation and on
+our own labelled cases (tests/pipeline/data/labelled/semantic.jsonl)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from minyi.settings import PipelineSettings
+from pipeline.embed import get_embedder
+from pipeline.semantic import (
+    ArticleDoc,
+    SemanticMapper,
+    cited_keys,
+    expand_query,
+    key_terms,
+    tokenize,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+LABELLED = Path(__file__).parent / "data" / "labelled" / "semantic.jsonl"
+
+
+def _bench(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def sample():
+    if not (REPO / "samples" / "ebike" / "labels.jsonl").is_file():
+        pytest.skip("samples/ebike/labels.jsonl not built")
+    return _bench("sample")
+
+
+@pytest.fixture(scope="module")
+def mapper(sample):
+    return SemanticMapper(sample.sample_articles(), get_embedder("use", PipelineSettings()), settings=PipelineSettings())
+
+
+def _top1(links, gold) -> bool:
+    return bool(links) and int("".join(ch for ch in links[0].article_key if ch.isdigit())) in gold
+
+
+def test_tokens_use_the_legal_dictionary_and_drop_stop_words():
+    tokens = tokenize("建议对电动自行车的行政处罚由主管部门作出")
+    assert {"电动自行车", "行政处罚", "主管部门"} <= set(tokens)
+    assert "的" not in tokens and "建议" not in tokens
+    assert "电动自行车" in expand_query("电瓶车不能进电梯")
+    assert key_terms("骑电瓶车要戴头盔") >= {"电动自行车", "安全头盔"}
+    assert cited_keys("同意第四十五条和第10条之一") == ["45", "10之一"]
+
+
+def test_sample_reference_free_top1_at_least_80_percent(sample, mapper):
+    calibrate = _bench("calibrate")
+    points, general = calibrate.mapping_sets()
+    assert len(points) >= 50
+    texts, contexts = [p["text"] for p in points], calibrate.contexts_for(points)
+    # Top-1: is the best-scoring article a gold one (the ranking, threshold aside)?
+    ranking = SemanticMapper(mapper.articles, mapper.embedder, params=mapper.params, threshold=0.0,
+                             article_embeddings=mapper.pieces_embeddings)
+    top1 = sum(_top1(ls, p["articles"]) for ls, p in zip(ranking.map(texts, contexts=contexts), points)) / len(points)
+    # With the calibrated threshold: linked to a gold article, and 总体意见 left unlinked.
+    links = mapper.map(texts, contexts=contexts)
+    linked_right = sum(_top1(ls, p["articles"]) for ls, p in zip(links, points)) / len(points)
+    general_links = mapper.map([p["text"] for p in general], contexts=calibrate.contexts_for(general))
+    unlinked = sum(not ls for ls in general_links) / max(len(general), 1)
+    print(
+        f"\nsemantic mapping, sample reference-free points (tuned on this set): top-1 {top1:.1%} of "
+        f"{len(points)}; with the threshold {linked_right:.1%} linked to a gold article; "
+        f"{unlinked:.0%} of {len(general)} 总体意见 points left unlinked"
+    )
+    assert top1 >= 0.80
+    assert linked_right >= 0.75
+    for ls in links:
+        assert all(l.method == "semantic" and 0.0 <= l.score <= 1.0 for l in ls)
+        assert [l.score for l in ls] == sorted((l.score for l in ls), reverse=True)
+
+
+def test_own_labelled_cases_generalise(sample, mapper):
+    rows = [json.loads(x) for x in LABELLED.read_text(encoding="utf-8").splitlines() if x.strip()]
+    specific = [r for r in rows if r["articles"]]
+    general = [r for r in rows if not r["articles"]]
+    assert len(specific) >= 60
+    ranking = SemanticMapper(mapper.articles, mapper.embedder, params=mapper.params, threshold=0.0,
+                             article_embeddings=mapper.pieces_embeddings)
+    accuracy = sum(_top1(ls, r["articles"]) for ls, r in zip(ranking.map([r["text"] for r in specific]), specific)) / len(specific)
+    links = mapper.map([r["text"] for r in specific])
+    linked = sum(bool(ls) for ls in links) / len(specific)
+    general_links = mapper.map([r["text"] for r in general])
+    to_general = sum(not ls for ls in general_links)
+    print(
+        f"\nsemantic mapping, own labelled cases: top-1 {accuracy:.1%} of {len(specific)}; "
+        f"linked {linked:.1%}; {to_general}/{len(general)} general comments left unlinked"
+    )
+    assert accuracy >= 0.80
+    assert linked >= 0.85
+    assert to_general >= len(general) // 2 + 1
+
+
+def test_multi_article_links_and_threshold():
+    docs = [
+        ArticleDoc("1", "第一条", "驾驶电动自行车应当佩戴安全头盔。"),
+        ArticleDoc("2", "第二条", "违反本条例第一条规定，未佩戴安全头盔的，处五十元罚款。", chapter="第三章 法律责任"),
+        ArticleDoc("3", "第三条", "禁止在楼道内为电动自行车充电。"),
+    ]
+    emb = get_embedder("tfidf", PipelineSettings())
+    m = SemanticMapper(docs, emb, settings=PipelineSettings(), top_k=3)
+    # A penalty complaint goes to the penalty article first.
+    assert m.map(["不戴头盔罚五十元太重了"])[0][0].article_key == "2"
+    # Nothing in common with any article: 总体意见.
+    assert m.map(["希望政府多修公园"])[0] == []
+    strict = SemanticMapper(docs, emb, settings=PipelineSettings(), threshold=1.01)
+    assert strict.map(["驾驶电动自行车应当佩戴安全头盔"]) == [[]]
