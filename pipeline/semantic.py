@@ -2,21 +2,30 @@
 
 Score of a (suggestion, article) pair, in [0, 1]:
 
-    score = w_bm25 * bm25_sat + (1 - w_bm25) * cos_scaled
+    score = w_bm25 * lexical + (1 - w_bm25) * cos_scaled      (× a penalty-intent factor)
 
-- ``bm25_sat``: Okapi BM25 of the suggestion's jieba tokens against the article's tokens
-  (chapter name + text; legal user dictionary ``resources/legal_dict.txt``, stop words
-  ``resources/stopwords.txt``), saturated as ``b / (b + bm25_half)`` so it is absolute
-  (comparable across suggestions), not relative to the best article.
-- ``cos_scaled``: the best cosine between the suggestion's embedding and the article's pieces
-  (the whole article with its label and chapter, and each 款/项 line on its own: a
-  suggestion is usually about one line of a long article), rescaled linearly from
-  [cos_lo, cos_hi] to [0, 1] because each backend has its own cosine range.
+- ``lexical``: Okapi BM25 of the suggestion's jieba tokens (legal user dictionary
+  ``resources/legal_dict.txt``, stop words ``resources/stopwords.txt``) against each
+  article (chapter name + text) and against each of its 款/项 lines alone (the article keeps
+  its best), mixed with BM25 over character bigrams (robust to segmentation), each
+  saturated as ``b / (b + bm25_half)`` so the score is absolute, not relative to the best
+  article. Colloquial words are first mapped to the draft's statutory ones
+  (``resources/synonyms.txt``: 电瓶车 → 电动自行车, 飞线 → 私拉电线).
+- ``cos_scaled``: the best cosine between the suggestion's embedding and the article's
+  pieces (the whole article with label and chapter, and each line), rescaled from
+  [cos_lo, cos_hi] to [0, 1] (each backend has its own cosine range). With
+  ``expand_embeddings`` the embedded text is the synonym-expanded one
+  (``SemanticMapper.embedding_texts``); ``term_mix`` is a cheaper stand-in.
+- penalty intent: a suggestion about a penalty (罚, 处分) is pulled towards the 法律责任
+  articles, one without it is pulled away from them (they repeat every duty's vocabulary).
+- context (optional, per suggestion): the whole comment it was split from and the form's
+  quoted draft wording, scored lexically and blended in with ``w_context``.
 
-The top ``top_k`` articles whose score is at least ``threshold`` and within ``relative`` of
-the best are linked; none above the threshold means 总体意见 (an empty list). Parameters
-per backend live in ``resources/thresholds.toml`` (tuned on the sample consultation's
-reference-free points; see bench/RESULTS.md), settings override the threshold.
+The top ``top_k`` articles scoring at least ``threshold`` and within ``relative`` of the
+best are linked (several links are allowed); none means 总体意见 (an empty list). All
+parameters per backend live in ``resources/thresholds.toml``, written by
+``bench/calibrate.py`` (tuned on the sample consultation's reference-free points; see
+bench/RESULTS.md); settings override the threshold.
 """
 
 from __future__ import annotations

@@ -261,7 +261,10 @@ def _item_para(row: FeedbackRow) -> Para:
     if row.label and row.reviewed:  # machine labels are keyword lists, not headings
         lead += f"关于{row.label.rstrip('。')}。"
     text = row.suggestion.rstrip()
-    ending = f"（{row.proposers}，{row.count_text}）" if row.proposers else f"（{row.count_text}）"
+    if row.count > 1:
+        ending = f"（{row.proposers}，{row.count_text}）" if row.proposers else f"（{row.count_text}）"
+    else:  # one person: "（居民）" reads better than "（居民1人，1人提出）"
+        ending = f"（{row.proposers.removesuffix('1人')}）" if row.proposers else ""
     return Para(text + ending, lead=lead)
 
 

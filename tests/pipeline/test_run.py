@@ -245,3 +245,27 @@ def test_errors_name_what_is_wrong(session, consultation):
         analyze(session, 999, backend="tfidf")
     with pytest.raises(ConfigError, match="unknown embedding backend 'word2vec'"):
         analyze(session, consultation, backend="word2vec")
+
+
+def test_support_and_requested_changes_never_share_a_cluster(session):
+    from pipeline.drafts.parser import parse_text
+
+    c = create_consultation(session, title="某某条例（征求意见稿）")
+    load_draft_version(session, c.id, parse_text("第一条 电动自行车最高时速不得超过十五公里。\n第二条 本条例自公布之日起施行。"))
+    _add(session, c.id, [
+        CommentIn("第一条限速十五公里很合理，我支持。", external_id="A"),
+        CommentIn("第一条限速十五公里我完全支持，老人小孩更安全。", external_id="B"),
+        CommentIn("第一条限速十五公里太低，建议改为二十五公里。", external_id="C"),
+        CommentIn("第一条限速十五公里太低，建议提高到二十公里。", external_id="D"),
+    ], "stance")
+    session.commit()
+    analyze(session, c.id, backend="tfidf")
+    session.commit()
+    by_comment = dict(
+        session.execute(
+            select(Comment.external_id, ClusterMember.cluster_id)
+            .join(Suggestion, Suggestion.comment_id == Comment.id)
+            .join(ClusterMember, ClusterMember.suggestion_id == Suggestion.id)
+        ).all()
+    )
+    assert {by_comment["A"], by_comment["B"]}.isdisjoint({by_comment["C"], by_comment["D"]})
