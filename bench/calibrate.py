@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from pipeline.embed import THRESHOLDS_FILE, get_embedder  # noqa: E402
-from pipeline.semantic import MapParams, SemanticMapper, expand_query  # noqa: E402
+from pipeline.semantic import MapParams, SemanticMapper  # noqa: E402
 from results import write_section  # noqa: E402
 from sample import sample_articles, sample_points  # noqa: E402
 

@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 GiB = 1024**3
+RAW = Path(__file__).resolve().parent / "e2e_results.json"  # raw figures behind RESULTS.md
 
 
 class PeakRss:
@@ -320,6 +321,13 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(r, ensure_ascii=False), flush=True)
         results.append(r)
     if results and not args.no_write:
+        # Sizes measured in earlier runs stay in the table (the 100k run is done on its own).
+        stored = json.loads(RAW.read_text(encoding="utf-8")) if RAW.is_file() else {}
+        stored.update({f"{args.backend}:{r['n']}": r for r in results})
+        RAW.write_text(json.dumps(stored, ensure_ascii=False, indent=1), encoding="utf-8")
+        results = sorted(
+            (r for k, r in stored.items() if k.startswith(f"{args.backend}:")), key=lambda r: r["n"]
+        )
         write_section(
             "Benchmark",
             machine

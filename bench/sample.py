@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -185,10 +184,3 @@ def _points_of(record: dict) -> list[dict]:
 def reference_free_points() -> list[dict]:
     """Points with gold articles that cite none explicitly (the semantic mapper's job)."""
     return [p for p in sample_points() if not p.get("explicit") and p.get("articles")]
-
-
-_ARTICLE_REF = re.compile(r"第[一二三四五六七八九十百零\d]+条")
-
-
-def has_article_reference(text: str) -> bool:
-    return bool(_ARTICLE_REF.search(text))

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from minyi.errors import NotFoundError
+from models.store import get_consultation
 from models.entities import (
     CHANNELS,
     AdoptionDecision,
@@ -205,16 +206,6 @@ class ConsultationFigures:
 
 
 # --- loading --------------------------------------------------------------------------
-
-
-def get_consultation_or_fail(session: Session, consultation_id: int) -> Consultation:
-    consultation = session.get(Consultation, consultation_id)
-    if consultation is None:
-        raise NotFoundError(
-            f"no consultation with id {consultation_id}; see `minyi consultation list`",
-            message_zh=f"未找到编号为 {consultation_id} 的征求意见任务",
-        )
-    return consultation
 
 
 def contact_point_id_by_name(session: Session, name: str | None) -> int | None:
@@ -596,7 +587,7 @@ def consultation_figures(
     rows: list[SuggestionRow] | None = None,
 ) -> ConsultationFigures:
     """The figures of 征求意见工作开展情况, for one contact point or all."""
-    consultation = get_consultation_or_fail(session, consultation_id)
+    consultation = get_consultation(session, consultation_id)
     version = base_version(session, consultation_id)
     if rows is None:
         rows = suggestion_rows(session, consultation_id, contact_point_id)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.entities import CHANNELS
+from models.store import get_consultation
 from models.report_queries import (
     ClusterView,
     ConsultationFigures,
@@ -30,7 +31,6 @@ from models.report_queries import (
     cluster_views,
     consultation_figures,
     contact_point_id_by_name,
-    get_consultation_or_fail,
     suggestion_rows,
 )
 
@@ -414,7 +414,7 @@ def build_feedback(
 ) -> FeedbackDocument:
     """Read the analysed consultation and build the document one contact point sends up
     (``contact_point=None``: the consultation's own contact point, else all of them)."""
-    consultation = get_consultation_or_fail(session, consultation_id)
+    consultation = get_consultation(session, consultation_id)
     point_id = contact_point_id_by_name(session, contact_point)
     if point_id is None and consultation.contact_point_id is not None:
         point_id = consultation.contact_point_id

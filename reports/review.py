@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from models.entities import CHANNELS
+from models.store import get_consultation
 from models.report_queries import (
     ArticleInfo,
     ClusterView,
@@ -23,7 +24,6 @@ from models.report_queries import (
     base_version,
     cluster_views,
     consultation_figures,
-    get_consultation_or_fail,
     suggestion_rows,
 )
 from reports.feedback import Doc, Heading, Para, Table, draft_name, people_text, zh_date
@@ -133,7 +133,7 @@ def _cluster_para(i: int, c: ClusterView) -> Para:
 
 
 def build_review(session: Session, consultation_id: int) -> ReviewReport:
-    consultation = get_consultation_or_fail(session, consultation_id)
+    consultation = get_consultation(session, consultation_id)
     version = base_version(session, consultation_id)
     rows = suggestion_rows(session, consultation_id, None)
     articles = articles_of(session, consultation_id)
