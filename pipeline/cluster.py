@@ -22,6 +22,8 @@ and a representative: the medoid (the member most similar, weighted, to the othe
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import math
 import re
 from collections import Counter
@@ -92,7 +94,7 @@ def cluster_scope(
     keywords = ctfidf_keywords(
         [[(tokens[i], w[i]) for i in m] for m in members],
         top_n=top_keywords,
-        background=[_tokens(t) for t in background or []],
+        background=_background_tokens(tuple(background or ())),
     )
     return [
         ClusterOut(
@@ -191,6 +193,12 @@ def medoid(emb: np.ndarray, members: list[int], weights: np.ndarray | None = Non
     w = np.ones(len(members)) if weights is None else weights[members]
     centre = (sub * w[:, None]).sum(axis=0)
     return members[int(np.argmax(sub @ centre))]
+
+
+@lru_cache(maxsize=8)
+def _background_tokens(background: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    # The same draft is the background of every scope in a run: tokenise it once.
+    return tuple(tuple(_tokens(t)) for t in background)
 
 
 def _tokens(text: str) -> list[str]:

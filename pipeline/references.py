@@ -218,18 +218,23 @@ def _num(token: str) -> int | None:
         return None
 
 
+# Compiled once: _split_numlist runs for every citation found.
+_NUMLIST_SEP = re.compile(rf"\s*({_RANGE_SEP}|{_LIST_SEP})\s*")
+_LEADING_DI = re.compile(rf"^{_DI}\s*")
+_ZHI_SUFFIX = re.compile(r"(.+?)\s*(之\s*[一二三四五六七八九十]+)$")
+
 def _split_numlist(nums: str) -> tuple[list[tuple[int, str | None]], list[tuple[int, int]]]:
     """'十至十二' → ranges [(10, 12)]; '五、六' → articles [5, 6]; '10之一' → (10, '之一')."""
-    parts = re.split(rf"\s*({_RANGE_SEP}|{_LIST_SEP})\s*", nums)
+    parts = _NUMLIST_SEP.split(nums)
     values: list[tuple[int, str | None]] = []
     seps: list[str] = []
     for i, part in enumerate(parts):
         if i % 2:
             seps.append(part)
             continue
-        token = re.sub(rf"^{_DI}\s*", "", part.strip())
+        token = _LEADING_DI.sub("", part.strip())
         suffix = None
-        m = re.match(r"(.+?)\s*(之\s*[一二三四五六七八九十]+)$", token)
+        m = _ZHI_SUFFIX.match(token)
         if m:
             token, suffix = m.group(1), m.group(2).replace(" ", "")
         n = _num(token)

@@ -10,8 +10,8 @@ the results through ``models.analysis_store``:
 7. embeddings (cached per backend and text) and 8. clustering per article, per 总体意见 and
    per 其他 (out of scope) — new suggestions join the nearest stored cluster of their scope
    when close enough, the rest form new clusters;
-9. rule-based type and out-of-scope detection (run before clustering, since a cluster's type
-   and an out-of-scope suggestion's scope depend on it; timed as its own stage).
+9. rule-based type and out-of-scope detection (run before dedup and clustering, since a
+   cluster's type and an out-of-scope suggestion's scope depend on it; timed as its own stage).
 
 Re-running after new comments arrive processes only what changed. Nothing a reviewer did is
 undone: manual links, manual clusters and members, and cluster texts are never touched
@@ -146,10 +146,11 @@ def analyze(
         return np.stack([vectors[t] for t in texts])
 
     _split_new_comments(session, consultation_id, ctx, pipe, timer)
-    _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder)
-    if summary.suggestions:
-        _deduplicate(session, consultation_id, pipe, timer, embed)
+    _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed)
+    # Classify before dedup: out-of-scope marks decide the "other" scope dedup compares in.
     _classify(session, consultation_id, ctx, pipe, timer)
+    if summary.suggestions:
+        _deduplicate(session, consultation_id, ctx, pipe, timer, embedder, embed)
     _cluster(session, consultation_id, ctx, pipe, timer, embedder, embed)
     store.finish_run(session, run, summary.to_dict())
     return summary
@@ -180,6 +181,7 @@ def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pip
             masked.append(m)
             st.tick(i)
     with timer.stage("split", len(comments)) as st:
+        new_pieces = []
         for i, (c, n, m) in enumerate(zip(comments, normalised, masked), 1):
             parts = splitter(n.text, ctx.titles)
             pieces = []
@@ -199,8 +201,9 @@ def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pip
                     "personal_data": [s.to_dict() for s in m.spans],
                 },
             )
-            summary.suggestions += len(store.add_suggestions(session, c, pieces))
+            new_pieces.append((c, pieces))
             st.tick(i)
+        summary.suggestions += store.add_suggestions(session, new_pieces)
     summary.personal_data = dict(pii)
     session.flush()
 
@@ -209,7 +212,8 @@ def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pip
 
 
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
-                         timer: _Timer, embedder: Callable[[], Any]) -> None:
+                         timer: _Timer, embedder: Callable[[], Any],
+                         embed: Callable[[list[str]], np.ndarray]) -> None:
     todo = store.suggestions_to_map(session, cid)
     summary = timer.summary
     if not todo:
@@ -224,10 +228,11 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     mapper = component("mapper", pipe.mapper)
     unmapped = []
     with timer.stage("map_explicit", len(todo)) as st:
-        context: dict[int, str | None] = {}
+        first: dict[int, int] = {}
+        for s, c, _n in todo:
+            first.setdefault(c.id, s.ordinal)  # todo is in (comment, ordinal) order
+        context = store.previous_contexts(session, first)
         for i, (s, c, n_parts) in enumerate(todo, 1):
-            if c.id not in context:
-                context[c.id] = store.previous_context(session, c.id, s.ordinal)
             single = n_parts == 1
             res = mapper(
                 s.masked_text or s.text,
@@ -249,7 +254,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                 ]
                 summary.reference_problems += len(res.problems)
             if refs:
-                store.add_explicit_links(session, s, refs, ctx.provision_ids)
+                store.add_explicit_links(session, s, refs, ctx.provision_ids, unlinked=True)
                 meta["mapping"] = "explicit"
                 summary.mapped_explicit += 1
             else:
@@ -264,10 +269,11 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
             store.set_meta(s, mapping="general")
         summary.general += len(unmapped)
         return
-    with timer.stage("map_semantic", len(unmapped)):
-        from models.embedding_store import cached_embeddings
-        from pipeline.semantic import ArticleDoc, SemanticMapper, _article_pieces
+    from models.embedding_store import cached_embeddings
+    from pipeline.semantic import ArticleDoc, SemanticMapper, _article_pieces
 
+    texts = [s.masked_text or s.text for s, _c, _n in unmapped]
+    with timer.stage("map_semantic", len(unmapped)):
         docs = [
             ArticleDoc(
                 key=a.key, label=a.label, text=a.text,
@@ -281,15 +287,20 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
         mapper_ = SemanticMapper(
             docs, emb, settings=pipe, article_embeddings=cached_embeddings(session, emb, pieces)
         )
-        texts = [s.masked_text or s.text for s, _c, _n in unmapped]
         # The whole comment (and the form's quoted draft wording) helps a short point such
         # as "“鼓励”改为“应当”" find its article.
         contexts = [
             "\n".join(x for x in ((c.masked_text if n > 1 else None), c.quoted_text) if x) or None
             for _s, c, n in unmapped
         ]
-        text_emb = None if mapper_.params.expand else cached_embeddings(session, emb, texts)
-        links = mapper_.map(texts, text_emb, contexts=contexts)
+    # Through the run's embedding cache (timed as "embed"): without expand_embeddings these
+    # are the suggestions' own embeddings, which dedup and clustering reuse.
+    text_emb = embed(mapper_.embedding_texts(texts))
+    context_emb = None
+    if mapper_.params.context_embed:
+        context_emb = embed([c or t for c, t in zip(contexts, texts)])
+    with timer.stage("map_semantic", len(unmapped)):
+        links = mapper_.map(texts, text_emb, contexts=contexts, context_embeddings=context_emb)
         for (s, _c, _n), found in zip(unmapped, links):
             rows = [
                 (ctx.provision_ids[l.article_key], l.score, f"语义匹配 {l.score:.2f}")
@@ -310,19 +321,23 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
 # --- 6: duplicates ---------------------------------------------------------------------------
 
 
-def _deduplicate(session: Session, cid: int, pipe: Any, timer: _Timer,
-                 embed: Callable[[list[str]], np.ndarray]) -> None:
-    """Over all suggestions (a new one may repeat an old one); runs when some are new."""
-    rows = store.dedup_inputs(session, cid)
+def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
+                 embedder: Callable[[], Any], embed: Callable[[list[str]], np.ndarray]) -> None:
+    """Over all suggestions (a new one may repeat an old one); runs when some are new.
+
+    Each suggestion is compared within its cluster scope ("article:12", "general",
+    "other"): the same short text on two articles ("建议删除这一条。") is two proposals,
+    while long texts (form letters, campaigns) are still matched across scopes."""
+    rows = store.dedup_inputs(session, cid, ctx)
     if len(rows) < 2:
         return
     dedup = component("deduplicator", pipe.deduplicator)
-    texts = [t for _, t, _ in rows]
+    texts = [r.text for r in rows]
     vectors = embed(texts)
     with timer.stage("dedup", len(rows)):
-        ids = [sid for sid, _, _ in rows]
-        result = dedup(texts, vectors, settings=pipe)
-        current = {sid: gid for sid, _, gid in rows}
+        ids = [r.suggestion_id for r in rows]
+        result = dedup(texts, vectors, settings=pipe, scopes=[r.scope for r in rows], backend=embedder().name)
+        current = {r.suggestion_id: r.duplicate_group_id for r in rows}
         groups = [(g.kind, [ids[i] for i in g.members], ids[g.canonical]) for g in result.groups]
         created, extended = store.apply_duplicate_groups(session, cid, groups, current)
         timer.summary.duplicate_groups = created
@@ -383,6 +398,9 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
     vec = {sid: vectors[k] for k, sid in enumerate(ids)}
     cluster_scope = component("clusterer", pipe.clusterer)
     distance = thresholds_for(embedder(), pipe).cluster_distance
+    # The draft's wording is c-TF-IDF's background: words every comment uses (电动自行车)
+    # stop being every cluster's label.
+    background = [a.text for a in ctx.index.articles] if ctx.has_draft else None
     summary = timer.summary
     with timer.stage("cluster", len(pending)) as st:
         for n_scope, (scope, new) in enumerate(pending.items(), 1):
@@ -400,14 +418,16 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
                 summary.clusters_extended += len(touched)
                 store.refresh_cluster_sizes(session, touched)
                 if rest:
-                    _new_clusters(session, cid, scope, provision_id, rest, vec, cluster_scope, pipe, distance, summary)
+                    _new_clusters(session, cid, scope, provision_id, rest, vec, cluster_scope, pipe, distance,
+                                  summary, background)
             st.tick(n_scope)
     session.flush()
 
 
 def _new_clusters(session: Session, cid: int, scope: str, provision_id: int | None,
                   rest: list[store.ScopeMember], vec: dict[int, np.ndarray], cluster_scope: Any,
-                  pipe: Any, distance: float, summary: RunSummary) -> None:
+                  pipe: Any, distance: float, summary: RunSummary,
+                  background: list[str] | None = None) -> None:
     """Cluster members that joined no stored cluster, and store the new clusters."""
     units = _units(rest)
     reps = [u[0] for u in units]
@@ -418,6 +438,7 @@ def _new_clusters(session: Session, cid: int, scope: str, provision_id: int | No
         method=pipe.clusterer,
         distance_threshold=distance,
         settings=pipe,
+        background=background,
     )
     for c in out:
         members = [m for i in c.members for m in units[i]]

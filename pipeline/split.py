@@ -103,9 +103,18 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# Compiled once (these run for every sentence of every comment).
+_SENTENCE_END = re.compile(r"[。；;！？!?\n]+")
+_CONTACT_DATA = re.compile(r"\d{7,}|\d{3,4}-\d{7,8}|[\w.]+@[\w.]+|【(?:手机号|固定电话|邮箱|微信号)】")
+_SUBSTANTIVE = re.compile(r"[第弟笫]\s*\S{1,6}?\s*条|建议|应当|应该|不得|禁止")
+_CONTACT_WORDS = re.compile(r"[\d\-@.A-Za-z_【】]|手机号?|电话|邮箱|微信|联系方式|固定电话")
+_COLON = re.compile(r"[：:]")
+_TURN = re.compile(r"[，,](?=\s*(?:另外|此外|还有|再者)|\s*(?:但是?|不过)[^。！？]*?(?:建议|应当|应该|希望|要|必须|不能))")
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for m in re.finditer(r"[。；;！？!?\n]+", text):
+    for m in _SENTENCE_END.finditer(text):
         spans.append((start, m.end()))
         start = m.end()
     if start < len(text):
@@ -180,13 +189,13 @@ def _is_attitude(sentence: str) -> bool:
 
 def _is_contact_only(sentence: str) -> bool:
     t = sentence.strip()
-    data = re.search(r"\d{7,}|\d{3,4}-\d{7,8}|[\w.]+@[\w.]+|【(?:手机号|固定电话|邮箱|微信号)】", t)
+    data = _CONTACT_DATA.search(t)
     labelled = _CONTACT_ONLY.match(t)
-    if not (data or labelled) or re.search(r"[第弟笫]\s*\S{1,6}?\s*条|建议|应当|应该|不得|禁止", t):
+    if not (data or labelled) or _SUBSTANTIVE.search(t):
         return False
     if labelled:
         return True
-    rest = re.sub(r"[\d\-@.A-Za-z_【】]|手机号?|电话|邮箱|微信|联系方式|固定电话", "", t)
+    rest = _CONTACT_WORDS.sub("", t)
     return len(rest) <= 16
 
 
@@ -195,7 +204,7 @@ def _units(text: str) -> list[tuple[int, int]]:
     units: list[tuple[int, int]] = []
     for s, e in _sentences(text):
         start = s
-        colon = re.search(r"[：:]", text[s:e])
+        colon = _COLON.search(text[s:e])
         if (
             colon and colon.end() < e - s and _is_lead_in(text[s : s + colon.end()])
             and not _is_contact_only(text[s:e])
@@ -203,7 +212,7 @@ def _units(text: str) -> list[tuple[int, int]]:
             units.append((s, s + colon.end()))  # "我的看法：第二十二条……"
             start = s + colon.end()
         base = start
-        for m in re.finditer(r"[，,](?=\s*(?:另外|此外|还有|再者)|\s*(?:但是?|不过)[^。！？]*?(?:建议|应当|应该|希望|要|必须|不能))", text[base:e]):
+        for m in _TURN.finditer(text[base:e]):
             cut = base + m.end()
             head = text[start:cut]
             if _ANOTHER.match(text[cut:e].strip()) or _is_attitude(head):

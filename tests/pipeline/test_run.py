@@ -216,6 +216,35 @@ def test_rerun_processes_only_new_comments_and_never_undoes_manual_work(session,
     assert [m.suggestion_id for c in s8 for m in c.members] == [s7.id]
 
 
+def test_short_identical_texts_are_duplicates_only_on_the_same_article(session, consultation):
+    # A short text says nothing about what it is on: "建议删除这一条。" on article 10 and on
+    # article 20 are two proposals. A form letter is one campaign on whatever article.
+    short = "建议删除这一条。"
+    letter = "我是阳光小区的居民。" + CAMPAIGN.replace("征求意见稿第四十五条规定", "条例规定")
+    _add(
+        session,
+        consultation,
+        [
+            CommentIn(short, declared_articles=["第十条"], external_id="D-1"),
+            CommentIn(short, declared_articles=["第二十条"], external_id="D-2"),
+            CommentIn(short, declared_articles=["第十条"], external_id="D-3"),
+            CommentIn(letter, declared_articles=["第四十六条"], external_id="D-4"),
+        ],
+        "short",
+    )
+    session.commit()
+    analyze(session, consultation, backend="tfidf")
+    session.commit()
+    (d1,), (d2,), (d3,), (d4,) = (_by_external(session, consultation, f"D-{i}")[1] for i in range(1, 5))
+    _, (s3,) = _by_external(session, consultation, "F-3")
+    assert [_articles_of(session, s.id) for s in (d1, d2, d3)] == [[10], [20], [10]]
+    assert d1.duplicate_group_id is not None and d1.duplicate_group_id == d3.duplicate_group_id
+    assert d2.duplicate_group_id != d1.duplicate_group_id
+    # The campaign is caught across articles (45 for F-3, 46 for this copy).
+    assert _articles_of(session, d4.id) == [46] and _articles_of(session, s3.id) == [45]
+    assert d4.duplicate_group_id is not None and d4.duplicate_group_id == s3.duplicate_group_id
+
+
 def test_a_consultation_without_a_draft_clusters_everything_as_general(session):
     c = create_consultation(session, title="关于电动自行车停放管理的意见征集")
     _add(session, c.id, FIRST[7:10] + [CommentIn("小区里电动车乱停乱放，希望多划停车位。")], "topic")
