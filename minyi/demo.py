@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from minyi.errors import InputError
 
+Log = Callable[[str], None]
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "samples" / "ebike"
 
 
@@ -98,7 +99,7 @@ def run_demo(
     backend: str | None = None,
     sample_dir: Path = SAMPLE_DIR,
     quiet: bool = True,
-    log: Callable[[str], None] = lambda _msg: None,
+    log: Log = lambda _msg: None,
 ) -> DemoResult:
     from models.db import get_engine, session_scope, upgrade
 
@@ -115,32 +116,38 @@ def run_demo(
         consultation_id=consultation_id,
     )
     result.steps["consultation"] = {"id": consultation_id, "created": created}
-    for step in _later_steps():
-        step(result, url, manifest, sample_dir, workdir, backend, quiet, log)
+    point = manifest.get("contact_point", {}).get("name")
+    result.steps["import"] = _import_comments(url, consultation_id, manifest, sample_dir, point, log)
+    result.steps["analyze"] = _analyze(url, consultation_id, backend, quiet, log)
+    if manifest.get("final"):
+        result.steps["adoption"] = _detect_adoption(url, consultation_id, manifest["final"], sample_dir, log)
+    # The demo ends by writing the feedback document.
+    result.steps["feedback"] = _write_feedback(url, consultation_id, workdir, result.outputs, log)
     return result
 
 
-def _import_comments(result: DemoResult, url, manifest, sample_dir, workdir, backend, quiet, log) -> None:  # type: ignore[no-untyped-def]
+def _import_comments(
+    url: str, consultation_id: int, manifest: dict[str, Any], sample_dir: Path, point: str | None, log: Log
+) -> dict[str, int]:
     """Import every comment file listed in the manifest, each with its channel."""
     from collectors.importers import import_files
     from models.db import session_scope
 
-    point = manifest.get("contact_point", {}).get("name")
     totals = {"files": 0, "imported": 0, "skipped": 0, "quarantined": 0}
     for entry in manifest.get("files", []):
         path = sample_dir / entry["path"]
         log(f"Importing {entry['path']}")
         with session_scope(url) as session:
             summary = import_files(
-                session, result.consultation_id, [path], channel=entry.get("channel"), contact_point=point
+                session, consultation_id, [path], channel=entry.get("channel"), contact_point=point
             ).to_dict()
         totals["files"] += 1
         for key in ("imported", "skipped", "quarantined"):
             totals[key] += int(summary.get(key, 0))
-    result.steps["import"] = totals
+    return totals
 
 
-def _analyze(result: DemoResult, url, manifest, sample_dir, workdir, backend, quiet, log) -> None:  # type: ignore[no-untyped-def]
+def _analyze(url: str, consultation_id: int, backend: str | None, quiet: bool, log: Log) -> dict[str, Any]:
     """Split, map, deduplicate and cluster what was imported."""
     from minyi.cli.analyze import stage_progress
     from minyi.cli.output import progress
@@ -149,54 +156,42 @@ def _analyze(result: DemoResult, url, manifest, sample_dir, workdir, backend, qu
 
     log("Analysing the comments")
     with session_scope(url) as session, progress(quiet) as bar:
-        summary = analyze(session, result.consultation_id, backend=backend, progress=stage_progress(bar))
-    result.steps["analyze"] = summary.to_dict()
+        summary = analyze(session, consultation_id, backend=backend, progress=stage_progress(bar))
+    return summary.to_dict()
 
 
-def _detect_adoption(result: DemoResult, url, manifest, sample_dir, workdir, backend, quiet, log) -> None:  # type: ignore[no-untyped-def]
+def _detect_adoption(url: str, consultation_id: int, final: dict[str, Any], sample_dir: Path, log: Log) -> dict[str, Any]:
     """Align the draft with the enacted text and propose what was adopted."""
     from models.adoption_store import detect_adoption
     from models.db import session_scope
 
-    final = manifest.get("final")
-    if not final:
-        return
     log("Detecting adoption against the enacted text")
     with session_scope(url) as session:
         summary = detect_adoption(
-            session, result.consultation_id, sample_dir / final["file"], label=final.get("label", "公布稿")
+            session, consultation_id, sample_dir / final["file"], label=final.get("label", "公布稿")
         )
-    result.steps["adoption"] = summary.to_dict()
+    return summary.to_dict()
 
 
-def _write_feedback(result: DemoResult, url, manifest, sample_dir, workdir, backend, quiet, log) -> None:  # type: ignore[no-untyped-def]
+def _write_feedback(url: str, consultation_id: int, workdir: Path, outputs: dict[str, str], log: Log) -> dict[str, int]:
     """The document the contact point sends upward: .docx (GB/T 9704), .xlsx, .md, and
-    .pdf when LibreOffice is installed."""
+    .pdf converted from that .docx when LibreOffice is installed."""
     from minyi.errors import DependencyMissing
     from models.db import session_scope
     from reports.feedback import build_feedback, save_feedback, write_feedback
+    from reports.pdf import convert_to_pdf
 
     log("Writing the feedback document")
     stem = workdir / "意见建议"
     with session_scope(url) as session:
-        doc = build_feedback(session, result.consultation_id)
+        doc = build_feedback(session, consultation_id)
         docx = write_feedback(doc, "docx", str(stem.with_suffix(".docx")))
         save_feedback(session, doc, docx)
-    result.outputs["feedback_docx"] = docx
-    result.outputs["feedback_xlsx"] = write_feedback(doc, "xlsx", str(stem.with_suffix(".xlsx")))
-    result.outputs["feedback_md"] = write_feedback(doc, "md", str(stem.with_suffix(".md")))
+    outputs["feedback_docx"] = docx
+    outputs["feedback_xlsx"] = write_feedback(doc, "xlsx", str(stem.with_suffix(".xlsx")))
+    outputs["feedback_md"] = write_feedback(doc, "md", str(stem.with_suffix(".md")))
     try:
-        result.outputs["feedback_pdf"] = write_feedback(doc, "pdf", str(stem.with_suffix(".pdf")))
+        outputs["feedback_pdf"] = convert_to_pdf(docx, stem.with_suffix(".pdf"))
     except DependencyMissing as exc:
         log(f"PDF skipped: {exc}")
-    result.steps["feedback"] = {
-        "general": len(doc.general),
-        "articles": len(doc.articles),
-        "others": len(doc.others),
-    }
-
-
-def _later_steps() -> list[Callable[..., None]]:
-    """Steps that build on the foundation, in workflow order; the demo ends by writing
-    the feedback document."""
-    return [_import_comments, _analyze, _detect_adoption, _write_feedback]
+    return {"general": len(doc.general), "articles": len(doc.articles), "others": len(doc.others)}

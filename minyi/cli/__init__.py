@@ -17,7 +17,6 @@ from minyi.cli import (  # noqa: E402,F401
     db,
     demo,
     draft,
-    export,
     report,
     stats,
 )
