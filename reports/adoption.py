@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pipeline.align import AlignedPair, diff_article, inserted_text, normalise
@@ -159,8 +160,10 @@ def numbers_to_digits(text: str) -> str:
     return _NUM_WITH_UNIT.sub(conv, text)
 
 
+@lru_cache(maxsize=8192)
 def canon(text: str) -> str:
-    """The form in which wording is compared: normalised, quotes dropped, numbers as digits."""
+    """The form in which wording is compared: normalised, quotes dropped, numbers as digits.
+    Cached: the same article texts are compared for every suggestion."""
     return numbers_to_digits(_QUOTES.sub("", normalise(text)))
 
 
@@ -224,13 +227,15 @@ def parse_request(text: str, type_: str | None = None) -> Request:
 # --- tokens and coverage ------------------------------------------------------------
 
 
-def tokens(text: str) -> set[str]:
-    """Content words (jieba), numbers as digits; stopwords and single characters dropped."""
+@lru_cache(maxsize=8192)
+def tokens(text: str) -> frozenset[str]:
+    """Content words (jieba), numbers as digits; stopwords and single characters dropped.
+    Cached (hence frozen): the same article texts are tokenised for every suggestion."""
     import jieba
 
     jieba.setLogLevel(60)  # no "Building prefix dict" chatter on stderr
     words = jieba.lcut(canon(text))
-    return {w for w in words if len(w) >= 2 and w not in _STOPWORDS and not _is_punct(w)}
+    return frozenset(w for w in words if len(w) >= 2 and w not in _STOPWORDS and not _is_punct(w))
 
 
 def _is_punct(w: str) -> bool:
@@ -317,7 +322,8 @@ def _locate_by_quote(phrase: str | None, old: ParsedDraft) -> list[str]:
     """The one draft article that contains a quoted wording (when no link was made)."""
     if not phrase or phrase.startswith("#") or len(phrase) < 2:
         return []
-    hits = [a.key for a in old.articles if canon(phrase) in canon(a.text)]
+    p = canon(phrase)
+    hits = [a.key for a in old.articles if p in canon(a.text)]
     return hits if len(hits) == 1 else []
 
 

@@ -90,7 +90,6 @@ def _add_field(paragraph, instruction: str, placeholder: str = "1") -> None:  # 
         el.set(qn("w:fldCharType"), kind)
         return el
 
-    runs = []
     for part in ("begin", "instr", "separate", "result", "end"):
         run = paragraph.add_run()
         set_run_font(run, fonts.PAGE_NUMBER, PAGE_NUMBER_PT)
@@ -103,7 +102,6 @@ def _add_field(paragraph, instruction: str, placeholder: str = "1") -> None:  # 
             run.text = placeholder
         else:
             run._element.append(fld(part))
-        runs.append(run)
 
 
 def _page_number_footer(footer, align: str) -> None:  # type: ignore[no-untyped-def]

@@ -97,15 +97,22 @@ def cjk_font_file() -> Path:
     )
 
 
+@lru_cache(maxsize=None)
+def _register(path: Path) -> str:
+    """Add the font file to matplotlib once (it parses the file); returns its family."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
 def use_cjk_font() -> str:
     """Register the CJK font with matplotlib and make it the default; returns its family."""
     import matplotlib
-    from matplotlib import font_manager
 
-    path = cjk_font_file()
-    font_manager.fontManager.addfont(str(path))
-    family = font_manager.FontProperties(fname=str(path)).get_name()
+    family = _register(cjk_font_file())
     matplotlib.rcParams["font.family"] = "sans-serif"
-    matplotlib.rcParams["font.sans-serif"] = [family, *matplotlib.rcParams["font.sans-serif"]]
+    others = [f for f in matplotlib.rcParams["font.sans-serif"] if f != family]
+    matplotlib.rcParams["font.sans-serif"] = [family, *others]
     matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font lacks U+2212
     return family

@@ -20,6 +20,8 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+BODY_FONT = Font(name=FONT_NAME)
 
 
 @dataclass
@@ -42,13 +44,13 @@ def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.border = BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.alignment = HEADER_ALIGN
     for r, values in enumerate(sheet.rows, start=start + 1):
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=value)
             cell.alignment = WRAP
             cell.border = BORDER
-            cell.font = Font(name=FONT_NAME)
+            cell.font = BODY_FONT
     widths = sheet.widths or [max(8, min(40, len(str(c)) * 2 + 4)) for c in sheet.columns]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width

@@ -86,12 +86,7 @@ def yearly_doc(summary: YearlySummary, chart_dir: str | Path) -> Doc:
     blocks.append(Heading(1, "三、各渠道意见征集情况"))
     channel_lines = summary.by_channel.lines
     if channel_lines:
-        channel_rows = [
-            [str(i), line.key, str(line.comments), str(line.suggestions), str(line.adopted_full),
-             str(line.adopted_partly), f"{line.rate:.1f}%"]
-            for i, line in enumerate(channel_lines, start=1)
-        ]
-        blocks.append(Table(["序号", "渠道", *TABLE_COLUMNS[2:]], channel_rows, TABLE_WIDTHS, name="各渠道"))
+        blocks.append(Table(["序号", "渠道", *TABLE_COLUMNS[2:]], _rows(channel_lines), TABLE_WIDTHS, name="各渠道"))
         t = summary.total
         status_counts = {"采纳": t.adopted_full, "部分采纳": t.adopted_partly, "未采纳": t.not_adopted,
                          "其他": t.suggestions - t.adopted - t.not_adopted - t.undecided, "未决定": t.undecided}
