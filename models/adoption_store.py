@@ -266,16 +266,18 @@ def set_adoption(
         if not ids:
             raise InputError("no suggestion ids given")
     account = session.scalar(select(User).where(User.username == user))
+    # One query for the suggestions and one for their decisions, not two per suggestion.
+    suggestions = {s.id: s for s in session.scalars(select(Suggestion).where(Suggestion.id.in_(ids)))}
+    decisions: dict[tuple[int, str], AdoptionDecision] = {
+        (d.suggestion_id, d.source): d
+        for d in session.scalars(select(AdoptionDecision).where(AdoptionDecision.suggestion_id.in_(ids)))
+    }
     out = []
     for sid in ids:
-        suggestion = session.get(Suggestion, sid)
+        suggestion = suggestions.get(sid)
         if suggestion is None:
             raise NotFoundError(f"no suggestion with id {sid}")
-        rows = {
-            d.source: d
-            for d in session.scalars(select(AdoptionDecision).where(AdoptionDecision.suggestion_id == sid))
-        }
-        manual, auto = rows.get(MANUAL), rows.get(AUTO)
+        manual, auto = decisions.get((sid, MANUAL)), decisions.get((sid, AUTO))
         before = _brief(manual or auto)
         if manual is None:
             manual = AdoptionDecision(

@@ -9,7 +9,6 @@ written. Re-runs only add.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,13 +31,10 @@ from models.entities import (
     SuggestionProvision,
 )
 from models.store import get_consultation
+from pipeline.embed import text_hash  # noqa: F401  (re-exported: the suggestion text hash)
 from pipeline.references import DraftArticle, DraftIndex, Reference
 
 _CHUNK = 500
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- the draft --------------------------------------------------------------------------
@@ -541,8 +537,7 @@ def drop_stale_memberships(session: Session, consultation_id: int,
 
 def suggestion_rows(session: Session, consultation_id: int) -> list[dict[str, Any]]:
     """One row per suggestion with its mapping, duplicate group and cluster (for export)."""
-    get_consultation(session, consultation_id)
-    ctx = load_draft_context(session, consultation_id)
+    ctx = load_draft_context(session, consultation_id)  # raises NotFoundError first
     chapter_by_pid: dict[int, str | None] = {}
     key_by_pid: dict[int, str] = {}
     if ctx.index is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.entities import EmbeddingCache
@@ -54,7 +54,17 @@ def put_embeddings(session: Session, backend: str, vectors: dict[str, np.ndarray
     """
     if not vectors:
         return 0
-    present = set(get_embeddings(session, backend, list(vectors)))
+    present: set[str] = set()
+    wanted = list(vectors)
+    for start in range(0, len(wanted), _CHUNK):
+        present.update(
+            session.scalars(
+                select(EmbeddingCache.text_hash).where(
+                    EmbeddingCache.backend == backend,
+                    EmbeddingCache.text_hash.in_(wanted[start : start + _CHUNK]),
+                )
+            )
+        )
     rows = [
         {"backend": backend, "text_hash": h, "dim": int(v.shape[0]), "vector": _to_bytes(v)}
         for h, v in vectors.items()
@@ -79,8 +89,6 @@ def cached_embeddings(session: Session, embedder, texts: Sequence[str]) -> np.nd
 
 
 def count_embeddings(session: Session, backend: str | None = None) -> int:
-    from sqlalchemy import func
-
     query = select(func.count()).select_from(EmbeddingCache)
     if backend is not None:
         query = query.where(EmbeddingCache.backend == backend)

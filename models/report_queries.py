@@ -21,11 +21,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from minyi.errors import NotFoundError
-from models.store import get_consultation
+from models.store import find_version, get_consultation
 from models.entities import (
     CHANNELS,
     AdoptionDecision,
@@ -36,6 +36,7 @@ from models.entities import (
     ContactPoint,
     DraftVersion,
     DuplicateGroup,
+    FeedbackItem,
     Provision,
     Source,
     Suggestion,
@@ -222,11 +223,8 @@ def contact_point_id_by_name(session: Session, name: str | None) -> int | None:
 
 
 def base_version(session: Session, consultation_id: int) -> DraftVersion | None:
-    return session.scalars(
-        select(DraftVersion)
-        .where(DraftVersion.consultation_id == consultation_id)
-        .order_by(DraftVersion.is_comment_base.desc(), DraftVersion.ordinal)
-    ).first()
+    """The version comments refer to, or None for a consultation without a draft."""
+    return find_version(session, consultation_id)
 
 
 def articles_of(session: Session, consultation_id: int) -> dict[int, ArticleInfo]:
@@ -796,10 +794,6 @@ def replace_feedback_items(
 ) -> int:
     """Store the rows of a feedback document as FeedbackItem, replacing the previous set
     for the same consultation and contact point (a document is re-issued whole)."""
-    from sqlalchemy import delete
-
-    from models.entities import FeedbackItem
-
     cp_clause = (
         FeedbackItem.contact_point_id.is_(None)
         if contact_point_id is None

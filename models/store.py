@@ -296,14 +296,20 @@ def _cn(n: int) -> str:
     return cn2an.an2cn(n)
 
 
-def get_version(session: Session, consultation_id: int, label: str | None = None) -> DraftVersion:
-    """The version with ``label``, or the one comments refer to when no label is given."""
+def find_version(session: Session, consultation_id: int, label: str | None = None) -> DraftVersion | None:
+    """The version with ``label``, or the one comments refer to when no label is given;
+    None when there is none."""
     query = select(DraftVersion).where(DraftVersion.consultation_id == consultation_id)
     if label:
         query = query.where(DraftVersion.label == label)
     else:
         query = query.order_by(DraftVersion.is_comment_base.desc(), DraftVersion.ordinal)
-    version = session.scalars(query).first()
+    return session.scalars(query).first()
+
+
+def get_version(session: Session, consultation_id: int, label: str | None = None) -> DraftVersion:
+    """Like :func:`find_version`, but a missing version is an error the user can fix."""
+    version = find_version(session, consultation_id, label)
     if version is None:
         what = f"version {label!r}" if label else "draft"
         raise NotFoundError(
