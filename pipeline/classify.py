@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _DELETE = re.compile(
     r"(?:删除|删去|删掉|去掉|去除|拿掉|废止|取消(?:本|该|此|这|这一|上述)?(?:条|款|项|规定|条款|表述|内容|要求)"
@@ -77,13 +78,12 @@ def _content_words(text: str, stopwords: frozenset[str]) -> list[str]:
     return [w for w in tokenize(text) if _WORD.fullmatch(w) and w not in stopwords]
 
 
+@lru_cache(maxsize=1)
 def load_stopwords() -> frozenset[str]:
-    from pathlib import Path
+    # The shared stop-word list (read once per process), plus request words.
+    from pipeline.semantic import stopwords
 
-    path = Path(__file__).parent / "resources" / "stopwords.txt"
-    words = set()
-    if path.is_file():
-        words = {w.strip() for w in path.read_text(encoding="utf-8").split() if w.strip()}
+    words = set(stopwords())
     # Words of any request that say nothing about its subject.
     words |= {"建议", "意见", "希望", "应当", "应该", "认为", "觉得", "我们", "大家", "问题", "规定",
               "条例", "草案", "政府", "部门", "有关", "相关", "加强", "增加", "修改", "考虑", "现在",

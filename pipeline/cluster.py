@@ -22,13 +22,12 @@ and a representative: the medoid (the member most similar, weighted, to the othe
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -96,16 +95,19 @@ def cluster_scope(
         top_n=top_keywords,
         background=_background_tokens(tuple(background or ())),
     )
-    return [
-        ClusterOut(
-            members=m,
-            representative=medoid(emb, m, w),
-            keywords=kw,
-            label="、".join(kw) if kw else _fallback_label(texts[medoid(emb, m, w)]),
-            size=int(round(w[m].sum())),
+    out = []
+    for m, kw in zip(members, keywords):
+        rep = medoid(emb, m, w)
+        out.append(
+            ClusterOut(
+                members=m,
+                representative=rep,
+                keywords=kw,
+                label="、".join(kw) if kw else _fallback_label(texts[rep]),
+                size=int(round(w[m].sum())),
+            )
         )
-        for m, kw in zip(members, keywords)
-    ]
+    return out
 
 
 # --- assignment -----------------------------------------------------------------------

@@ -235,6 +235,7 @@ def text_dup_stage(
     nums: dict[int, frozenset[str]] = {}
     indexed_per_root: Counter[int] = Counter()
     clean = {i: canonical_text(texts[i]) for i in reps}
+    scope = {i: _scope_key(i, clean[i], scopes) for i in reps}
     for i in reps:
         if not clean[i]:
             continue
@@ -249,9 +250,7 @@ def text_dup_stage(
             if groups.find(i) == root:
                 continue
             for j in members[: params.max_checks_per_group]:
-                if _scope_key(i, clean[i], scopes) != _scope_key(j, clean[j], scopes) and (
-                    _scope_key(i, clean[i], scopes) is not None or _scope_key(j, clean[j], scopes) is not None
-                ):
+                if scope[i] != scope[j]:
                     continue
                 kind = _text_pair_kind(clean[i], clean[j], sh[i], sh[j], nums[i], nums[j], params)
                 if kind in kinds:
@@ -304,6 +303,7 @@ def semantic_stage(
 
     nums: dict[int, frozenset[str]] = {}
     terms: dict[int, frozenset[str]] = {}
+    stances: dict[int, int] = {}
     for scope_items in by_scope.values():
         for block in _blocks(scope_items, embeddings, block_size):
             sub = embeddings[block]
@@ -320,17 +320,24 @@ def semantic_stage(
                         j = block[c]
                         if j <= i or sims[r, c] < threshold:
                             continue
-                        ni = nums.setdefault(i, numbers_of(texts[i]))
-                        nj = nums.setdefault(j, numbers_of(texts[j]))
-                        if ni != nj or stance(texts[i]) * stance(texts[j]) < 0:
+                        if _memo(nums, i, numbers_of, texts) != _memo(nums, j, numbers_of, texts):
+                            continue
+                        if _memo(stances, i, stance, texts) * _memo(stances, j, stance, texts) < 0:
                             continue
                         # Same wording frame, another object or remedy ("骑行" vs "停放"):
                         # embeddings sit close, the legal vocabulary does not.
-                        ki = terms.setdefault(i, key_terms(texts[i]))
-                        kj = terms.setdefault(j, key_terms(texts[j]))
+                        ki = _memo(terms, i, key_terms, texts)
+                        kj = _memo(terms, j, key_terms, texts)
                         if _set_jaccard(ki, kj) < min_term_overlap:
                             continue
                         groups.union(i, j, "semantic")
+
+
+def _memo(cache: dict, i: int, fn: Callable, texts: Sequence[str]):  # type: ignore[no-untyped-def]
+    """``fn(texts[i])``, computed once per item (``dict.setdefault`` would compute it every time)."""
+    if i not in cache:
+        cache[i] = fn(texts[i])
+    return cache[i]
 
 
 def _set_jaccard(a: frozenset, b: frozenset) -> float:

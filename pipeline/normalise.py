@@ -29,6 +29,13 @@ _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 _TAG = re.compile(r"<\s*(?:br|p|div|li|tr)\b[^>]*>|</\s*(?:p|div|li|tr)\s*>", re.I)
 _ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
 _ASCII_TO_CN = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+# Compiled once: these run for every comment.
+_ASCII_PUNCT_AFTER_CJK = re.compile(rf"(?<=[{_CJK}])([,;:?!])(?!//)")
+_ASCII_PARENS_CJK = re.compile(rf"\(([^()\n]*[{_CJK}][^()\n]*)\)")
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_SPACE_AFTER_CJK = re.compile(rf"(?<=[{_CJK_OR_PUNCT}]) (?=[{_CJK_OR_PUNCT}0-9])")
+_SPACE_AFTER_DIGIT = re.compile(rf"(?<=[0-9]) (?=[{_CJK_OR_PUNCT}])")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 # Forum quotes: "引用 张三 的发言：", "以下是引用某某在2026-01-01 10:00的发言：",
 # "原帖由 某某 于 2026-1-1 10:00 发表", "引用:".
@@ -102,22 +109,20 @@ def strip_html(text: str) -> str:
 def fix_punctuation(text: str) -> str:
     """ASCII , ; : ? ! right after a Chinese character become ，；：？！ (not in numbers or
     URLs); ASCII parentheses around Chinese text become （）."""
-    text = re.sub(
-        rf"(?<=[{_CJK}])([,;:?!])(?!//)", lambda m: _ASCII_TO_CN[m.group(1)], text
-    )
-    return re.sub(rf"\(([^()\n]*[{_CJK}][^()\n]*)\)", r"（\1）", text)
+    text = _ASCII_PUNCT_AFTER_CJK.sub(lambda m: _ASCII_TO_CN[m.group(1)], text)
+    return _ASCII_PARENS_CJK.sub(r"（\1）", text)
 
 
 def fix_whitespace(text: str) -> str:
     text = _ZERO_WIDTH.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[ \t\u00a0\u3000]+", " ", text)
+    text = _SPACES.sub(" ", text)
     # Chinese uses no spaces: drop them between Chinese characters/punctuation and digits
     # ("第 12 条" → "第12条"), keep them between Latin words.
-    text = re.sub(rf"(?<=[{_CJK_OR_PUNCT}]) (?=[{_CJK_OR_PUNCT}0-9])", "", text)
-    text = re.sub(rf"(?<=[0-9]) (?=[{_CJK_OR_PUNCT}])", "", text)
+    text = _SPACE_AFTER_CJK.sub("", text)
+    text = _SPACE_AFTER_DIGIT.sub("", text)
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def strip_quotes_and_signatures(text: str) -> tuple[str, list[tuple[str, str]]]:
