@@ -99,7 +99,12 @@ def read_bytes(
         rows, encoding = decode_csv(data)
         if rows and is_plain_header(rows[0]) and not mapping:
             return [read_plain(data, name, origin, kind="csv", rows=rows, encoding=encoding, channel=channel, contact_point=contact_point)]
-        return [read_spreadsheet(data, name, origin, kind="csv", channel=channel, contact_point=contact_point, mapping=mapping)]
+        return [
+            read_spreadsheet(
+                data, name, origin, kind="csv", channel=channel, contact_point=contact_point, mapping=mapping,
+                decoded=(rows, encoding),
+            )
+        ]
     if kind == "jsonl":
         from collectors.importers.plain import read_plain
 

@@ -42,6 +42,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 # Aliases allowed to match by containment (short generic ones like 时间/意见 only exactly,
 # or as the end of a longer header, see _contained).
 FIELD_NAMES = tuple(FIELD_ALIASES)
+_EXACT = {alias.lower(): name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
 MAPPING_ALIASES = {
     "quoted_text": "quoted",
     "article": "articles",
@@ -89,11 +90,10 @@ def recognise_header(
             if h and h in wanted and wanted[h] not in found:
                 found[wanted[h]] = i
     taken = set(found.values())
-    exact = {alias.lower(): name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
     for i, h in enumerate(headers):
         if i in taken or not h:
             continue
-        name = exact.get(h)
+        name = _EXACT.get(h)
         if name and name not in found:
             found[name] = i
             taken.add(i)

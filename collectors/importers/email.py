@@ -127,7 +127,10 @@ def attachments(msg: Message) -> list[tuple[str, bytes]]:
     return found
 
 
-def message_record(msg: Message, origin: str, locator: str, importable: list[str]) -> RecordIn:
+def message_record(
+    msg: Message, origin: str, locator: str, importable: list[str], names: list[str] | None = None
+) -> RecordIn:
+    """``names``: every attachment's file name, when the caller has already listed them."""
     sender = header_text(msg.get("From"))
     (name, address), = getaddresses([sender]) or [("", "")]
     date_raw = header_text(msg.get("Date"))
@@ -144,7 +147,7 @@ def message_record(msg: Message, origin: str, locator: str, importable: list[str
         "subject": subject,
         "message_id": header_text(msg.get("Message-ID")),
         "body": body,
-        "attachments": [n for n, _d in attachments(msg)],
+        "attachments": names if names is not None else [n for n, _d in attachments(msg)],
     }
     meta: dict[str, Any] = {"subject": subject} if subject else {}
     if date_raw and when is None:
@@ -202,7 +205,8 @@ def read_email(
     children: list[tuple[SourceIn, list[RecordIn]]] = []
     for n, msg in enumerate(parse_messages(data, name, kind), start=1):
         locator = f"message={n}"
-        usable = [(fn, blob) for fn, blob in attachments(msg) if fn.lower().endswith(ATTACHMENT_EXTENSIONS)]
+        found = attachments(msg)
+        usable = [(fn, blob) for fn, blob in found if fn.lower().endswith(ATTACHMENT_EXTENSIONS)]
         for filename, blob in usable:
             try:
                 read = read_bytes(
@@ -228,7 +232,7 @@ def read_email(
                 child.meta.setdefault(PARENT_FINGERPRINT, fingerprint)
                 child.meta.setdefault(PARENT_LOCATOR, locator)
                 children.append((child, child_records))
-        records.append(message_record(msg, origin, locator, [fn for fn, _b in usable]))
+        records.append(message_record(msg, origin, locator, [fn for fn, _b in usable], [fn for fn, _b in found]))
     source = SourceIn(
         channel=channel or "email",
         name=name,

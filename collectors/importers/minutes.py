@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,7 @@ from collectors.importers.columns import (
 )
 from collectors.records import CommentIn, RecordIn, SourceIn, file_fingerprint
 from minyi.errors import InputError
+from pipeline.numerals import parse_number
 
 HEADER_KEYS = {
     "时间": "time", "会议时间": "time", "日期": "time", "地点": "place", "会议地点": "place",
@@ -81,22 +81,14 @@ class Turn:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def _cn_number(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    try:
-        import cn2an
-
-        return int(cn2an.cn2an(token.replace("两", "二"), "smart"))
-    except Exception:
-        return None
-
-
 def participant_count(value: str) -> int | None:
     """'共12人' → 12; '张三、李四（某公司）、王五' → 3."""
     m = _COUNT.search(value)
     if m:
-        return _cn_number(m.group(1))
+        try:
+            return parse_number(m.group(1))
+        except ValueError:
+            return None
     stripped = re.sub(r"[（(][^）)]*[）)]", "", value)
     items = [p for p in re.split(r"[、，,；;\s]+", stripped) if p.strip()]
     if len(items) >= 2 and all(len(p) <= 20 for p in items):
@@ -216,7 +208,7 @@ def read_minutes(
         raise InputError(f"{name}: the document is password-protected; save it without a password")
     try:
         doc = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:
+    except Exception as exc:  # BadZipFile, KeyError, ValueError, lxml errors …
         raise InputError(f"{name}: not a readable .docx document (corrupt or password-protected?): {exc}") from exc
     meta: dict[str, Any] = {"format": "docx"}
     placed: list[tuple[float, RecordIn]] = []  # (position in the document, record)
@@ -230,9 +222,10 @@ def read_minutes(
         if kind == "t":
             table_no += 1
             current = None  # a table ends the turn before it
-            recs = table_records(table_rows(block), table_no, origin, mapping)
+            rows = table_rows(block)
+            recs = table_records(rows, table_no, origin, mapping)
             if recs is None:
-                extra_tables.append(table_rows(block))
+                extra_tables.append(rows)
             else:
                 placed.extend((paragraph_no + 0.5, r) for r in recs)
             continue
@@ -250,8 +243,9 @@ def read_minutes(
         if "title" not in meta and not turns and not loose and is_heading(text):
             meta["title"] = text
             continue
-        turn = None if _ANNOUNCES.search(text) else match_turn(text)
-        if _ANNOUNCES.search(text):
+        announces = bool(_ANNOUNCES.search(text))
+        turn = None if announces else match_turn(text)
+        if announces:
             # "现将发言要点整理如下：" / "汇总如下表。": the recorder's words, not an opinion.
             loose.append((paragraph_no, text))
             current = None

@@ -123,9 +123,12 @@ def decode_csv(data: bytes) -> tuple[list[list[str]], str]:
     return [row for row in reader], encoding
 
 
-def load_csv(data: bytes, name: str) -> tuple[list[Sheet], str]:
+def load_csv(
+    data: bytes, name: str, decoded: tuple[list[list[str]], str] | None = None
+) -> tuple[list[Sheet], str]:
+    """``decoded``: decode_csv(data) when the caller already has it."""
     try:
-        rows, encoding = decode_csv(data)
+        rows, encoding = decoded if decoded is not None else decode_csv(data)
     except csv.Error as exc:
         raise InputError(f"{name}: not a readable CSV file: {exc}") from exc
     return [Sheet(None, list(enumerate(rows, start=1)))], encoding
@@ -197,16 +200,17 @@ def read_spreadsheet(
     channel: str | None = None,
     contact_point: str | None = None,
     mapping: dict[str, str] | None = None,
+    decoded: tuple[list[list[str]], str] | None = None,
 ) -> tuple[SourceIn, list[RecordIn]]:
-    """kind: "xlsx", "xls" or "csv". Reads everything before returning (a bad file raises
-    InputError before anything is stored)."""
+    """kind: "xlsx", "xls" or "csv" (``decoded``: its decode_csv result, if already read).
+    Reads everything before returning (a bad file raises InputError before anything is stored)."""
     meta: dict[str, Any] = {"format": kind}
     if kind == "xlsx":
         sheets = load_xlsx(data, name)
     elif kind == "xls":
         sheets = load_xls(data, name)
     else:
-        sheets, meta["encoding"] = load_csv(data, name)
+        sheets, meta["encoding"] = load_csv(data, name, decoded)
     records: list[RecordIn] = []
     meta["sheets"], skipped = {}, []
     for sheet in sheets:

@@ -35,10 +35,6 @@ def element_text(element: etree._Element) -> str:
 def remove_element(el: etree._Element) -> None:
     """Take ``el`` out of its tree but keep the text that follows it (lxml keeps that text
     in ``el.tail``; a plain ``remove`` would lose the reply written after a quote)."""
-    _remove_keep_tail(el)
-
-
-def _remove_keep_tail(el: etree._Element) -> None:
     parent = el.getparent()
     if parent is None:
         return
