@@ -96,7 +96,7 @@ def read_bytes(
         from collectors.importers.plain import is_plain_header, read_plain
         from collectors.importers.spreadsheet import decode_csv, read_spreadsheet
 
-        rows, encoding = decode_csv(data)
+        rows, encoding = decode_csv(data, name)
         if rows and is_plain_header(rows[0]) and not mapping:
             return [read_plain(data, name, origin, kind="csv", rows=rows, encoding=encoding, channel=channel, contact_point=contact_point)]
         return [

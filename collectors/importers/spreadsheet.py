@@ -111,7 +111,8 @@ def load_xls(data: bytes, name: str) -> list[Sheet]:
     return sheets
 
 
-def decode_csv(data: bytes) -> tuple[list[list[str]], str]:
+def decode_csv(data: bytes, name: str) -> tuple[list[list[str]], str]:
+    """Rows and the encoding found; a file the csv module cannot read is an InputError."""
     text, encoding = decode_bytes(data)
     sample = text[:4096]
     try:
@@ -120,17 +121,17 @@ def decode_csv(data: bytes) -> tuple[list[list[str]], str]:
     except csv.Error:
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [row for row in reader], encoding
+    try:
+        return [row for row in reader], encoding
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise InputError(f"{name}: not a readable CSV file: {exc}") from exc
 
 
 def load_csv(
     data: bytes, name: str, decoded: tuple[list[list[str]], str] | None = None
 ) -> tuple[list[Sheet], str]:
     """``decoded``: decode_csv(data) when the caller already has it."""
-    try:
-        rows, encoding = decoded if decoded is not None else decode_csv(data)
-    except csv.Error as exc:
-        raise InputError(f"{name}: not a readable CSV file: {exc}") from exc
+    rows, encoding = decoded if decoded is not None else decode_csv(data, name)
     return [Sheet(None, list(enumerate(rows, start=1)))], encoding
 
 

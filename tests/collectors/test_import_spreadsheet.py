@@ -236,3 +236,14 @@ def test_workbook_saved_with_a_csv_name_is_read_as_a_workbook(tmp_path, form):
     renamed.write_bytes(form.read_bytes())
     source, records = records_of(renamed)
     assert source.meta["format"] == "xlsx" and len(records) == len(ROWS) - expected("blank")
+
+
+def test_csv_the_csv_module_cannot_read_is_one_line_error_naming_the_file(tmp_path, run_cli, db_url):
+    path = tmp_path / "huge.csv"
+    path.write_text("意见建议,提交人\n" + "长" * 200_000 + ",李四\n", encoding="utf-8")
+    with pytest.raises(InputError, match="huge.csv"):
+        read_file(path)
+    run_cli("consultation", "create", "--title", "某某条例")
+    r = run_cli("comments", "import", path, "--consultation", "1")
+    assert r.exit_code == 2
+    assert "huge.csv" in r.stderr and "Traceback" not in r.stderr
