@@ -1,4 +1,4 @@
-"""Benchmarks: the whole analysis (pipeline.run.analyze) on synthetic consultations, and our
+"""Benchmarks: the whole analysis (minyi.services.analysis.analyze) on synthetic consultations, and our
 clustering against BERTopic on the same embeddings.
 
     .venv/bin/python bench/run_bench.py                       # 10k and 100k, backend use
@@ -67,14 +67,15 @@ def max_rss_bytes() -> int:
 
 
 def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0) -> dict:
-    from collectors.records import CommentIn, RecordIn, SourceIn
+    from minyi.core.records import CommentIn, RecordIn, SourceIn
     from generate import generate
-    from minyi.settings import reset_settings
+    from minyi.core.settings import reset_settings
     from models.db import session_scope, upgrade
     from models.ingest import ingest
     from models.store import create_consultation, load_draft_version
     from pipeline.drafts.parser import parse_file
-    from pipeline.run import analyze
+    from minyi.services.analysis import analyze
+    from minyi.services.context import SYSTEM
 
     out: dict = {"n": n, "backend": backend, "seconds": {}}
     url = f"sqlite:///{workdir / f'bench-{n}.db'}"
@@ -111,7 +112,7 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0) -> dict:
         out["ingested"] = summary.imported
         t = time.perf_counter()
         with session_scope(url) as session:
-            result = analyze(session, cid, backend=backend)
+            result = analyze(session, SYSTEM, cid, backend=backend)
         out["seconds"]["analyze_total"] = round(time.perf_counter() - t, 2)
     out["stages"] = result.seconds
     out["summary"] = {
@@ -164,7 +165,7 @@ def cluster_comparison(n: int, backend: str, seed: int = 0) -> dict:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from generate import generate
-    from minyi.settings import PipelineSettings
+    from minyi.core.settings import PipelineSettings
     from pipeline.cluster import cluster_scope
     from pipeline.embed import get_embedder, thresholds_for
 
@@ -272,7 +273,7 @@ def e2e_table(results: list[dict]) -> str:
 
 
 def _stage_order(name: str) -> int:
-    from pipeline.run import STAGES
+    from minyi.services.analysis import STAGES
 
     return STAGES.index(name) if name in STAGES else len(STAGES)
 
@@ -331,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
         write_section(
             "Benchmark",
             machine
-            + "End to end through `pipeline.run.analyze` on comments from bench/generate.py (ingest "
+            + "End to end through `minyi.services.analysis.analyze` on comments from bench/generate.py (ingest "
             "through models.ingest). Stage seconds are the orchestrator's; peak RSS is the process's "
             "maximum resident memory. Targets: 100k comments < 10 min and < 4 GiB.\n\n"
             + e2e_table(results),

@@ -30,7 +30,7 @@ def _load_src(name: str):  # type: ignore[no-untyped-def]
 
 
 def _articles_from_source() -> list[ArticleDoc]:
-    from pipeline.numerals import to_chinese
+    from minyi.core.numerals import to_chinese
 
     reg = _load_src("regulation")
     numbers: dict[str, int] = {}

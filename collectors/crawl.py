@@ -1,9 +1,10 @@
-"""Run a spider in-process and store what it found, in one place.
+"""Run a spider in-process and hand back what it found; storing it is the application
+layer's job (the crawl service).
 
-``run_crawl("forum", consultation_id=1, config_path="site.toml")`` crawls, collects every
-item, then stores them: forum posts through ``models.ingest.ingest`` (RawRecord first, then
-the Comment; a re-crawl adds only new posts), official consultations through
-``models.consultation_sync.upsert_consultation``.
+``plan = plan_crawl("forum", consultation_id=1, config_path="site.toml")`` checks the
+arguments and builds the spider's settings before anything is fetched;
+``run_spider(plan, progress=...)`` crawls and returns every item with the spider's counts;
+``forum_records(items)`` turns the posts into ``RecordIn``s in thread order.
 
 Scrapy runs on the Twisted reactor, which cannot be restarted: one process runs one crawl.
 Code that needs several crawls (tests) runs each in a fresh process (``python -m minyi crawl``).
@@ -13,11 +14,14 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from minyi.errors import CrawlError, InputError
+from minyi.core.errors import CrawlError, InputError
+from minyi.core.progress import Progress, no_progress
+from minyi.core.records import RecordIn, SourceIn
 
 SPIDERS: dict[str, str] = {
     "forum": "collectors.spiders.forum:ForumSpider",
@@ -26,39 +30,42 @@ SPIDERS: dict[str, str] = {
 }
 # Finish reasons that mean the crawl was cut short.
 ABORTED_PREFIXES = ("closespider_errorcount", "too many failed requests")
+CRAWL_STAGE = "crawl"  # the progress stage: pages fetched, total unknown until the end
 
 
 @dataclass
-class CrawlSummary:
+class CrawlPlan:
+    """What to crawl and how: checked before anything is fetched."""
+
     spider: str
+    spider_cls: type
     base_url: str
-    consultation_id: int | None = None
-    pages: int = 0  # responses received (robots.txt not counted)
-    threads_found: int = 0
-    threads_skipped: int = 0  # unchanged since the last crawl, not fetched
-    posts_found: int = 0
-    imported: int = 0
-    skipped: int = 0  # already stored
-    quarantined: int = 0
-    consultations_found: int = 0
-    consultations_created: int = 0
-    consultations_updated: int = 0
-    consultations_unchanged: int = 0
-    consultation_ids: list[int] = field(default_factory=list)
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    robots_forbidden: list[str] = field(default_factory=list)  # pages robots.txt keeps us from
-    quarantine: list[dict[str, Any]] = field(default_factory=list)
-    finish_reason: str | None = None
+    spider_args: dict[str, Any]
+    source: SourceIn | None = None  # forum: the site, as the source of the comments
 
     @property
-    def aborted(self) -> bool:
-        return bool(self.finish_reason and self.finish_reason.startswith(ABORTED_PREFIXES))
+    def stores_comments(self) -> bool:
+        return self.source is not None
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["aborted"] = self.aborted
-        return data
+
+@dataclass
+class CrawlResult:
+    """Everything one crawl found, before anything is stored."""
+
+    items: list[dict[str, Any]]
+    pages: int  # responses received (robots.txt not counted)
+    finish_reason: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    robots_forbidden: list[str] = field(default_factory=list)  # pages robots.txt keeps us from
+    threads_found: int = 0
+    threads_skipped: int = 0  # unchanged since the last crawl, not fetched
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [i for i in self.items if i.get("kind") == kind]
+
+
+def aborted(finish_reason: str | None) -> bool:
+    return bool(finish_reason and finish_reason.startswith(ABORTED_PREFIXES))
 
 
 def spider_class(name: str) -> type:
@@ -82,13 +89,14 @@ def scrapy_settings(overrides: dict[str, Any] | None = None):  # type: ignore[no
     return settings
 
 
-def _run_spider(
+def _crawl(
     spider_cls: type,
     spider_kwargs: dict[str, Any],
     overrides: dict[str, Any] | None,
-    on_page: Callable[[], None] | None = None,
+    on_page: Callable[[int], None],
 ) -> tuple[list[dict[str, Any]], Any, int, str | None]:
-    """Crawl in this process; returns (items, spider, pages, finish reason)."""
+    """Crawl in this process; returns (items, spider, pages, finish reason). ``on_page``
+    gets the number of pages fetched so far."""
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
@@ -108,15 +116,32 @@ def _run_spider(
         if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
             return
         pages += 1
-        if on_page is not None:
-            on_page()
+        on_page(pages)
 
     def spider_closed(spider: Any, reason: str) -> None:
         finish["reason"] = reason
 
+    def request_dropped(request: Any, spider: Any = None) -> None:
+        # A redirect back to a page already asked for (a redirect loop) is dropped by the
+        # duplicate filter without an errback: report it as a failed page.
+        errors = getattr(spider, "errors", None)
+        redirected = request.meta.get("redirect_urls")
+        if errors is not None and redirected:
+            errors.append({"url": redirected[0], "kind": "redirect", "reason": "redirect loop (redirects to itself)"})
+
+    def spider_error(failure: Any, response: Any = None, spider: Any = None) -> None:
+        # A page the parser could not read is a failed page, never dropped in silence.
+        exc = failure.value
+        errors = getattr(spider, "errors", None)
+        if errors is not None:
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            errors.append({"url": getattr(response, "url", ""), "kind": "parse", "reason": f"cannot parse the page: {reason}"})
+
     crawler.signals.connect(item_scraped, signal=signals.item_scraped)
     crawler.signals.connect(response_received, signal=signals.response_received)
     crawler.signals.connect(spider_closed, signal=signals.spider_closed)
+    crawler.signals.connect(spider_error, signal=signals.spider_error)
+    crawler.signals.connect(request_dropped, signal=signals.request_dropped)
     deferred = process.crawl(crawler, **spider_kwargs)
     deferred.addErrback(failures.append)
     # Ctrl-C handlers can only be installed from the main thread.
@@ -145,125 +170,84 @@ def unreachable_reason(pages: int, errors: list[dict[str, str]]) -> str | None:
     return None
 
 
-def run_crawl(
+def plan_crawl(
     spider_name: str,
     *,
     consultation_id: int | None = None,
     config_path: str | Path | None = None,
     base_url: str | None = None,
-    settings_overrides: dict[str, Any] | None = None,
-    quiet: bool = False,
     spider_args: dict[str, Any] | None = None,
-    database_url: str | None = None,
-) -> CrawlSummary:
-    """Crawl with ``spider_name`` and store the result; see the module docstring.
-
-    Raises InputError/NotFoundError for bad arguments (before anything is fetched) and
-    CrawlError when the site cannot be reached at all.
-    """
+) -> CrawlPlan:
+    """Check the arguments (InputError/ConfigError naming the option or the config key)."""
     from collectors.spiders.common import normalise_base_url
-    from models.db import require_schema, session_scope
 
     spider_cls = spider_class(spider_name)
-    spider_args = dict(spider_args or {})
-    source = None
+    args = dict(spider_args or {})
     if spider_name == "forum":
-        from collectors.spiders.forum import forum_source, thread_of_locator
+        from collectors.spiders.forum import forum_source
         from collectors.spiders.siteconfig import load_site_config
-        from models.consultation_sync import stored_locators
-        from models.store import get_consultation
 
         if consultation_id is None:
             raise InputError("forum: --consultation is required (the consultation the posts comment on)")
         config = load_site_config(config_path, base_url=base_url)
         base = normalise_base_url(config.base_url)
-        source = forum_source(config, base)
-        with session_scope(database_url) as session:
-            require_schema(session)
-            get_consultation(session, consultation_id)
-            locators = stored_locators(session, consultation_id, source.fingerprint or "")
-        known = Counter(t for t in map(thread_of_locator, locators) if t)
-        spider_args.update(config=config, base_url=base, known_posts=dict(known))
-    else:
-        if config_path:
-            raise InputError(f"{spider_name}: --config is for the forum spider only")
-        if consultation_id is not None:
-            raise InputError(
-                f"{spider_name}: --consultation is for the forum spider; "
-                "this spider creates or updates consultations itself"
-            )
-        base = normalise_base_url(base_url or spider_cls.default_base_url)
-        spider_args["base_url"] = base
-        with session_scope(database_url) as session:
-            require_schema(session)
-
-    from minyi.cli.output import progress
-
-    with progress(quiet or not sys.stderr.isatty()) as bar:
-        task = bar.add_task(f"Crawling {base}", total=None)
-        items, spider, pages, reason = _run_spider(
-            spider_cls, spider_args, settings_overrides, on_page=lambda: bar.advance(task)
+        args.update(config=config, base_url=base)
+        return CrawlPlan(spider_name, spider_cls, base, args, source=forum_source(config, base))
+    if config_path:
+        raise InputError(f"{spider_name}: --config is for the forum spider only")
+    if consultation_id is not None:
+        raise InputError(
+            f"{spider_name}: --consultation is for the forum spider; "
+            "this spider creates or updates consultations itself"
         )
+    base = normalise_base_url(base_url or spider_cls.default_base_url)
+    args["base_url"] = base
+    return CrawlPlan(spider_name, spider_cls, base, args)
 
-    summary = CrawlSummary(
-        spider=spider_name,
-        base_url=base,
-        consultation_id=consultation_id,
+
+def known_posts(locators: Iterable[str]) -> dict[str, int]:
+    """Posts already stored per thread, from their locators: the forum spider skips a
+    thread whose reply count says nothing was added."""
+    from collectors.spiders.forum import thread_of_locator
+
+    return dict(Counter(t for t in map(thread_of_locator, locators) if t))
+
+
+def run_spider(
+    plan: CrawlPlan,
+    settings_overrides: dict[str, Any] | None = None,
+    progress: Progress = no_progress,
+) -> CrawlResult:
+    """Crawl in this process and return what was found.
+
+    Raises CrawlError when the site cannot be reached at all (nothing should be stored then).
+    """
+    progress(CRAWL_STAGE, 0, None)
+    items, spider, pages, reason = _crawl(
+        plan.spider_cls, plan.spider_args, settings_overrides, lambda done: progress(CRAWL_STAGE, done, None)
+    )
+    progress(CRAWL_STAGE, pages, pages)
+    result = CrawlResult(
+        items=items,
         pages=pages,
+        finish_reason=reason,
         errors=list(getattr(spider, "errors", [])),
         robots_forbidden=list(getattr(spider, "robots_forbidden", [])),
-        finish_reason=reason,
         threads_found=getattr(spider, "threads_found", 0),
         threads_skipped=getattr(spider, "threads_skipped", 0),
     )
-    why = unreachable_reason(pages, summary.errors)
+    why = unreachable_reason(pages, result.errors)
     if why:
-        raise CrawlError(f"cannot reach {base}: {why}")
-    with session_scope(database_url) as session:
-        store_items(session, summary, items, source=source)
-    return summary
+        raise CrawlError(f"cannot reach {plan.base_url}: {why}")
+    return result
 
 
-def store_items(session: Any, summary: CrawlSummary, items: list[dict[str, Any]], *, source: Any = None) -> None:
-    """Store crawled items (the one place a crawl writes to the database)."""
+def forum_records(posts: list[dict[str, Any]]) -> list[RecordIn]:
+    """Scraped posts as records, in thread, page and floor order."""
     from collectors.spiders.forum import post_to_record
-    from models.consultation_sync import ConsultationIn, record_attachment, upsert_consultation
-    from models.ingest import ingest
 
-    posts = [i for i in items if i.get("kind") == "post"]
-    summary.posts_found = len(posts)
-    if posts:
-        if summary.consultation_id is None or source is None:
-            raise InputError("forum posts need a consultation and a source")
-        posts.sort(key=lambda i: (_num(i["thread_id"]), i.get("page") or 0, i.get("index") or 0))
-        result = ingest(session, summary.consultation_id, source, (post_to_record(i) for i in posts))
-        summary.imported += result.imported
-        summary.skipped += result.skipped
-        summary.quarantined += result.quarantined
-        summary.quarantine += [
-            {"origin": o, "locator": loc, "reason": r} for o, loc, r in result.quarantine
-        ]
-    fields = set(ConsultationIn.__dataclass_fields__)
-    for item in items:
-        if item.get("kind") != "consultation":
-            continue
-        summary.consultations_found += 1
-        for problem in item.get("problems") or []:
-            summary.errors.append({"url": item.get("source_url") or "", "kind": "data", "reason": problem})
-        try:
-            consultation, action = upsert_consultation(
-                session, ConsultationIn(**{k: v for k, v in item.items() if k in fields})
-            )
-        except InputError as exc:
-            summary.errors.append({"url": item.get("source_url") or "", "kind": "data", "reason": str(exc)})
-            continue
-        summary.consultation_ids.append(consultation.id)
-        setattr(summary, f"consultations_{action}", getattr(summary, f"consultations_{action}") + 1)
-    for item in items:
-        if item.get("kind") == "attachment":
-            info = {k: item.get(k) for k in ("path", "bytes", "declared_size", "url")}
-            record_attachment(session, item["external_id"], info)
-            summary.attachments.append({"external_id": item["external_id"], **info})
+    ordered = sorted(posts, key=lambda i: (_num(i["thread_id"]), i.get("page") or 0, i.get("index") or 0))
+    return [post_to_record(i) for i in ordered]
 
 
 def _num(value: Any) -> tuple[int, str]:

@@ -23,6 +23,8 @@ from models.entities import (
     SuggestionProvision,
     User,
 )
+from models import accounts  # noqa: E402,F401  (registers the review application's tables)
+from models import rollup  # noqa: E402,F401  (registers the roll-up tables)
 
 __all__ = [
     "ADOPTION_STATUSES",

@@ -2,10 +2,10 @@
 
 Two kinds of rows per suggestion, at most one of each (unique on suggestion + source):
 
-- ``source="auto"``: what :func:`detect_adoption` proposed from the texts; re-detection
-  updates it in place;
-- ``source="manual"``: a reviewer's decision (:func:`set_adoption`); it always wins and
-  detection never touches it.
+- ``source="auto"``: what the detector proposed from the texts (``store_proposal``);
+  re-detection updates it in place;
+- ``source="manual"``: a reviewer's decision (``store_manual_decisions``); it always wins
+  (``minyi.core.decisions.winning``) and detection never touches it.
 
 :func:`effective_decisions` gives the one that counts per suggestion.
 """
@@ -13,15 +13,15 @@ Two kinds of rows per suggestion, at most one of each (unique on suggestion + so
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.errors import InputError, NotFoundError
+from minyi.core.decisions import AUTO, MANUAL, winning
+from minyi.core.drafts import Article, Paragraph, ParsedDraft
+from minyi.core.errors import InputError, NotFoundError
 from models.entities import (
     ADOPTION_STATUSES,
     AdoptionDecision,
@@ -35,32 +35,8 @@ from models.entities import (
     User,
 )
 from models.base import utcnow
-from models.store import audit, get_consultation, get_version, load_draft_version
-from pipeline.align import align_versions, summarise
-from pipeline.drafts.model import Article, Paragraph, ParsedDraft
-from reports.adoption import SuggestionInput, propose
-
-AUTO, MANUAL = "auto", "manual"
-
-
-@dataclass
-class DetectSummary:
-    consultation_id: int
-    draft_version_id: int
-    final_version_id: int
-    label: str
-    final_loaded: bool  # False when the same text was already loaded under this label
-    suggestions: int = 0
-    created: int = 0  # auto rows written for the first time
-    updated: int = 0  # auto rows whose proposal changed
-    unchanged: int = 0
-    manual_kept: int = 0  # suggestions whose reviewer decision overrides the proposal
-    auto_counts: dict[str, int] = field(default_factory=dict)
-    effective_counts: dict[str, int] = field(default_factory=dict)
-    alignment: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from models.provisions import ProvisionTree
+from models.store import get_consultation
 
 
 # --- versions as parsed drafts ------------------------------------------------------
@@ -74,7 +50,6 @@ def version_as_parsed(session: Session, version: DraftVersion) -> tuple[ParsedDr
             select(Provision).where(Provision.version_id == version.id).order_by(Provision.order)
         )
     )
-    by_id = {n.id: n for n in nodes}
     articles: dict[int, Article] = {}
     for n in nodes:
         if n.kind == "article":
@@ -89,12 +64,11 @@ def version_as_parsed(session: Session, version: DraftVersion) -> tuple[ParsedDr
         elif n.kind == "item" and n.parent_id in paragraphs:
             paragraphs[n.parent_id].items.append(n.text)
     key_of: dict[int, str] = {}
+    tree = ProvisionTree(nodes)
     for n in nodes:
-        cur: Provision | None = n
-        while cur is not None and cur.kind != "article":
-            cur = by_id.get(cur.parent_id) if cur.parent_id else None
-        if cur is not None:
-            key_of[n.id] = articles[cur.id].key
+        article = tree.article_of(n)
+        if article is not None:
+            key_of[n.id] = articles[article.id].key
     parsed = ParsedDraft(title=version.title, articles=list(articles.values()), source=version.source_file)
     return parsed, key_of
 
@@ -102,117 +76,71 @@ def version_as_parsed(session: Session, version: DraftVersion) -> tuple[ParsedDr
 # --- detection ----------------------------------------------------------------------
 
 
-def detect_adoption(
-    session: Session,
-    consultation_id: int,
-    final_path_or_parsed: str | Path | ParsedDraft,
-    label: str = "公布稿",
-    on_progress: Callable[[int, int], None] | None = None,
-) -> DetectSummary:
-    """Load the later version (idempotent), align it with the version comments refer to,
-    and write an auto decision for every suggestion. Reviewer decisions are left alone.
-    ``on_progress(done, total)`` is called after each suggestion (for a progress bar)."""
-    get_consultation(session, consultation_id)
-    base = get_version(session, consultation_id)  # before loading, so base is not the final
-    if base.label == label:
-        raise InputError(
-            f"--label {label!r} is the version the comments refer to; give the later text another label"
-        )
-    if isinstance(final_path_or_parsed, ParsedDraft):
-        final_parsed, source_file = final_path_or_parsed, final_path_or_parsed.source
-    else:
-        from pipeline.drafts.parser import parse_file
+@dataclass
+class AdoptionInputs:
+    """What the detector needs from the database: each suggestion with the draft article
+    keys it is linked to, and the decisions already stored."""
 
-        final_parsed, source_file = parse_file(final_path_or_parsed), str(final_path_or_parsed)
-    final_version, loaded = load_draft_version(
-        session, consultation_id, final_parsed, label=label, source_file=source_file, comment_base=False
-    )
-    old, key_of = version_as_parsed(session, base)
-    new, _ = version_as_parsed(session, final_version)
-    alignment = align_versions(old, new)
+    suggestions: list[Suggestion]
+    article_keys: dict[int, list[str]]  # suggestion id → draft article keys
+    existing: dict[tuple[int, str], AdoptionDecision]
 
-    summary = DetectSummary(
-        consultation_id=consultation_id,
-        draft_version_id=base.id,
-        final_version_id=final_version.id,
-        label=label,
-        final_loaded=loaded,
-        alignment=summarise(alignment),
-    )
+
+def adoption_inputs(session: Session, consultation_id: int, key_of: dict[int, str]) -> AdoptionInputs:
     suggestions = list(
         session.scalars(
             select(Suggestion).where(Suggestion.consultation_id == consultation_id).order_by(Suggestion.id)
         )
     )
-    links = _links_by_suggestion(session, consultation_id)
+    keys: dict[int, list[str]] = {}
+    for sid, provision_ids in _links_by_suggestion(session, consultation_id).items():
+        found: list[str] = []
+        for provision_id in provision_ids:
+            key = key_of.get(provision_id)  # links into other versions do not count
+            if key and key not in found:
+                found.append(key)
+        keys[sid] = found
     existing = {
         (d.suggestion_id, d.source): d
         for d in session.scalars(
             select(AdoptionDecision).where(AdoptionDecision.consultation_id == consultation_id)
         )
     }
-    auto_counts: Counter[str] = Counter()
-    effective: Counter[str] = Counter()
-    for s in suggestions:
-        keys: list[str] = []
-        for provision_id in links.get(s.id, []):
-            key = key_of.get(provision_id)  # links into other versions do not count
-            if key and key not in keys:
-                keys.append(key)
-        proposal = propose(
-            SuggestionInput(text=s.text, type=s.type, draft_articles=keys, is_general=s.is_general, id=s.id),
-            alignment,
-            old,
-            new,
-        )
-        values = {
-            "final_version_id": final_version.id,
-            "status": proposal.status,
-            "confidence": proposal.confidence,
-            "rule": proposal.rule,
-            "draft_articles": proposal.draft_articles,
-            "final_articles": proposal.final_articles,
-            "evidence": proposal.evidence,
-        }
-        row = existing.get((s.id, AUTO))
-        if row is None:
-            session.add(
-                AdoptionDecision(
-                    consultation_id=consultation_id,
-                    suggestion_id=s.id,
-                    source=AUTO,
-                    decided_by=AUTO,
-                    **values,
-                )
+    return AdoptionInputs(suggestions, keys, existing)
+
+
+def store_proposal(
+    session: Session, inputs: AdoptionInputs, suggestion: Suggestion, final_version_id: int, proposal: Any
+) -> str:
+    """Write (or update) the detector's row for one suggestion; returns "created",
+    "updated" or "unchanged". A reviewer's row is never touched."""
+    values = {
+        "final_version_id": final_version_id,
+        "status": proposal.status,
+        "confidence": proposal.confidence,
+        "rule": proposal.rule,
+        "draft_articles": proposal.draft_articles,
+        "final_articles": proposal.final_articles,
+        "evidence": proposal.evidence,
+    }
+    row = inputs.existing.get((suggestion.id, AUTO))
+    if row is None:
+        session.add(
+            AdoptionDecision(
+                consultation_id=suggestion.consultation_id,
+                suggestion_id=suggestion.id,
+                source=AUTO,
+                decided_by=AUTO,
+                **values,
             )
-            summary.created += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.decided_at = utcnow()
-            summary.updated += 1
-        else:
-            summary.unchanged += 1
-        auto_counts[proposal.status] += 1
-        manual = existing.get((s.id, MANUAL))
-        if manual is not None:
-            summary.manual_kept += 1
-        effective[manual.status if manual is not None else proposal.status] += 1
-        if on_progress is not None:
-            on_progress(sum(auto_counts.values()), len(suggestions))
-    session.flush()
-    summary.suggestions = len(suggestions)
-    summary.auto_counts = dict(auto_counts)
-    summary.effective_counts = dict(effective)
-    audit(
-        session,
-        "detect_adoption",
-        final_version,
-        actor="pipeline",
-        consultation_id=consultation_id,
-        after={"label": label, "created": summary.created, "updated": summary.updated, "counts": dict(auto_counts)},
-    )
-    return summary
+        )
+        return "created"
+    if any(getattr(row, k) != v for k, v in values.items()):
+        for k, v in values.items():
+            setattr(row, k, v)
+        row.decided_at = utcnow()
+        return "updated"
+    return "unchanged"
 
 
 def _links_by_suggestion(session: Session, consultation_id: int) -> dict[int, list[int]]:
@@ -231,7 +159,18 @@ def _links_by_suggestion(session: Session, consultation_id: int) -> dict[int, li
 # --- reviewer decisions -------------------------------------------------------------
 
 
-def set_adoption(
+def consultations_of(
+    session: Session, suggestion_ids: int | list[int] | None, cluster_id: int | None
+) -> set[int]:
+    """The consultations the targeted suggestions (or cluster) belong to."""
+    if cluster_id is not None:
+        found = session.scalar(select(Cluster.consultation_id).where(Cluster.id == cluster_id))
+        return {found} if found is not None else set()
+    ids = [suggestion_ids] if isinstance(suggestion_ids, int) else list(suggestion_ids or [])
+    return set(session.scalars(select(Suggestion.consultation_id).where(Suggestion.id.in_(ids)).distinct()))
+
+
+def store_manual_decisions(
     session: Session,
     *,
     status: str,
@@ -239,9 +178,9 @@ def set_adoption(
     suggestion_ids: int | list[int] | None = None,
     cluster_id: int | None = None,
     note: str | None = None,
-) -> list[AdoptionDecision]:
-    """Record a reviewer's decision for some suggestions (or every member of a cluster).
-    The manual row always wins over the detector's; each change is audited."""
+) -> list[tuple[AdoptionDecision, dict[str, Any] | None]]:
+    """Record a reviewer's decision for some suggestions (or every member of a cluster);
+    returns each manual row with what counted before it (for the audit log)."""
     if status not in ADOPTION_STATUSES:
         raise InputError(f"status {status!r} is not one of {', '.join(ADOPTION_STATUSES)}")
     user = (user or "").strip()
@@ -265,7 +204,6 @@ def set_adoption(
         ids = [suggestion_ids] if isinstance(suggestion_ids, int) else list(dict.fromkeys(suggestion_ids or []))
         if not ids:
             raise InputError("no suggestion ids given")
-    account = session.scalar(select(User).where(User.username == user))
     # One query for the suggestions and one for their decisions, not two per suggestion.
     suggestions = {s.id: s for s in session.scalars(select(Suggestion).where(Suggestion.id.in_(ids)))}
     decisions: dict[tuple[int, str], AdoptionDecision] = {
@@ -278,7 +216,7 @@ def set_adoption(
         if suggestion is None:
             raise NotFoundError(f"no suggestion with id {sid}")
         manual, auto = decisions.get((sid, MANUAL)), decisions.get((sid, AUTO))
-        before = _brief(manual or auto)
+        before = brief(winning(manual, auto))
         if manual is None:
             manual = AdoptionDecision(
                 consultation_id=suggestion.consultation_id,
@@ -297,22 +235,12 @@ def set_adoption(
         manual.rule = "manual"
         manual.note = note
         manual.decided_at = utcnow()
-        session.flush()
-        audit(
-            session,
-            "set_adoption",
-            manual,
-            actor=user,
-            user_id=account.id if account else None,
-            consultation_id=suggestion.consultation_id,
-            before=before,
-            after=_brief(manual),
-        )
-        out.append(manual)
+        out.append((manual, before))
+    session.flush()
     return out
 
 
-def _brief(d: AdoptionDecision | None) -> dict[str, Any] | None:
+def brief(d: AdoptionDecision | None) -> dict[str, Any] | None:
     if d is None:
         return None
     return {"suggestion_id": d.suggestion_id, "status": d.status, "source": d.source, "decided_by": d.decided_by, "note": d.note}
@@ -331,7 +259,8 @@ def effective_decisions(session: Session, consultation_id: int) -> list[dict[str
     ).all()
     chosen: dict[int, tuple[AdoptionDecision, Suggestion, Comment]] = {}
     for d, s, c in rows:
-        if d.suggestion_id not in chosen or d.source == MANUAL:
+        kept = chosen.get(d.suggestion_id)
+        if kept is None or winning(d, kept[0]) is d:
             chosen[d.suggestion_id] = (d, s, c)
     out = []
     for d, s, c in chosen.values():

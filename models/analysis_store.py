@@ -1,5 +1,5 @@
-"""Storage for the analysis pipeline: every database read and write of ``pipeline.run`` and
-of the suggestion export happens here, so the stages themselves stay pure.
+"""Storage for the analysis pipeline: every database read and write of the analysis happens
+here, so the stages themselves stay pure.
 
 Reviewer work is protected by construction: nothing in this module deletes or rewrites a
 link with ``is_manual``/method "manual", a cluster with ``is_manual``, a ``ClusterMember``
@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
+from models.provisions import ProvisionTree
 from models.entities import (
     Cluster,
     ClusterMember,
@@ -31,8 +31,8 @@ from models.entities import (
     SuggestionProvision,
 )
 from models.store import get_consultation
-from pipeline.embed import text_hash  # noqa: F401  (re-exported: the suggestion text hash)
-from pipeline.references import DraftArticle, DraftIndex, Reference
+from minyi.core.records import text_hash
+from minyi.core.drafts import DraftArticle, Reference
 
 _CHUNK = 500
 
@@ -47,17 +47,19 @@ class DraftContext:
     consultation_id: int
     titles: list[str]
     version: DraftVersion | None = None
-    index: DraftIndex | None = None
+    articles: list[DraftArticle] = field(default_factory=list)
+    # The analysis' index over ``articles`` (pipeline.references.DraftIndex), set by the caller.
+    index: Any = None
     provision_ids: dict[str, int] = field(default_factory=dict)  # article key → provision id
     full_text: str = ""
 
     @property
     def has_draft(self) -> bool:
-        return self.index is not None and len(self.index) > 0
+        return bool(self.articles)
 
 
 def load_draft_context(session: Session, consultation_id: int) -> DraftContext:
-    """The comment-base version's articles as a ``DraftIndex`` (one query for the tree)."""
+    """The comment-base version's articles (one query for the tree)."""
     consultation = get_consultation(session, consultation_id)
     titles = [consultation.title]
     version = session.scalars(
@@ -75,19 +77,15 @@ def load_draft_context(session: Session, consultation_id: int) -> DraftContext:
             select(Provision).where(Provision.version_id == version.id).order_by(Provision.order)
         )
     )
-    by_id = {n.id: n for n in nodes}
+    tree = ProvisionTree(nodes)
     children: dict[int, list[Provision]] = defaultdict(list)
     for n in nodes:
         if n.parent_id is not None:
             children[n.parent_id].append(n)
 
     def ancestor(node: Provision, kind: str) -> str | None:
-        parent = by_id.get(node.parent_id) if node.parent_id else None
-        while parent is not None:
-            if parent.kind == kind:
-                return parent.label
-            parent = by_id.get(parent.parent_id) if parent.parent_id else None
-        return None
+        found = tree.ancestor(node, kind)
+        return found.label if found is not None else None
 
     articles = []
     for n in nodes:
@@ -114,7 +112,7 @@ def load_draft_context(session: Session, consultation_id: int) -> DraftContext:
         )
         ctx.provision_ids[key] = n.id
     ctx.version = version
-    ctx.index = DraftIndex(articles, title=titles[0], other_titles=titles[1:])
+    ctx.articles = articles
     ctx.full_text = "\n".join(a.text for a in articles)
     return ctx
 
@@ -130,6 +128,25 @@ def start_run(session: Session, consultation_id: int, backend: str, settings: di
     session.add(run)
     session.flush()
     return run
+
+
+def close_interrupted_runs(session: Session, consultation_id: int) -> int:
+    """Mark the consultation's analysis runs still "running" as "interrupted" (a killed run
+    commits its work in chunks and never finishes); returns how many there were."""
+    runs = list(
+        session.scalars(
+            select(PipelineRun).where(
+                PipelineRun.consultation_id == consultation_id,
+                PipelineRun.kind == "analyze",
+                PipelineRun.status == "running",
+            )
+        )
+    )
+    for run in runs:
+        run.status = "interrupted"
+        run.finished_at = utcnow()
+    session.flush()
+    return len(runs)
 
 
 def finish_run(session: Session, run: PipelineRun, stats: dict[str, Any], status: str = "ok",
@@ -212,7 +229,8 @@ def suggestions_to_map(session: Session, consultation_id: int) -> list[tuple[Sug
     rows = session.execute(
         select(Suggestion, Comment)
         .join(Comment, Comment.id == Suggestion.comment_id)
-        .where(Suggestion.consultation_id == consultation_id, Suggestion.id.not_in(linked))
+        .where(Suggestion.consultation_id == consultation_id, Suggestion.id.not_in(linked),
+               Suggestion.reviewed_scope.is_(None))  # a reviewer placed it: never mapped again
         .order_by(Suggestion.comment_id, Suggestion.ordinal)
     ).all()
     todo = [(s, c) for s, c in rows if "mapping" not in (s.meta or {})]
@@ -250,6 +268,58 @@ def previous_contexts(session: Session, first_ordinal: dict[int, int]) -> dict[i
 def previous_context(session: Session, comment_id: int, before_ordinal: int) -> str | None:
     """The last article cited by earlier suggestions of the comment (for 前款/本条)."""
     return previous_contexts(session, {comment_id: before_ordinal})[comment_id]
+
+
+def thread_articles(session: Session, consultation_id: int, threads: Iterable[Any],
+                    provision_ids: dict[str, int]) -> dict[Any, dict[int, list[str]]]:
+    """thread id → floor → article keys linked to that post's suggestions (forum comments
+    carry ``thread_id`` and ``floor`` in ``Comment.meta``), for replies that take their
+    subject from an earlier post."""
+    wanted = set(threads)
+    key_by_pid = {pid: key for key, pid in provision_ids.items()}
+    out: dict[Any, dict[int, list[str]]] = defaultdict(dict)
+    for meta, pid in session.execute(
+        select(Comment.meta, SuggestionProvision.provision_id)
+        .join(Suggestion, Suggestion.comment_id == Comment.id)
+        .join(SuggestionProvision, SuggestionProvision.suggestion_id == Suggestion.id, isouter=True)
+        .where(Comment.consultation_id == consultation_id, Comment.channel == "forum")
+        .order_by(SuggestionProvision.id)
+    ):
+        meta = meta or {}
+        thread, floor = meta.get("thread_id"), meta.get("floor")
+        if thread not in wanted or not isinstance(floor, int):
+            continue
+        keys = out[thread].setdefault(floor, [])
+        if pid in key_by_pid and key_by_pid[pid] not in keys:
+            keys.append(key_by_pid[pid])
+    return dict(out)
+
+
+def set_meta_by_id(session: Session, values_by_id: dict[int, dict[str, Any]]) -> None:
+    """``set_meta`` on the suggestions with these ids (loaded in one query)."""
+    ids = sorted(values_by_id)
+    for start in range(0, len(ids), _CHUNK):
+        for suggestion in session.scalars(select(Suggestion).where(Suggestion.id.in_(ids[start : start + _CHUNK]))):
+            set_meta(suggestion, **values_by_id[suggestion.id])
+
+
+def grouped_suggestions(session: Session, consultation_id: int) -> dict[int, list[tuple[Suggestion, list[int]]]]:
+    """Duplicate group → its members with their linked provision ids."""
+    members = list(session.scalars(
+        select(Suggestion).where(Suggestion.consultation_id == consultation_id,
+                                 Suggestion.duplicate_group_id.is_not(None))
+    ))
+    links: dict[int, list[int]] = defaultdict(list)
+    for sid, pid in session.execute(
+        select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
+        .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
+        .where(Suggestion.consultation_id == consultation_id, Suggestion.duplicate_group_id.is_not(None))
+    ):
+        links[sid].append(pid)
+    out: dict[int, list[tuple[Suggestion, list[int]]]] = defaultdict(list)
+    for s in members:
+        out[s.duplicate_group_id].append((s, links.get(s.id, [])))
+    return out
 
 
 def set_meta(suggestion: Suggestion, **values: Any) -> None:
@@ -314,10 +384,12 @@ class DedupInput:
     text: str  # masked
     duplicate_group_id: int | None
     scope: str  # "article:<key>" (its first linked article), "other" or "general"
+    comment_id: int | None = None  # the letter it is a piece of (campaigns are letters)
 
 
 def dedup_inputs(session: Session, consultation_id: int, ctx: DraftContext | None = None) -> list[DedupInput]:
-    """Every suggestion, by id, with its cluster scope (two queries in all)."""
+    """Every suggestion, by id, with its cluster scope (two queries in all); not those a
+    reviewer marked 非意见 (not an opinion)."""
     key_by_pid = {pid: key for key, pid in ctx.provision_ids.items()} if ctx is not None else {}
     first_article: dict[int, str] = {}
     if key_by_pid:
@@ -330,14 +402,20 @@ def dedup_inputs(session: Session, consultation_id: int, ctx: DraftContext | Non
             if pid in key_by_pid:
                 first_article.setdefault(sid, f"article:{key_by_pid[pid]}")
     return [
-        DedupInput(sid, masked or text, gid, first_article.get(sid) or ("other" if out else "general"))
-        for sid, masked, text, gid, out in session.execute(
+        DedupInput(sid, masked or text, gid, first_article.get(sid) or ("other" if out else "general"), comment_id)
+        for sid, masked, text, gid, out, comment_id in session.execute(
             select(Suggestion.id, Suggestion.masked_text, Suggestion.text, Suggestion.duplicate_group_id,
-                   Suggestion.is_out_of_scope)
-            .where(Suggestion.consultation_id == consultation_id)
+                   Suggestion.is_out_of_scope, Suggestion.comment_id)
+            .where(Suggestion.consultation_id == consultation_id, _is_opinion())
             .order_by(Suggestion.id)
         )
     ]
+
+
+def _is_opinion() -> Any:
+    """Not 非意见: neither by a reviewer's decision nor, when no reviewer decided, by the
+    analysis' scope (NULL-safe; the reviewer's decision always wins)."""
+    return func.coalesce(Suggestion.reviewed_scope, Suggestion.scope, "") != "not_opinion"
 
 
 def apply_duplicate_groups(
@@ -349,11 +427,27 @@ def apply_duplicate_groups(
     """Merge freshly found groups (kind, member suggestion ids, canonical id) into what is
     stored, only ever adding: a found group touching stored group(s) extends the oldest of
     them with its ungrouped members; one touching none becomes a new group. Returns
-    (groups created, groups extended)."""
+    (groups created, groups extended).
+
+    Suggestions whose group a reviewer decided (``group_is_manual``: taken out of a group, or
+    joined) are left as they are: never put into a group, nor counted to make one."""
     created = extended = 0
     assign: list[tuple[Any, list[int]]] = []  # (stored group id or new DuplicateGroup, members)
     pending: dict[int, DuplicateGroup] = {}  # member → new group not flushed yet
+    reviewed = set(
+        session.scalars(
+            select(Suggestion.id).where(
+                Suggestion.consultation_id == consultation_id, Suggestion.group_is_manual.is_(True),
+                Suggestion.duplicate_group_id.is_(None),
+            )
+        )
+    )
     for kind, members, canonical in groups:
+        members = [m for m in members if m not in reviewed]
+        if len(members) < 2:
+            continue
+        if canonical in reviewed:
+            canonical = members[0]
         free = [m for m in members if current.get(m) is None and m not in pending]
         if not free:
             continue
@@ -418,16 +512,19 @@ class ScopeMember:
     text: str  # masked
     type: str | None
     duplicate_group_id: int | None
+    comment_id: int | None = None  # the person's comment: "有N人提出" counts these
 
 
 def scope_members(session: Session, consultation_id: int, ctx: DraftContext) -> dict[str, list[ScopeMember]]:
     """Every suggestion by cluster scope: "article:<key>" for each article it is linked to,
-    "general" for 总体意见, "other" for suggestions outside the draft's scope."""
+    "general" for 总体意见, "other" for suggestions outside the draft's scope (a reviewer's
+    非意见 is in none)."""
     key_by_pid = {pid: key for key, pid in ctx.provision_ids.items()}
     rows = session.execute(
         select(Suggestion.id, Suggestion.masked_text, Suggestion.text, Suggestion.type,
-               Suggestion.duplicate_group_id, Suggestion.is_general, Suggestion.is_out_of_scope)
-        .where(Suggestion.consultation_id == consultation_id)
+               Suggestion.duplicate_group_id, Suggestion.is_general, Suggestion.is_out_of_scope,
+               Suggestion.comment_id)
+        .where(Suggestion.consultation_id == consultation_id, _is_opinion())
         .order_by(Suggestion.id)
     ).all()
     links: dict[int, list[int]] = defaultdict(list)
@@ -438,8 +535,8 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext) -> 
     ):
         links[sid].append(pid)
     scopes: dict[str, list[ScopeMember]] = defaultdict(list)
-    for sid, masked, text, stype, gid, general, out in rows:
-        member = ScopeMember(sid, masked or text, stype, gid)
+    for sid, masked, text, stype, gid, general, out, comment_id in rows:
+        member = ScopeMember(sid, masked or text, stype, gid, comment_id)
         keys = [key_by_pid[p] for p in links.get(sid, []) if p in key_by_pid]
         if keys:
             for key in dict.fromkeys(keys):
@@ -486,8 +583,9 @@ def add_cluster_members(session: Session, cluster_id: int, suggestion_ids: Itera
 
 
 def refresh_cluster_sizes(session: Session, cluster_ids: Iterable[int]) -> None:
-    """Size = number of members (people, duplicates included). Labels and reviewer text
-    are left as they are. One count query per chunk of clusters."""
+    """Size = number of people: distinct comments among the members (duplicates included;
+    two points of one letter in one cluster count once). Labels and reviewer text are left
+    as they are. One count query per chunk of clusters."""
     ids = sorted(set(cluster_ids))
     if not ids:
         return
@@ -495,7 +593,8 @@ def refresh_cluster_sizes(session: Session, cluster_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), _CHUNK):
         counts = dict(
             session.execute(
-                select(ClusterMember.cluster_id, func.count())
+                select(ClusterMember.cluster_id, func.count(func.distinct(Suggestion.comment_id)))
+                .join(Suggestion, Suggestion.id == ClusterMember.suggestion_id)
                 .where(ClusterMember.cluster_id.in_(ids[start : start + _CHUNK]))
                 .group_by(ClusterMember.cluster_id)
             ).all()
@@ -530,73 +629,3 @@ def drop_stale_memberships(session: Session, consultation_id: int,
             )
         )
     return len(stale)
-
-
-# --- export --------------------------------------------------------------------------------
-
-
-def suggestion_rows(session: Session, consultation_id: int) -> list[dict[str, Any]]:
-    """One row per suggestion with its mapping, duplicate group and cluster (for export)."""
-    ctx = load_draft_context(session, consultation_id)  # raises NotFoundError first
-    chapter_by_pid: dict[int, str | None] = {}
-    key_by_pid: dict[int, str] = {}
-    if ctx.index is not None:
-        for a in ctx.index.articles:
-            chapter_by_pid[a.provision_id] = a.chapter
-            key_by_pid[a.provision_id] = a.key
-    links: dict[int, list[SuggestionProvision]] = defaultdict(list)
-    for link in session.scalars(
-        select(SuggestionProvision)
-        .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
-        .where(Suggestion.consultation_id == consultation_id)
-        .order_by(SuggestionProvision.id)
-    ):
-        links[link.suggestion_id].append(link)
-    clusters: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
-    for sid, cid, label in session.execute(
-        select(ClusterMember.suggestion_id, Cluster.id, Cluster.label)
-        .join(Cluster, Cluster.id == ClusterMember.cluster_id)
-        .where(Cluster.consultation_id == consultation_id)
-        .order_by(Cluster.id)
-    ):
-        clusters[sid].append((cid, label))
-    group_size = dict(
-        session.execute(
-            select(DuplicateGroup.id, DuplicateGroup.size).where(DuplicateGroup.consultation_id == consultation_id)
-        ).all()
-    )
-    rows = []
-    for s, c in session.execute(
-        select(Suggestion, Comment)
-        .join(Comment, Comment.id == Suggestion.comment_id)
-        .where(Suggestion.consultation_id == consultation_id)
-        .order_by(Suggestion.comment_id, Suggestion.ordinal)
-    ):
-        ls = links.get(s.id, [])
-        keys = [key_by_pid[l.provision_id] for l in ls if l.provision_id in key_by_pid]
-        methods = list(dict.fromkeys("manual" if l.is_manual else l.method for l in ls))
-        first_cluster = clusters.get(s.id, [(None, None)])[0]
-        rows.append(
-            {
-                "suggestion_id": s.id,
-                "comment_id": c.id,
-                "external_id": c.external_id,
-                "ordinal": s.ordinal,
-                "text": s.text,
-                "masked_text": s.masked_text,
-                "articles": [int(k) if k.isdigit() else k for k in keys],
-                "chapter": chapter_by_pid.get(ls[0].provision_id) if ls else None,
-                "mapping_method": "+".join(methods) if methods else ("general" if s.is_general or not ctx.has_draft else None),
-                "mapping_score": round(max(l.score for l in ls), 4) if ls else None,
-                "type": s.type,
-                "is_general": bool(s.is_general),
-                "is_out_of_scope": bool(s.is_out_of_scope),
-                "duplicate_group": s.duplicate_group_id,
-                "duplicate_count": group_size.get(s.duplicate_group_id, 1) if s.duplicate_group_id else 1,
-                "cluster_id": first_cluster[0],
-                "cluster_label": first_cluster[1],
-                "channel": c.channel,
-                "submitted_at": c.submitted_at.isoformat() if isinstance(c.submitted_at, datetime) else None,
-            }
-        )
-    return rows

@@ -1,5 +1,8 @@
 """Storage side of the crawlers: consultations read from official sites (create or update by
-their external id), and what a forum crawl already holds (for incremental crawls)."""
+their external id), and what a forum crawl already holds (for incremental crawls).
+
+Nothing here writes the audit log: the crawl service does, naming the acting user, from the
+before → after that ``upsert_consultation`` returns."""
 
 from __future__ import annotations
 
@@ -10,9 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.errors import InputError
+from minyi.core.errors import InputError
 from models.entities import Consultation, RawRecord, Source
-from models.store import audit
 
 # Fields an official site is the authority on; a re-crawl refreshes them.
 SYNCED_FIELDS = (
@@ -46,6 +48,14 @@ class ConsultationIn:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Upserted:
+    consultation: Consultation
+    action: str  # "created", "updated" or "unchanged"
+    before: dict[str, Any] = field(default_factory=dict)  # changed fields, as they were
+    after: dict[str, Any] = field(default_factory=dict)  # … and as they are now
+
+
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -57,12 +67,12 @@ def initial_status(data: ConsultationIn, today: date) -> str:
 
 
 def upsert_consultation(
-    session: Session, data: ConsultationIn, *, today: date | None = None, actor: str = "crawler"
-) -> tuple[Consultation, str]:
+    session: Session, data: ConsultationIn, *, today: date | None = None
+) -> Upserted:
     """Create the consultation with this external id, or bring it up to date.
 
-    Returns ``(consultation, action)`` with action "created", "updated" or "unchanged".
-    A value the site no longer gives (None) does not erase a stored one; an open
+    Returns the consultation, what was done ("created", "updated" or "unchanged") and the
+    changed fields before → after (JSON-ready, for the audit log). A value the site no longer gives (None) does not erase a stored one; an open
     consultation whose deadline has passed becomes "closed"; "reported"/"archived" (set by
     people) are never changed.
     """
@@ -91,8 +101,7 @@ def upsert_consultation(
         )
         session.add(consultation)
         session.flush()
-        audit(session, "create", consultation, actor=actor, after={"external_id": external_id, "title": title})
-        return consultation, "created"
+        return Upserted(consultation, "created", after={"external_id": external_id, "title": title})
 
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -111,10 +120,9 @@ def upsert_consultation(
         before["status"], after["status"] = existing.status, "closed"
         existing.status = "closed"
     if not after:
-        return existing, "unchanged"
+        return Upserted(existing, "unchanged")
     session.flush()
-    audit(session, "update", existing, actor=actor, before=before, after=after)
-    return existing, "updated"
+    return Upserted(existing, "updated", before, after)
 
 
 def record_attachment(session: Session, external_id: str, info: dict[str, Any]) -> Consultation | None:

@@ -1,8 +1,8 @@
 """The embedding cache (``EmbeddingCache`` table): vectors by backend name and text hash.
 
-Vectors are stored as little-endian float32 bytes. ``cached_embeddings(session, embedder,
-texts)`` is what the pipeline calls: it embeds only texts the cache has not seen for that
-backend (see ``pipeline.embed.embed_cached``).
+Vectors are stored as little-endian float32 bytes. ``get_embeddings``/``put_embeddings`` are
+the cache's two halves; ``minyi.services.analysis.cached_embeddings`` joins them with
+``pipeline.embed.embed_cached`` so that only texts the cache has not seen are embedded.
 """
 
 from __future__ import annotations
@@ -74,18 +74,6 @@ def put_embeddings(session: Session, backend: str, vectors: dict[str, np.ndarray
         session.execute(EmbeddingCache.__table__.insert(), rows[start : start + _CHUNK])
     session.flush()
     return len(rows)
-
-
-def cached_embeddings(session: Session, embedder, texts: Sequence[str]) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Embeddings of ``texts`` through the cache: only new texts are embedded and stored."""
-    from pipeline.embed import embed_cached
-
-    return embed_cached(
-        embedder,
-        texts,
-        lambda backend, hashes: get_embeddings(session, backend, hashes),
-        lambda backend, vectors: put_embeddings(session, backend, vectors),
-    )
 
 
 def count_embeddings(session: Session, backend: str | None = None) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    false,
     Date,
     DateTime,
     Float,
@@ -25,40 +26,37 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from models.base import Base, CreatedAt, utcnow
 
-# --- vocabularies -------------------------------------------------------------------
+from minyi.core.vocab import (  # noqa: E402  (the vocabularies live in the core)
+    CONTACT_POINT_LEVELS,
+    CONSULTATION_LEVELS,
+    CONSULTATION_STATUSES,
+    CHANNELS,
+    PROVISION_KINDS,
+    PROVISION_KIND_ZH,
+    RECORD_STATUSES,
+    LINK_METHODS,
+    SUGGESTION_TYPES,
+    DUPLICATE_KINDS,
+    ADOPTION_STATUSES,
+    REVIEWED_SCOPES,
+    ROLES,
+)
 
-CONTACT_POINT_LEVELS = ("国家级", "省级", "市级", "区级")
-CONSULTATION_LEVELS = ("国家", "省级", "市级", "区级", "其他")
-CONSULTATION_STATUSES = ("open", "closed", "reported", "archived")
-# Channel codes (stored) and the Chinese names users see.
-CHANNELS: dict[str, str] = {
-    "symposium": "座谈会",
-    "form": "问卷/表格",
-    "email": "邮件",
-    "forum": "论坛/网络平台",
-    "official": "官方征求意见平台",
-    "other": "其他",
-}
-PROVISION_KINDS = ("part", "chapter", "section", "article", "paragraph", "item", "subitem")
-PROVISION_KIND_ZH = {
-    "part": "编",
-    "chapter": "章",
-    "section": "节",
-    "article": "条",
-    "paragraph": "款",
-    "item": "项",
-    "subitem": "目",
-}
-RECORD_STATUSES = ("ok", "quarantined")
-LINK_METHODS = ("explicit", "semantic", "manual")
-SUGGESTION_TYPES = ("修改", "增加", "删除", "支持", "反对", "询问", "其他")
-DUPLICATE_KINDS = ("exact", "near", "campaign", "semantic")
-ADOPTION_STATUSES = ("采纳", "部分采纳", "未采纳", "无法判断", "已有规定", "研究参考")
-ROLES = ("admin", "reviewer", "collector", "viewer")
+
+class Versioned:
+    """A row reviewers edit: ``row_version`` counts its changes, and SQLAlchemy refuses an
+    UPDATE whose row changed since it was read (optimistic concurrency, ``version_id_col``),
+    so a stale edit fails with a conflict instead of overwriting someone else's."""
+
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.row_version}
 
 
 class ContactPoint(CreatedAt, Base):
@@ -74,7 +72,7 @@ class ContactPoint(CreatedAt, Base):
     parent: Mapped[ContactPoint | None] = relationship(remote_side=[id])
 
 
-class Consultation(CreatedAt, Base):
+class Consultation(Versioned, CreatedAt, Base):
     """征求意见任务: one draft opened for comment."""
 
     __tablename__ = "consultation"
@@ -94,6 +92,11 @@ class Consultation(CreatedAt, Base):
     published_participant_count: Mapped[int | None] = mapped_column(Integer)
     notice_text: Mapped[str | None] = mapped_column(Text)
     attachment_url: Mapped[str | None] = mapped_column(String(1000))
+    # The feedback document's 主送机关, 落款 (signing unit) and 成文日期; when empty it is
+    # addressed to the issuing body, signed by the contact point and dated the day written.
+    addressee: Mapped[str | None] = mapped_column(String(200))
+    signer: Mapped[str | None] = mapped_column(String(200))
+    signed_on: Mapped[date | None] = mapped_column(Date)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     contact_point: Mapped[ContactPoint | None] = relationship()
@@ -144,7 +147,7 @@ class Provision(Base):
     parent: Mapped[Provision | None] = relationship(remote_side=[id])
 
 
-class Source(CreatedAt, Base):
+class Source(Versioned, CreatedAt, Base):
     """One import unit: a file, an e-mail, a crawl of one site, a symposium."""
 
     __tablename__ = "source"
@@ -157,7 +160,8 @@ class Source(CreatedAt, Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)  # content hash
     contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))  # e-mail attachment
-    # e.g. symposium date and participant count, e-mail headers, crawl settings.
+    # e.g. symposium date and participant count ("meeting_date", "participant_count"),
+    # e-mail headers, crawl settings.
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     contact_point: Mapped[ContactPoint | None] = relationship()
@@ -220,7 +224,7 @@ class Comment(CreatedAt, Base):
     )
 
 
-class DuplicateGroup(CreatedAt, Base):
+class DuplicateGroup(Versioned, CreatedAt, Base):
     """Suggestions that say the same thing ("有N人提出")."""
 
     __tablename__ = "duplicate_group"
@@ -232,9 +236,11 @@ class DuplicateGroup(CreatedAt, Base):
         ForeignKey("suggestion.id", use_alter=True, ondelete="SET NULL")
     )
     size: Mapped[int] = mapped_column(Integer, default=1)
+    # A reviewer joined groups into this one: the analysis may add to it, never split it.
+    is_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class Suggestion(CreatedAt, Base):
+class Suggestion(Versioned, CreatedAt, Base):
     """One point of a comment (a comment may make several)."""
 
     __tablename__ = "suggestion"
@@ -254,6 +260,18 @@ class Suggestion(CreatedAt, Base):
     duplicate_group_id: Mapped[int | None] = mapped_column(
         ForeignKey("duplicate_group.id", ondelete="SET NULL"), index=True
     )
+    # A reviewer's decision on where the suggestion belongs (REVIEWED_SCOPES: "article",
+    # "general", "out_of_scope", "not_opinion"); the analysis never maps it again.
+    reviewed_scope: Mapped[str | None] = mapped_column(String(20))
+    # A reviewer decided the suggestion's duplicate group (took it out, or joined groups):
+    # the analysis never puts it into a group, nor takes it out of one.
+    group_is_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The analysis' scope (pipeline.scope.SCOPES: article / general / chapter / out_of_scope /
+    # not_opinion); a reviewer's ``reviewed_scope`` always wins over it.
+    scope: Mapped[str | None] = mapped_column(String(20))
+    # A citation that looks wrong, for the reviewer ({"cited": [54], "likely": [50],
+    # "evidence": "…"}); None when the citation is sound. The writer's citation stays linked.
+    citation_check: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     comment: Mapped[Comment] = relationship(back_populates="suggestions")
@@ -288,7 +306,7 @@ class SuggestionProvision(CreatedAt, Base):
     provision: Mapped[Provision] = relationship()
 
 
-class Cluster(CreatedAt, Base):
+class Cluster(Versioned, CreatedAt, Base):
     """Suggestions on one article (or 总体意见) that make the same point."""
 
     __tablename__ = "cluster"
@@ -354,7 +372,7 @@ class FeedbackItem(CreatedAt, Base):
     report_file: Mapped[str | None] = mapped_column(String(1000))
 
 
-class AdoptionDecision(Base):
+class AdoptionDecision(Versioned, Base):
     """Whether a suggestion was adopted. A reviewer's decision (source='manual') always
     wins over the detector's (source='auto'); re-detection never overwrites it."""
 
@@ -397,11 +415,14 @@ class AuditLog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    actor: Mapped[str] = mapped_column(String(100))  # user name, "cli", "pipeline"
+    # The acting user's name (a registered user's username, else the operating-system user).
+    actor: Mapped[str] = mapped_column(String(100), index=True)
     action: Mapped[str] = mapped_column(String(100))
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[int | None] = mapped_column(Integer)
-    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"), index=True)
+    # Reviewer operations store snapshots of every row they touched ({"entities": {"cluster:3":
+    # {...}}}): what the audit page shows, what undo restores and what a conflict names.
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -7,7 +7,12 @@
   broken encoding, an unreadable spreadsheet cell, an over-long name field) is stored as a
   RawRecord with ``status="quarantined"`` and the reason in ``error``;
 * idempotent: a record is identified by ``RecordIn.hash_with(source fingerprint)`` (unique per
-  consultation), so importing the same file twice adds nothing the second time;
+  consultation): importers identify records by their origin and content (file name +
+  sheet/row, an e-mail's Message-ID), so importing the same file twice — or the same
+  content in new bytes (a re-saved workbook, an mbox with one more message) — adds nothing
+  the second time. A record stored under the older byte-based identity
+  (``record_hash(fingerprint, locator, payload)``) is recognised too. A source all of
+  whose records are already stored is not stored again;
 * a record that carries neither a comment nor an error is a *container* (an e-mail that only
   carries attachments): it is stored, status "ok", for provenance, and has no Comment.
 
@@ -17,6 +22,11 @@ of the same consultation marks that record resolved: its status becomes "ok" and
 ``error`` becomes ``"resolved: comment #<id>; was: <old reason>"`` (``RESOLVED_PREFIX``), so it
 leaves the quarantine list and the history stays readable. The new comment points to the
 fix file's own RawRecord.
+
+Dismissal (``dismiss``): a quarantined record that is no opinion at all (an instructions
+line, a test row, a "无" row) leaves the quarantine with status "dismissed" and
+``error = "dismissed: <reason>; was: <old reason>"`` — kept, with who decided why in the
+audit log.
 
 Datetimes are stored naive in China Standard Time (UTC+8), the wall clock of forms and
 minutes; aware datetimes (e-mail headers) are converted.
@@ -30,23 +40,30 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collectors.records import CommentIn, RecordIn, SourceIn
-from minyi.errors import InputError
+from minyi.core.records import (
+    FIXES_KEY,
+    PARENT_FINGERPRINT,
+    PARENT_LOCATOR,
+    UNEDITED_FIX_KEY,
+    CommentIn,
+    RecordIn,
+    SourceIn,
+    origin_hash,
+    record_hash,
+)
+from minyi.core.errors import ConflictError, InputError, NotFoundError
 from models.entities import CHANNELS, Comment, RawRecord, Source
 from models.store import get_consultation, get_or_create_contact_point
 
 MAX_TEXT_CHARS = 20_000
 CHINA_TZ = timezone(timedelta(hours=8))
 RESOLVED_PREFIX = "resolved: "
-FIXES_KEY = "fixes_raw_record_id"  # CommentIn.meta key set by the plain reader's quarantine_id
-PARENT_FINGERPRINT = "parent_fingerprint"  # SourceIn.meta: the source this one came inside
-PARENT_LOCATOR = "parent_locator"  # SourceIn.meta: the record (e-mail message) it came with
+DISMISSED_PREFIX = "dismissed: "
 _CHUNK = 500
 
 # Cells that say "no opinion": storing them as comments would count people who said nothing.
@@ -124,6 +141,10 @@ def comment_problem(comment: CommentIn) -> str | None:
             return f"{name} is {len(str(value))} characters long (limit {limit})"
     if comment.submitted_at is not None and not isinstance(comment.submitted_at, datetime):
         return f"submitted_at {comment.submitted_at!r} is not a datetime"
+    try:
+        china_naive(comment.submitted_at)
+    except (OverflowError, ValueError):
+        return f"submitted_at {comment.submitted_at.isoformat()} is out of range"
     return None
 
 
@@ -144,12 +165,6 @@ def effective_fingerprint(source: SourceIn) -> str:
         return source.fingerprint
     digest = hashlib.sha256(f"{source.channel}\x00{source.name}\x00{source.origin or ''}".encode())
     return digest.hexdigest()
-
-
-def _chunks(items: Iterable[RecordIn], size: int) -> Iterator[list[RecordIn]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 # --- storage ------------------------------------------------------------------------
@@ -209,14 +224,62 @@ def get_or_create_source(session: Session, consultation_id: int, source: SourceI
 
 
 def _existing_hashes(session: Session, consultation_id: int, hashes: list[str]) -> set[str]:
-    if not hashes:
-        return set()
-    return set(
-        session.scalars(
-            select(RawRecord.content_hash).where(
-                RawRecord.consultation_id == consultation_id, RawRecord.content_hash.in_(hashes)
+    found: set[str] = set()
+    for start in range(0, len(hashes), _CHUNK):
+        found.update(
+            session.scalars(
+                select(RawRecord.content_hash).where(
+                    RawRecord.consultation_id == consultation_id,
+                    RawRecord.content_hash.in_(hashes[start : start + _CHUNK]),
+                )
             )
         )
+    return found
+
+
+def _other_name(session: Session, consultation_id: int, fingerprint: str) -> str | None:
+    """The name these very bytes were imported under before, if they were."""
+    return session.scalar(
+        select(Source.name).where(Source.consultation_id == consultation_id, Source.fingerprint == fingerprint).limit(1)
+    )
+
+
+def _identities(records: list[RecordIn], fingerprint: str, other_name: str | None) -> list[tuple[str, ...]]:
+    """The identities a stored copy of each record may have: its own, the older byte-based
+    one, and — when these very bytes were imported under another file name — the one it
+    got then."""
+    out = []
+    for r in records:
+        ids = [r.hash_with(fingerprint), record_hash(fingerprint, r.locator, r.payload)]
+        if other_name is not None:
+            ids.append(origin_hash(other_name, r.locator, r.payload))
+        out.append(tuple(dict.fromkeys(ids)))
+    return out
+
+
+def _chunks(records: Iterable[RecordIn], size: int) -> Iterator[list[RecordIn]]:
+    chunk: list[RecordIn] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _holding_source(session: Session, consultation_id: int, source: SourceIn, hashes: list[str]) -> int | None:
+    """The stored source of a file whose records are all stored already."""
+    fingerprint = effective_fingerprint(source)
+    same = session.scalar(
+        select(Source.id).where(Source.consultation_id == consultation_id, Source.fingerprint == fingerprint).limit(1)
+    )
+    if same is not None:
+        return same
+    return session.scalar(
+        select(RawRecord.source_id).where(
+            RawRecord.consultation_id == consultation_id, RawRecord.content_hash.in_(hashes[:_CHUNK])
+        ).limit(1)
     )
 
 
@@ -248,16 +311,20 @@ def ingest(
 ) -> IngestSummary:
     """Store ``records`` of ``source`` in consultation ``consultation_id``.
 
-    Flushes but does not commit: the caller's transaction decides (``session_scope`` rolls
-    back everything on error). ``progress`` is called with the number of records handled
+    ``records`` may be a lazy iterator (a streamed file): it is consumed ``_CHUNK`` records
+    at a time and each chunk is flushed, so memory does not grow with the file. Flushes but
+    does not commit: the caller's transaction decides (``session_scope`` rolls back
+    everything on error, so a reader failing part-way leaves nothing of the file). ``progress`` is called with the number of records handled
     since its previous call (an increment, so one bar can span several sources).
     """
     get_consultation(session, consultation_id)
-    src = get_or_create_source(session, consultation_id, source)
-    fingerprint = src.fingerprint
-    summary = IngestSummary(source_id=src.id)
+    fingerprint = effective_fingerprint(source)
+    other_name = _other_name(session, consultation_id, fingerprint)
+    summary = IngestSummary()
+    src: Source | None = None
+    created = False
+    first_ids: list[str] = []
     points: dict[str, int] = {}
-    seen: set[str] = set()
     resolving: set[int] = set()
 
     def point_id(name: str | None) -> int | None:
@@ -267,89 +334,157 @@ def ingest(
             points[name] = get_or_create_contact_point(session, name).id
         return points[name]
 
+    # Records are taken a chunk at a time (a streamed file is never all in memory); what
+    # earlier chunks stored is flushed, so the database query finds a repeat within the file.
     for chunk in _chunks(records, _CHUNK):
-        hashes = [r.hash_with(fingerprint) for r in chunk]
-        present = _existing_hashes(session, consultation_id, hashes) | seen
-        pending: list[tuple[RawRecord, Comment]] = []
-        for record, digest in zip(chunk, hashes):
-            if digest in present:
-                summary.skipped += 1
-                continue
-            present.add(digest)
-            seen.add(digest)
-            reason = record.error
-            target = None
-            if reason is None and record.comment is not None:
-                target, reason = _fix_target(session, consultation_id, record.comment)
-                if target is not None and target.id in resolving:
-                    target, reason = None, f"quarantine_id {target.id} is fixed twice in this file"
-                problem = comment_problem(record.comment)
-                if problem and target is not None:
-                    # A fix row that is still unusable is not stored a second time: its
-                    # original stays in quarantine, so the list does not grow each round.
-                    summary.unresolved += 1
-                    summary.quarantine.append(
-                        (record.origin or "", record.locator, f"quarantine_id {target.id} still unusable: {problem}")
-                    )
-                    present.discard(digest)
-                    seen.discard(digest)
-                    continue
-                reason = reason or problem
-            raw = RawRecord(
-                consultation_id=consultation_id,
-                source_id=src.id,
-                origin=(record.origin or src.origin or src.name)[:1000],
-                locator=record.locator[:200] if record.locator else None,
-                content_hash=digest,
-                payload=_json_safe(record.payload),
-                raw_text=_clean_text(record.raw_text),
-                status="quarantined" if reason else "ok",
-                error=reason,
-            )
-            session.add(raw)
-            if reason:
-                summary.quarantined += 1
-                summary.quarantine.append((raw.origin, raw.locator, reason))
-                continue
-            if record.comment is None:
-                summary.containers += 1
-                continue
-            c = record.comment
-            meta = dict(c.meta)
-            if target is not None:
-                resolving.add(target.id)
-                meta[FIXES_KEY] = target.id
-            comment = Comment(
-                consultation_id=consultation_id,
-                raw_record=raw,
-                source_id=src.id,
-                contact_point_id=point_id(c.contact_point),
-                channel=c.channel or src.channel,
-                external_id=str(c.external_id) if c.external_id not in (None, "") else None,
-                text=c.text.strip(),
-                author_name=c.author_name or None,
-                author_contact=c.author_contact or None,
-                author_organisation=c.author_organisation or None,
-                submitted_at=china_naive(c.submitted_at),
-                declared_articles=_json_safe({"a": list(c.declared_articles)})["a"],
-                quoted_text=c.quoted_text or None,
-                reason=c.reason or None,
-                meta=_json_safe(meta),
-            )
-            session.add(comment)
-            pending.append((target, comment))
-        session.flush()
-        for target, comment in pending:
-            summary.imported += 1
-            summary.comment_ids.append(comment.id)
-            if target is not None:
-                target.status = "ok"
-                target.error = f"{RESOLVED_PREFIX}comment #{comment.id}; was: {target.error}"
-                summary.resolved += 1
-        session.flush()
+        identities = _identities(chunk, fingerprint, other_name)
+        first_ids = first_ids or [ids[0] for ids in identities]
+        known = _existing_hashes(session, consultation_id, list({h for ids in identities for h in ids}))
+        if src is None and all(any(h in known for h in ids) for ids in identities):
+            # The same content again (maybe in new bytes): nothing to store, not even the
+            # source, unless a later record is new.
+            summary.skipped += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+            continue
+        if src is None:
+            created = _other_name(session, consultation_id, fingerprint) is None
+            src = get_or_create_source(session, consultation_id, source)
+            summary.source_id = src.id
+        _store_chunk(session, consultation_id, src, chunk, identities, known, resolving, point_id, summary)
         if progress is not None:
             progress(len(chunk))
+    if src is None and not first_ids:
+        src = get_or_create_source(session, consultation_id, source)  # a file without records
+        summary.source_id = src.id
+    elif src is None:
+        summary.source_id = _holding_source(session, consultation_id, source, first_ids)
+    elif created:
+        # A streamed reader completes what depends on all its rows (sheet info, message
+        # count) when its records are exhausted.
+        final = _json_safe(dict(source.meta))
+        if any(src.meta.get(k) != v for k, v in final.items()):
+            src.meta = {**src.meta, **final}
+            session.flush()
     return summary
+
+
+def _store_chunk(
+    session: Session,
+    consultation_id: int,
+    src: Source,
+    chunk: list[RecordIn],
+    identities: list[tuple[str, ...]],
+    known: set[str],
+    resolving: set[int],
+    point_id: Callable[[str | None], int | None],
+    summary: IngestSummary,
+) -> None:
+    """Store one chunk's new records (RawRecord, then Comment) and flush."""
+    seen: set[str] = set()
+    pending: list[tuple[RawRecord, Comment]] = []
+    for record, ids in zip(chunk, identities):
+        digest = ids[0]
+        if any(h in seen or h in known for h in ids):
+            summary.skipped += 1
+            continue
+        seen.add(digest)
+        reason = record.error
+        target = None
+        if reason is None and record.comment is not None:
+            target, reason = _fix_target(session, consultation_id, record.comment)
+            if target is not None and target.id in resolving:
+                target, reason = None, f"quarantine_id {target.id} is fixed twice in this file"
+            problem = comment_problem(record.comment)
+            if target is not None and record.comment.meta.get(UNEDITED_FIX_KEY):
+                # The fix row as exported: its values were rejected once, and importing
+                # them again unedited must not turn them into a comment.
+                problem = "the row was not edited (correct it, or dismiss the record)"
+            if problem and target is not None:
+                # A fix row that is still unusable is not stored a second time: its
+                # original stays in quarantine, so the list does not grow each round.
+                summary.unresolved += 1
+                summary.quarantine.append(
+                    (record.origin or "", record.locator, f"quarantine_id {target.id} still unusable: {problem}")
+                )
+                seen.discard(digest)
+                continue
+            reason = reason or problem
+        raw = RawRecord(
+            consultation_id=consultation_id,
+            source_id=src.id,
+            origin=(record.origin or src.origin or src.name)[:1000],
+            locator=record.locator[:200] if record.locator else None,
+            content_hash=digest,
+            payload=_json_safe(record.payload),
+            raw_text=_clean_text(record.raw_text),
+            status="quarantined" if reason else "ok",
+            error=reason,
+        )
+        session.add(raw)
+        if reason:
+            summary.quarantined += 1
+            summary.quarantine.append((raw.origin, raw.locator, reason))
+            continue
+        if record.comment is None:
+            summary.containers += 1
+            continue
+        c = record.comment
+        meta = {k: v for k, v in c.meta.items() if k != UNEDITED_FIX_KEY}
+        if target is not None:
+            resolving.add(target.id)
+            meta[FIXES_KEY] = target.id
+        comment = Comment(
+            consultation_id=consultation_id,
+            raw_record=raw,
+            source_id=src.id,
+            contact_point_id=point_id(c.contact_point),
+            channel=c.channel or src.channel,
+            external_id=str(c.external_id) if c.external_id not in (None, "") else None,
+            text=c.text.strip(),
+            author_name=c.author_name or None,
+            author_contact=c.author_contact or None,
+            author_organisation=c.author_organisation or None,
+            submitted_at=china_naive(c.submitted_at),
+            declared_articles=_json_safe({"a": list(c.declared_articles)})["a"],
+            quoted_text=c.quoted_text or None,
+            reason=c.reason or None,
+            meta=_json_safe(meta),
+        )
+        session.add(comment)
+        pending.append((target, comment))
+    session.flush()
+    for target, comment in pending:
+        summary.imported += 1
+        summary.comment_ids.append(comment.id)
+        if target is not None:
+            target.status = "ok"
+            target.error = f"{RESOLVED_PREFIX}comment #{comment.id}; was: {target.error}"
+            summary.resolved += 1
+    session.flush()
+
+
+def dismiss(session: Session, consultation_id: int, raw_record_id: int, reason: str) -> RawRecord:
+    """Take a quarantined record out of the quarantine as no opinion, with the reason;
+    the record stays (status "dismissed")."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("--reason: say why the record is dismissed", message_zh="请填写忽略该记录的理由")
+    raw = session.get(RawRecord, raw_record_id)
+    if raw is None or raw.consultation_id != consultation_id:
+        raise NotFoundError(
+            f"quarantined record {raw_record_id} not found in consultation {consultation_id}",
+            message_zh=f"未找到待处理记录 {raw_record_id}",
+        )
+    if raw.status != "quarantined":
+        raise ConflictError(
+            f"record {raw_record_id} is not in quarantine (status {raw.status})",
+            message_zh=f"记录 {raw_record_id} 不在待处理列表中",
+        )
+    raw.status = "dismissed"
+    raw.error = f"{DISMISSED_PREFIX}{reason}; was: {raw.error}"
+    session.flush()
+    return raw
 
 
 def list_quarantined(session: Session, consultation_id: int) -> list[RawRecord]:

@@ -1,11 +1,9 @@
-"""Every read the reports need, in one place.
+"""Every read the documents and exports need, in one place.
 
-The functions here return plain dataclasses (no ORM objects), so a report can be written
-after the session is closed, and they return only what may leave the contact point:
-suggestion text is the pipeline's ``masked_text``, passed once more through
-``scrub_personal_data`` as a safety net (a suggestion the masker has not seen yet, or a
-name the masker missed, must still never reach a document sent upward). Individuals are
-never named; organisations and roles may be.
+The functions here return plain dataclasses of ``minyi.core.reporting`` (no ORM objects),
+so a report can be written after the session is closed. They return the data as stored:
+``minyi.services.documents`` masks every text field with the one masker
+(``pipeline.mask.mask_text``) before anything reaches a document or an export.
 
 Scope: a suggestion belongs to the contact point of its comment, else of its source, else
 of the consultation (``effective contact point``). Passing ``contact_point_id`` restricts
@@ -17,15 +15,27 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 
-from minyi.errors import NotFoundError
+from minyi.core.decisions import winning
+from minyi.core.errors import NotFoundError
+from minyi.core.reporting import (
+    ArticleInfo,
+    ChannelUse,
+    CitedPart,
+    ClusterView,
+    ConsultationFigures,
+    StatRow,
+    SuggestionRow,
+    adoption_counts,
+    ordered_unique,
+)
 from models.store import find_version, get_consultation
+from models.provisions import ProvisionTree
 from models.entities import (
     CHANNELS,
     AdoptionDecision,
@@ -38,173 +48,16 @@ from models.entities import (
     DuplicateGroup,
     FeedbackItem,
     Provision,
+    RawRecord,
     Source,
     Suggestion,
     SuggestionProvision,
 )
 
-ADOPTED = ("采纳", "部分采纳")
-# When duplicates disagree, the strongest status stands for the merged point.
-STATUS_RANK = {"采纳": 0, "部分采纳": 1, "已有规定": 2, "研究参考": 3, "未采纳": 4, "无法判断": 5}
 # Keys importers may use in Source.meta for a symposium's head count and date.
 PARTICIPANT_KEYS = ("participant_count", "participants_count", "participants", "attendees", "参会人数")
 DATE_KEYS = ("meeting_date", "date", "held_on", "日期")
 ROLE_KEYS = ("role", "speaker_role", "identity", "身份")
-
-# --- personal data safety net ---------------------------------------------------------
-
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-MASK = "***"
-
-
-def scrub_personal_data(text: str | None, names: Iterable[str] = ()) -> str:
-    """Mask phone numbers, identity numbers, e-mail addresses and the given personal names
-    (a name becomes surname + 某, the usual form in documents sent upward)."""
-    if not text:
-        return ""
-    out = _ID_NUMBER.sub(MASK, text)
-    out = _PHONE.sub(MASK, out)
-    out = _LANDLINE.sub(MASK, out)
-    out = _EMAIL.sub(MASK, out)
-    for name in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
-        out = out.replace(name, name[0] + "某")
-    return out
-
-
-# --- plain result types ---------------------------------------------------------------
-
-
-@dataclass
-class ArticleInfo:
-    provision_id: int
-    label: str  # 第十二条
-    number: int | None
-    order: int  # document order in the version
-    text: str
-    chapter: str | None = None
-
-
-@dataclass
-class SuggestionRow:
-    """One suggestion with everything a report shows about it (personal data masked)."""
-
-    suggestion_id: int
-    comment_id: int
-    consultation_id: int
-    text: str  # masked
-    type: str | None
-    is_general: bool
-    is_out_of_scope: bool
-    duplicate_group_id: int | None
-    duplicate_size: int
-    channel: str
-    contact_point_id: int | None
-    contact_point: str | None
-    organisation: str | None
-    role: str | None
-    source_id: int | None
-    source_name: str | None
-    source_origin: str | None
-    submitted_at: datetime | None
-    reason: str  # the submitter's 理由, masked
-    article_ids: list[int] = field(default_factory=list)
-    cluster_ids: list[int] = field(default_factory=list)
-    status: str | None = None  # effective adoption status (manual wins)
-    status_source: str | None = None
-
-    @property
-    def dedup_key(self) -> tuple[int, int]:
-        """Identity after deduplication: the duplicate group, or the suggestion itself."""
-        if self.duplicate_group_id is not None:
-            return (0, self.duplicate_group_id)
-        return (1, self.suggestion_id)
-
-
-@dataclass
-class ClusterView:
-    """A cluster as a report shows it, restricted to the suggestions in scope."""
-
-    cluster_id: int | None  # None for a suggestion no clustering has covered yet
-    section: str  # general / article / other
-    article: ArticleInfo | None
-    label: str | None
-    keywords: list[str]
-    reviewed: bool
-    consolidated_text: str | None
-    reason_text: str | None
-    representative: SuggestionRow
-    members: list[SuggestionRow]  # in scope, duplicates included
-    count: int  # people (distinct comments) who made the point
-
-    @property
-    def text(self) -> str:
-        """What is sent upward: the reviewer's wording, else the representative's."""
-        if self.reviewed and self.consolidated_text:
-            return self.consolidated_text
-        return self.representative.text
-
-    @property
-    def reason(self) -> str:
-        if self.reason_text:
-            return self.reason_text
-        return next((m.reason for m in self._by_preference() if m.reason), "")
-
-    def _by_preference(self) -> list[SuggestionRow]:
-        rest = [m for m in self.members if m.suggestion_id != self.representative.suggestion_id]
-        return [self.representative, *rest]
-
-    @property
-    def contact_points(self) -> list[str]:
-        return _ordered_unique(m.contact_point for m in self.members if m.contact_point)
-
-    @property
-    def adoption(self) -> dict[str, int]:
-        return dict(Counter(m.status for m in self.members if m.status))
-
-
-@dataclass
-class ChannelUse:
-    code: str
-    name: str
-    comments: int
-    sources: int
-
-
-@dataclass
-class ConsultationFigures:
-    consultation_id: int
-    title: str
-    draft_label: str | None
-    issuing_body: str | None
-    contact_point: str | None
-    opened_on: date | None
-    deadline: date | None
-    first_comment_at: datetime | None
-    last_comment_at: datetime | None
-    channels: list[ChannelUse]
-    symposiums: int
-    symposium_participants: int | None
-    symposium_dates: list[date]
-    comments: int
-    suggestions: int
-    suggestions_deduplicated: int
-    general_suggestions: int
-    article_suggestions: int
-    other_suggestions: int
-    articles_commented: int
-    organisations: list[str]
-    adoption: dict[str, int]
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        for key in ("opened_on", "deadline", "first_comment_at", "last_comment_at"):
-            d[key] = d[key].isoformat() if d[key] else None
-        d["symposium_dates"] = [x.isoformat() for x in self.symposium_dates]
-        return d
-
 
 # --- loading --------------------------------------------------------------------------
 
@@ -228,30 +81,55 @@ def base_version(session: Session, consultation_id: int) -> DraftVersion | None:
 
 
 def articles_of(session: Session, consultation_id: int) -> dict[int, ArticleInfo]:
-    """Articles of the comment-base version by provision id, with the chapter each sits in."""
+    """Articles of the comment-base version by provision id, with the chapter each sits in
+    and their 款/项 texts."""
     version = base_version(session, consultation_id)
     if version is None:
         return {}
-    rows = session.execute(
-        select(Provision.id, Provision.parent_id, Provision.kind, Provision.label,
-               Provision.number, Provision.order, Provision.text)
-        .where(Provision.version_id == version.id)
-        .order_by(Provision.order)
-    ).all()
-    by_id = {r.id: r for r in rows}
+    rows = _provision_rows(session, version.id)
+    tree = ProvisionTree(rows)
     out: dict[int, ArticleInfo] = {}
     for r in rows:
         if r.kind != "article":
             continue
-        chapter = None
-        parent = by_id.get(r.parent_id) if r.parent_id else None
-        while parent is not None:
-            if parent.kind == "chapter":
-                chapter = parent.label
-                break
-            parent = by_id.get(parent.parent_id) if parent.parent_id else None
-        out[r.id] = ArticleInfo(r.id, r.label, r.number, r.order, r.text or "", chapter)
+        chapter = tree.ancestor(r, "chapter")
+        out[r.id] = ArticleInfo(r.id, r.label, r.number, r.order, r.text or "",
+                                chapter.label if chapter else None, r.suffix)
+    paragraphs: dict[int, tuple[int, int]] = {}  # paragraph id → (article id, 款 number)
+    for r in rows:
+        if r.kind == "paragraph" and r.parent_id in out and r.number is not None:
+            paragraphs[r.id] = (r.parent_id, r.number)
+            out[r.parent_id].parts[(r.number, None)] = r.text or ""
+    for r in rows:
+        if r.kind == "item" and r.parent_id in paragraphs and r.number is not None:
+            article_id, number = paragraphs[r.parent_id]
+            out[article_id].parts[(number, r.number)] = r.text or ""
+            # The whole 款 reads with its items.
+            whole = out[article_id].parts[(number, None)]
+            out[article_id].parts[(number, None)] = f"{whole}\n{r.text}" if whole else (r.text or "")
     return out
+
+
+def chapters_of(session: Session, consultation_id: int) -> dict[int, ArticleInfo]:
+    """Chapters of the comment-base version by number (a chapter-level opinion's row sits
+    under its chapter, before the chapter's first article)."""
+    version = base_version(session, consultation_id)
+    if version is None:
+        return {}
+    return {
+        r.number: ArticleInfo(r.id, r.label, r.number, r.order, "", r.label, None, kind="chapter")
+        for r in _provision_rows(session, version.id)
+        if r.kind == "chapter" and r.number is not None
+    }
+
+
+def _provision_rows(session: Session, version_id: int) -> list[Any]:
+    return list(session.execute(
+        select(Provision.id, Provision.parent_id, Provision.kind, Provision.label,
+               Provision.number, Provision.suffix, Provision.order, Provision.text)
+        .where(Provision.version_id == version_id)
+        .order_by(Provision.order)
+    ).all())
 
 
 def _article_resolver(session: Session, consultation_id: int) -> dict[int, int]:
@@ -261,42 +139,27 @@ def _article_resolver(session: Session, consultation_id: int) -> dict[int, int]:
         .join(DraftVersion, DraftVersion.id == Provision.version_id)
         .where(DraftVersion.consultation_id == consultation_id)
     ).all()
-    by_id = {r.id: r for r in rows}
+    tree = ProvisionTree(rows)
     out: dict[int, int] = {}
     for r in rows:
-        node = r
-        while node is not None and node.kind != "article":
-            node = by_id.get(node.parent_id) if node.parent_id else None
-        if node is not None:
-            out[r.id] = node.id
+        article = tree.article_of(r)
+        if article is not None:
+            out[r.id] = article.id
     return out
-
-
-def personal_names(session: Session, consultation_id: int) -> set[str]:
-    return {
-        n.strip()
-        for n in session.scalars(
-            select(Comment.author_name).where(
-                Comment.consultation_id == consultation_id, Comment.author_name.is_not(None)
-            )
-        )
-        if n and n.strip()
-    }
 
 
 def effective_statuses(session: Session, consultation_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """suggestion id → (status, source); a reviewer's manual decision wins over auto."""
+    """suggestion id → (status, source) of the decision that counts (``decisions.winning``)."""
     ids = list(consultation_ids)
-    out: dict[int, tuple[str, str]] = {}
     if not ids:
-        return out
-    for sid, status, source in session.execute(
+        return {}
+    chosen: dict[int, Any] = {}
+    for row in session.execute(
         select(AdoptionDecision.suggestion_id, AdoptionDecision.status, AdoptionDecision.source)
         .where(AdoptionDecision.consultation_id.in_(ids))
     ):
-        if sid not in out or source == "manual":
-            out[sid] = (status, source)
-    return out
+        chosen[row.suggestion_id] = winning(chosen.get(row.suggestion_id), row)
+    return {sid: (row.status, row.source) for sid, row in chosen.items()}
 
 
 def suggestion_rows(
@@ -304,70 +167,91 @@ def suggestion_rows(
     consultation_id: int,
     contact_point_id: int | None = None,
 ) -> list[SuggestionRow]:
-    """All suggestions of a consultation (of one contact point, if given), masked, with
-    their sources, linked articles, clusters and effective adoption status."""
+    """All suggestions of a consultation (of one contact point, if given), with their
+    sources, linked articles and how they were linked, clusters and effective adoption
+    status — as stored, not masked (the documents and the exports mask them)."""
     point = aliased(ContactPoint)
     effective_cp = func.coalesce(
         Comment.contact_point_id, Source.contact_point_id, Consultation.contact_point_id
     )
     query = (
         select(
-            Suggestion.id, Suggestion.comment_id, Suggestion.text, Suggestion.masked_text,
-            Suggestion.type, Suggestion.is_general, Suggestion.is_out_of_scope,
+            Suggestion.id, Suggestion.comment_id, Suggestion.ordinal, Suggestion.text,
+            Suggestion.masked_text, Suggestion.type, Suggestion.is_general, Suggestion.is_out_of_scope,
             Suggestion.duplicate_group_id, DuplicateGroup.size.label("dup_size"),
+            DuplicateGroup.kind.label("dup_kind"), Suggestion.scope, Suggestion.reviewed_scope,
+            Suggestion.meta.label("suggestion_meta"), Suggestion.citation_check,
+            Comment.quoted_text, RawRecord.locator,
             Comment.channel, effective_cp.label("cp_id"), point.name.label("cp_name"),
             Comment.author_organisation, Comment.meta.label("comment_meta"),
-            Comment.reason, Comment.submitted_at, Comment.author_name,
+            Comment.reason, Comment.submitted_at, Comment.author_name, Comment.external_id,
             Source.id.label("source_id"), Source.name.label("source_name"),
             Source.origin.label("source_origin"),
         )
         .join(Comment, Comment.id == Suggestion.comment_id)
         .join(Consultation, Consultation.id == Suggestion.consultation_id)
         .outerjoin(Source, Source.id == Comment.source_id)
+        .outerjoin(RawRecord, RawRecord.id == Comment.raw_record_id)
         .outerjoin(point, point.id == effective_cp)
         .outerjoin(DuplicateGroup, DuplicateGroup.id == Suggestion.duplicate_group_id)
-        .where(Suggestion.consultation_id == consultation_id)
+        .where(Suggestion.consultation_id == consultation_id,
+               # 非意见 (greetings, a host's remarks, "同问"): the reviewer's word, else the analysis'.
+               func.coalesce(Suggestion.reviewed_scope, Suggestion.scope, "") != "not_opinion")
         .order_by(Suggestion.comment_id, Suggestion.ordinal, Suggestion.id)
     )
     if contact_point_id is not None:
         query = query.where(effective_cp == contact_point_id)
     rows = session.execute(query).all()
-    names = personal_names(session, consultation_id)
 
     resolve = _article_resolver(session, consultation_id)
-    links: dict[int, list[int]] = defaultdict(list)
-    for sid, pid in session.execute(
-        select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
+    articles: dict[int, list[int]] = defaultdict(list)
+    methods: dict[int, list[str]] = defaultdict(list)
+    scores: dict[int, float] = {}
+    cited: dict[int, list[CitedPart]] = defaultdict(list)
+    for link in session.execute(
+        select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id,
+               SuggestionProvision.method, SuggestionProvision.is_manual, SuggestionProvision.score,
+               SuggestionProvision.paragraph, SuggestionProvision.item)
         .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
         .where(Suggestion.consultation_id == consultation_id)
         .order_by(SuggestionProvision.suggestion_id, SuggestionProvision.id)
     ):
-        article = resolve.get(pid)
-        if article is not None and article not in links[sid]:
-            links[sid].append(article)
-    clusters: dict[int, list[int]] = defaultdict(list)
-    for cid, sid in session.execute(
-        select(ClusterMember.cluster_id, ClusterMember.suggestion_id)
+        sid = link.suggestion_id
+        article = resolve.get(link.provision_id)
+        if article is not None and article not in articles[sid]:
+            articles[sid].append(article)
+        if article is not None and link.paragraph is not None:
+            cited[sid].append(CitedPart(article, link.paragraph, link.item))
+        method = "manual" if link.is_manual else link.method
+        if method not in methods[sid]:
+            methods[sid].append(method)
+        if link.score is not None:
+            scores[sid] = max(scores.get(sid, link.score), link.score)
+    clusters: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+    for cid, sid, label in session.execute(
+        select(ClusterMember.cluster_id, ClusterMember.suggestion_id, Cluster.label)
         .join(Cluster, Cluster.id == ClusterMember.cluster_id)
         .where(Cluster.consultation_id == consultation_id)
         .order_by(ClusterMember.cluster_id)
     ):
-        clusters[sid].append(cid)
+        clusters[sid].append((cid, label))
     statuses = effective_statuses(session, [consultation_id])
     per_comment = Counter(r.comment_id for r in rows)
 
     out = []
     for r in rows:
         meta = r.comment_meta or {}
+        s_meta = r.suggestion_meta or {}
         role = next((str(meta[k]) for k in ROLE_KEYS if meta.get(k)), None)
-        masked = r.masked_text if r.masked_text is not None else r.text
+        single_point = per_comment[r.comment_id] == 1
         status = statuses.get(r.id)
+        in_clusters = clusters.get(r.id, [])
         out.append(
             SuggestionRow(
                 suggestion_id=r.id,
                 comment_id=r.comment_id,
                 consultation_id=consultation_id,
-                text=scrub_personal_data(masked, names),
+                text=r.masked_text if r.masked_text is not None else r.text,
                 type=r.type,
                 is_general=bool(r.is_general),
                 is_out_of_scope=bool(r.is_out_of_scope),
@@ -377,31 +261,47 @@ def suggestion_rows(
                 contact_point_id=r.cp_id,
                 contact_point=r.cp_name,
                 organisation=(r.author_organisation or "").strip() or None,
-                role=scrub_personal_data(role, names) or None,
+                role=role,
                 source_id=r.source_id,
                 source_name=r.source_name,
                 source_origin=r.source_origin,
                 submitted_at=r.submitted_at,
                 # A form's 理由 belongs to the whole comment: it is this suggestion's only
                 # when the comment made a single point.
-                reason=scrub_personal_data(r.reason, names) if per_comment[r.comment_id] == 1 else "",
-                article_ids=links.get(r.id, []),
-                cluster_ids=clusters.get(r.id, []),
+                reason=(r.reason or "") if single_point else "",
+                article_ids=articles.get(r.id, []),
+                cluster_ids=[c for c, _ in in_clusters],
                 status=status[0] if status else None,
                 status_source=status[1] if status else None,
+                original_text=r.text,
+                masked_text=r.masked_text,
+                author_name=(r.author_name or "").strip() or None,
+                external_id=r.external_id,
+                ordinal=r.ordinal,
+                mapping_methods=methods.get(r.id, []),
+                mapping_score=scores.get(r.id),
+                cluster_label=in_clusters[0][1] if in_clusters else None,
+                duplicate_kind=r.dup_kind,
+                locator=r.locator,
+                scope=r.reviewed_scope or r.scope,
+                chapter_number=_as_int(s_meta.get("chapter")),
+                cited_parts=cited.get(r.id, []),
+                quoted_text=(r.quoted_text or None) if single_point else None,
+                citation_check=r.citation_check or None,
+                reference_problems=list(s_meta.get("reference_problems") or []),
             )
         )
     return out
 
 
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 # --- clusters -------------------------------------------------------------------------
-
-
-def _ordered_unique(values: Iterable[Any]) -> list[Any]:
-    seen: dict[Any, None] = {}
-    for v in values:
-        seen.setdefault(v, None)
-    return list(seen)
 
 
 def _people(rows: Iterable[SuggestionRow]) -> int:
@@ -431,6 +331,7 @@ def cluster_views(
     contact_point_id: int | None = None,
     rows: list[SuggestionRow] | None = None,
     articles: dict[int, ArticleInfo] | None = None,
+    chapters: dict[int, ArticleInfo] | None = None,
 ) -> list[ClusterView]:
     """Clusters of the consultation restricted to the suggestions in scope, in document
     order (general, then articles by their order in the draft, then other).
@@ -444,6 +345,8 @@ def cluster_views(
         rows = suggestion_rows(session, consultation_id, contact_point_id)
     if articles is None:
         articles = articles_of(session, consultation_id)
+    if chapters is None:
+        chapters = chapters_of(session, consultation_id)
     by_id = {r.suggestion_id: r for r in rows}
     by_group: dict[int, list[SuggestionRow]] = defaultdict(list)
     for r in rows:
@@ -451,7 +354,6 @@ def cluster_views(
             by_group[r.duplicate_group_id].append(r)
     number_to_article = {a.number: a for a in articles.values() if a.number is not None}
     resolve = _article_resolver(session, consultation_id)
-    names = personal_names(session, consultation_id)
 
     def expand(members: list[SuggestionRow]) -> list[SuggestionRow]:
         out: dict[int, SuggestionRow] = {}
@@ -491,6 +393,8 @@ def cluster_views(
         section = _scope_section(c.scope)
         if section == "article" and article is None:
             section = "general"  # an article we cannot place is still an opinion on the draft
+        if section == "general" and (chapter := _chapter_of(members, chapters)) is not None:
+            section, article = "article", chapter  # one row under the chapter
         views.append(
             ClusterView(
                 cluster_id=c.id,
@@ -499,8 +403,8 @@ def cluster_views(
                 label=c.label,
                 keywords=[str(k) for k in (c.keywords or [])],
                 reviewed=bool(c.reviewed),
-                consolidated_text=scrub_personal_data(c.consolidated_text, names) or None,
-                reason_text=scrub_personal_data(c.reason_text, names) or None,
+                consolidated_text=c.consolidated_text or None,
+                reason_text=c.reason_text or None,
                 representative=rep,
                 members=members,
                 count=_people(members),
@@ -520,6 +424,8 @@ def cluster_views(
         article = articles.get(rep.article_ids[0]) if section == "article" else None
         if section == "article" and article is None:
             section = "general"
+        if section == "general" and (chapter := _chapter_of(members, chapters)) is not None:
+            section, article = "article", chapter
         views.append(
             ClusterView(
                 cluster_id=None, section=section, article=article, label=None, keywords=[],
@@ -528,6 +434,15 @@ def cluster_views(
             )
         )
     return sort_views(views)
+
+
+def _chapter_of(members: list[SuggestionRow], chapters: dict[int, ArticleInfo]) -> ArticleInfo | None:
+    """The chapter every member's opinion is about (scope "chapter"), else None."""
+    numbers = {m.chapter_number if m.scope == "chapter" else None for m in members}
+    if len(numbers) != 1:
+        return None
+    number = numbers.pop()
+    return chapters.get(number) if number is not None else None
 
 
 def _pick_representative(members: list[SuggestionRow]) -> SuggestionRow:
@@ -649,6 +564,7 @@ def consultation_figures(
         channels=channels,
         symposiums=len(symposium_sources),
         symposium_participants=sum(known) if known else None,
+        symposium_counted=len(known),
         symposium_dates=dates,
         comments=len(comments),
         suggestions=len(rows),
@@ -657,49 +573,12 @@ def consultation_figures(
         article_suggestions=len(by_section["article"]),
         other_suggestions=len(by_section["other"]),
         articles_commented=len({a for r in rows if _section_of(r) == "article" for a in r.article_ids[:1]}),
-        organisations=_ordered_unique(r.organisation for r in rows if r.organisation),
+        organisations=ordered_unique(r.organisation for r in rows if r.organisation),
         adoption=adoption,
     )
 
 
-def dedup_statuses(rows: Iterable[SuggestionRow]) -> dict[tuple[int, int], str | None]:
-    """Status of each point after deduplication: a manual decision on any duplicate wins,
-    then the strongest status among them."""
-    best: dict[tuple[int, int], tuple[int, int, str]] = {}
-    keys: set[tuple[int, int]] = set()
-    for r in rows:
-        keys.add(r.dedup_key)
-        if not r.status:
-            continue
-        rank = (0 if r.status_source == "manual" else 1, STATUS_RANK.get(r.status, 9), r.status)
-        if r.dedup_key not in best or rank < best[r.dedup_key]:
-            best[r.dedup_key] = rank
-    return {k: (best[k][2] if k in best else None) for k in keys}
-
-
-def adoption_counts(rows: Iterable[SuggestionRow]) -> dict[str, int]:
-    """Counts per status over deduplicated suggestions ("未决定" for none yet)."""
-    counts = Counter(s or "未决定" for s in dedup_statuses(rows).values())
-    return dict(counts)
-
-
 # --- statistics rows ------------------------------------------------------------------
-
-
-@dataclass
-class StatRow:
-    """One deduplicated suggestion seen from a grouping (contact point, channel …)."""
-
-    consultation_id: int
-    consultation_title: str
-    year: int | None
-    contact_point: str | None
-    channel: str
-    comment_id: int
-    suggestion_id: int
-    dedup_key: tuple[int, int]
-    status: str | None
-    status_source: str | None
 
 
 def stat_rows(
@@ -738,7 +617,9 @@ def stat_rows(
         .join(Consultation, Consultation.id == Suggestion.consultation_id)
         .outerjoin(Source, Source.id == Comment.source_id)
         .outerjoin(point, point.id == effective_cp)
-        .where(Suggestion.consultation_id.in_(list(consultations)))
+        .where(Suggestion.consultation_id.in_(list(consultations)),
+               # As in the feedback document: 非意见 is no suggestion fed back.
+               func.coalesce(Suggestion.reviewed_scope, Suggestion.scope, "") != "not_opinion")
     )
     if contact_point_id is not None:
         query = query.where(effective_cp == contact_point_id)
@@ -813,3 +694,17 @@ def replace_feedback_items(
         )
     session.flush()
     return len(items)
+
+
+def author_names(session: Session, consultation_id: int) -> set[str]:
+    """The names commenters gave (kept at the contact point; used to mask them wherever
+    they appear in text that leaves it)."""
+    return {
+        n.strip()
+        for n in session.scalars(
+            select(Comment.author_name).where(
+                Comment.consultation_id == consultation_id, Comment.author_name.is_not(None)
+            ).distinct()
+        )
+        if n and n.strip()
+    }

@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minyi.errors import ConflictError, InputError, NotFoundError
+from minyi.core.citations import heading_number
+from minyi.core.numerals import to_chinese
+from minyi.core.errors import ConflictError, InputError, NotFoundError
 from models.entities import (
+    CONSULTATION_STATUSES,
     CONTACT_POINT_LEVELS,
     AuditLog,
     Comment,
@@ -20,8 +23,9 @@ from models.entities import (
     DraftVersion,
     Provision,
     Suggestion,
+    User,
 )
-from pipeline.drafts.model import ParsedDraft
+from minyi.core.drafts import ParsedDraft
 
 # --- contact points -----------------------------------------------------------------
 
@@ -71,12 +75,12 @@ def create_consultation(
     external_id: str | None = None,
     status: str = "open",
     meta: dict[str, Any] | None = None,
+    addressee: str | None = None,
+    signer: str | None = None,
+    signed_on: date | None = None,
 ) -> Consultation:
-    title = title.strip()
-    if not title:
-        raise InputError("consultation title is empty")
-    if opened_on and deadline and deadline < opened_on:
-        raise InputError(f"deadline {deadline} is before the opening date {opened_on}")
+    """A new consultation (the caller audits it: storage does not know who acts)."""
+    title = check_consultation(title=title, opened_on=opened_on, deadline=deadline, status=status)
     if external_id and session.scalar(
         select(Consultation).where(Consultation.external_id == external_id)
     ):
@@ -97,11 +101,37 @@ def create_consultation(
         external_id=external_id,
         status=status,
         meta=meta or {},
+        addressee=addressee,
+        signer=signer,
+        signed_on=signed_on,
     )
     session.add(consultation)
     session.flush()
-    audit(session, "create", consultation, actor="cli", after={"title": title})
     return consultation
+
+
+def check_consultation(
+    *,
+    title: str | None,
+    opened_on: date | None = None,
+    deadline: date | None = None,
+    status: str | None = None,
+) -> str:
+    """The rules every stored consultation keeps; returns the title stripped."""
+    title = (title or "").strip()
+    if not title:
+        raise InputError("consultation title is empty", message_zh="标题不能为空")
+    if opened_on and deadline and deadline < opened_on:
+        raise InputError(
+            f"deadline {deadline} is before the opening date {opened_on}",
+            message_zh="截止日期早于开始日期",
+        )
+    if status is not None and status not in CONSULTATION_STATUSES:
+        raise InputError(
+            f"--status: {status!r} is not one of {', '.join(CONSULTATION_STATUSES)}",
+            message_zh="状态无效",
+        )
+    return title
 
 
 def get_consultation(session: Session, consultation_id: int) -> Consultation:
@@ -148,9 +178,13 @@ def consultation_summary(c: Consultation) -> dict[str, Any]:
         "deadline": c.deadline.isoformat() if c.deadline else None,
         "status": c.status,
         "contact_point": c.contact_point.name if c.contact_point else None,
+        "addressee": c.addressee,
+        "signer": c.signer,
+        "signed_on": c.signed_on.isoformat() if c.signed_on else None,
         "source_url": c.source_url,
         "external_id": c.external_id,
         "versions": [v.label for v in c.versions],
+        "version": c.row_version,
     }
 
 
@@ -215,14 +249,6 @@ def load_draft_version(
     session.add(version)
     session.flush()
     _store_provisions(session, version, parsed)
-    audit(
-        session,
-        "load_draft",
-        version,
-        actor="cli",
-        consultation_id=consultation.id,
-        after={"label": label, "articles": len(parsed.articles), "file": source_file},
-    )
     return version, True
 
 
@@ -252,7 +278,7 @@ def _store_provisions(session: Session, version: DraftVersion, parsed: ParsedDra
             return parent
         key = (kind, f"{parent.id if parent else ''}/{label}")
         if key not in headings:
-            headings[key] = add(kind, label, "", parent, number=_heading_number(label))
+            headings[key] = add(kind, label, "", parent, number=heading_number(label))
         return headings[key]
 
     for article in parsed.articles:
@@ -270,30 +296,13 @@ def _store_provisions(session: Session, version: DraftVersion, parsed: ParsedDra
         for p_index, paragraph in enumerate(article.paragraphs, start=1):
             para = add(
                 "paragraph",
-                f"第{_cn(p_index)}款",
+                f"第{to_chinese(p_index)}款",
                 paragraph.text,
                 art,
                 number=p_index,
             )
             for i_index, item in enumerate(paragraph.items, start=1):
-                add("item", f"（{_cn(i_index)}）", item, para, number=i_index)
-
-
-def _heading_number(label: str) -> int | None:
-    from pipeline.numerals import parse_number
-
-    head = label.split()[0] if label.split() else label
-    digits = head.lstrip("第").rstrip("编章节")
-    try:
-        return parse_number(digits)
-    except Exception:  # a heading without a number
-        return None
-
-
-def _cn(n: int) -> str:
-    import cn2an
-
-    return cn2an.an2cn(n)
+                add("item", f"（{to_chinese(i_index)}）", item, para, number=i_index)
 
 
 def find_version(session: Session, consultation_id: int, label: str | None = None) -> DraftVersion | None:
@@ -359,3 +368,31 @@ def audit(
     )
     session.add(entry)
     return entry
+
+
+# --- users --------------------------------------------------------------------------
+
+
+def find_consultation_id(session: Session, *, external_id: str) -> int | None:
+    return session.scalar(select(Consultation.id).where(Consultation.external_id == external_id))
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def user_contact_point_ids(session: Session, user: User) -> set[int]:
+    """The contact points a staff member works for (``models.accounts`` keeps them)."""
+    from models import accounts
+
+    points = accounts.contact_point_ids(session, user.id)
+    if user.contact_point_id is not None:
+        points.add(user.contact_point_id)
+    return points
+
+
+def user_consultation_ids(session: Session, user: User) -> set[int] | None:
+    """The consultations a reviewer is limited to; None when not limited."""
+    from models import accounts
+
+    return accounts.consultation_ids(session, user.id)

@@ -27,10 +27,17 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.align import AlignedPair, diff_article, inserted_text, normalise
-from pipeline.drafts.model import Article, ParsedDraft
-from pipeline.numerals import parse_number
+from minyi.core.drafts import Article, ParsedDraft
+from minyi.core import citations
+from minyi.core.numerals import parse_number
 
 ADOPTED, PARTLY, NOT_ADOPTED, UNKNOWN = "采纳", "部分采纳", "未采纳", "无法判断"
+ALREADY = "已有规定"
+# A quoted wording shorter than this (canonical characters) proves nothing by appearing.
+VERBATIM_MIN_CHARS = 4
+# Share of an addition's content words the targeted draft article already has, at which the
+# draft already says what is asked (已有规定), when the article did not change for it.
+ALREADY_COVERAGE = 0.8
 
 # Coverage of the requested content by the new text at which an addition counts as
 # adopted / partly adopted (token share; see _coverage).
@@ -44,7 +51,7 @@ _OPEN_Q = "“\"‘'「『"
 _CLOSE_Q = "”\"’'」』"
 _Q1 = f"[{_OPEN_Q}]"
 _Q2 = f"[{_CLOSE_Q}]"
-_NUMERAL = r"[〇零一二三四五六七八九十百千\d]+"
+_NUMERAL = rf"[{citations.CHINESE_NUMERAL}\d]+"
 _REPLACE_VERB = r"(?:统一|一律|均|都)?(?:修改|更改|改|替换|调整|修订|变更|统一)(?:为|成)"
 _CHANGE_VERB = r"(?:降低|降|减少|减|下调|提高|提升|上调|增加|增|调整|改|修改|延长|缩短|放宽|增至|减至)(?:为|到|至)?"
 _DELETE_VERB = r"(?:删除|删去|删掉|去掉|去除|取消)"
@@ -254,6 +261,12 @@ def _coverage(content: str, inserted: str, old_text: str) -> float:
     return len(target & tokens(inserted)) / len(target)
 
 
+def _coverage_in(content: str, text: str) -> float:
+    """Share of the requested content's words that ``text`` has."""
+    want = tokens(content)
+    return len(want & tokens(text)) / len(want) if len(want) >= 2 else 0.0
+
+
 def anchor(phrase: str, old_text: str) -> str:
     """``phrase`` as it stands in the draft (canonical form), or "" when the draft has
     nothing like it. Suggestions misquote: "删除记录购买人姓名、联系方式的要求" targets
@@ -364,6 +377,23 @@ def propose(
     if not keys:
         keys = _locate_by_quote(request.old, old)
         located = bool(keys)
+    proposal = _propose_by_rules(suggestion, request, keys, located, alignment, old, new)
+    if proposal.status == ADOPTED or request.kind not in ("add", "replace", "change"):
+        return proposal
+    verbatim = _enacted_verbatim(suggestion.text, request, old, new)
+    if verbatim is None:
+        return proposal
+    # The wording asked for is new to the whole draft and stands in the final text word for
+    # word: adopted, wherever the mapping put the suggestion.
+    target = _target(keys, alignment, old, new) if keys else None
+    v = _verdict(ADOPTED, 0.85, "wording_enacted_verbatim", target, request, wording=verbatim[0],
+                 rules_said=proposal.rule)
+    v.final_articles = list(dict.fromkeys([*v.final_articles, *verbatim[1]]))
+    return v
+
+
+def _propose_by_rules(suggestion: SuggestionInput, request: Request, keys: list[str], located: bool,
+                      alignment: list[AlignedPair], old: ParsedDraft, new: ParsedDraft) -> AdoptionProposal:
     if not keys:
         if request.kind == "add":
             return _decide_add(request, None, alignment, new)
@@ -390,6 +420,29 @@ def propose(
     if request.kind == "change":
         return _decide_change(suggestion.text, request, target, **extra)
     return _verdict(UNKNOWN, 0.2, f"no_rule_for_{suggestion.type or 'type'}", target, request, **extra)
+
+
+_QUOTED = re.compile(f"{_Q1}([^{_CLOSE_Q}]{{2,60}}){_Q2}")
+
+
+def _full_text(draft: ParsedDraft) -> str:
+    return canon("\n".join(a.text for a in draft.articles))
+
+
+def _enacted_verbatim(text: str, request: Request, old: ParsedDraft, new: ParsedDraft) -> tuple[str, list[str]] | None:
+    """(wording, final article labels) when a wording the suggestion asks for — quoted, or
+    the new wording of a replacement — is nowhere in the draft and stands in the final text."""
+    candidates = [m.group(1) for m in _QUOTED.finditer(normalise(text))]
+    if request.kind == "replace" and request.new:
+        candidates.insert(0, request.new)
+    if request.kind == "replace" and request.old:
+        candidates = [c for c in candidates if canon(c) != canon(request.old)]
+    old_full, new_full = _full_text(old), _full_text(new)
+    for c in candidates:
+        w = canon(c)
+        if len(w) >= VERBATIM_MIN_CHARS and w not in old_full and w in new_full:
+            return c, [a.label for a in new.articles if w in canon(a.text)]
+    return None
 
 
 def _decide_delete_article(request: Request, t: _Target, type_: str | None, **extra: Any) -> AdoptionProposal:
@@ -533,6 +586,9 @@ def _decide_add(
         return v
     if t is None:
         return _verdict(NOT_ADOPTED, 0.4, "content_absent", None, request, **where, **extra)
+    already = _coverage_in(content, old_text)
+    if already >= ALREADY_COVERAGE:
+        return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=round(already, 3), **where, **extra)
     if t.unchanged:
         return _verdict(NOT_ADOPTED, 0.8, "article_unchanged", t, request, **where, **extra)
     return _verdict(NOT_ADOPTED, 0.55, "content_absent", t, request, **where, **extra)

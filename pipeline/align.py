@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.drafts.model import Article, ParsedDraft
+from minyi.core.drafts import Article, ParsedDraft
 
 CHANGES = ("unchanged", "modified", "added", "deleted", "moved")
 

@@ -4,8 +4,8 @@
 (one unit per duplicate group, ``weights`` = group sizes) and returns clusters covering
 every input exactly once:
 
-- ``agglomerative`` (default): scikit-learn AgglomerativeClustering, cosine distance, average
-  linkage, cut at the backend's calibrated distance threshold;
+- ``agglomerative`` (default): scikit-learn AgglomerativeClustering, average linkage over the
+  *proposal distance* (below), cut at the backend's calibrated distance threshold;
 - ``hdbscan``: sklearn.cluster.HDBSCAN on the unit vectors (euclidean on unit vectors is
   monotone in cosine); its noise points become singleton clusters: nothing is left in an
   "outlier" bin a reviewer would have to read separately;
@@ -14,6 +14,14 @@ every input exactly once:
 Above ``max_direct`` units (agglomerative needs O(n²) memory) a scope is clustered in two
 stages: MiniBatchKMeans into micro-clusters of about ``micro_size`` units, then the chosen
 method on the micro-clusters' centroids.
+
+One cluster = one proposal. Within an article every comment shares the article's topic, so
+topic similarity alone merges different requests. The proposal distance compares what each
+suggestion asks for: its request words (sentences with 建议/应当/改为…, weighted over the
+reasons around them) in a TF-IDF space fitted on the scope itself, where words the article
+already says and words every member uses weigh little; mixed with the embedding cosine by
+the backend's calibrated ``cluster_embedding_weight``. Two suggestions asking in opposite
+directions on one axis (提高 vs 降低, 从严 vs 放宽) are never merged.
 
 Each cluster gets a label: its top c-TF-IDF keywords (jieba tokens, legal dictionary, stop
 words removed; class-based TF-IDF as in BERTopic, weighted by group size) joined with "、",
@@ -25,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,18 +64,24 @@ def cluster_scope(
     micro_size: int = 20,
     top_keywords: int = 4,
     background: Sequence[str] | None = None,
+    article_text: str | None = None,
+    embedding_weight: float | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[ClusterOut]:
     """Cluster one scope's suggestions; largest clusters first.
 
     ``distance_threshold`` defaults to the calibrated one of ``settings.embedding_backend``
     (``pipeline.embed.thresholds_for``). ``background`` (e.g. the draft's article texts) is
     an extra class for c-TF-IDF so that words every suggestion of the scope uses (电动自行车)
-    do not become every label.
+    do not become every label. ``article_text`` is the scope's article (its words tell
+    little apart); ``embedding_weight`` the share of the embedding cosine in the proposal
+    distance (default: the backend's calibrated ``cluster_embedding_weight``). ``kinds``
+    (e.g. stances: support / change / delete) are never mixed in one cluster.
     """
-    from minyi.errors import ConfigError
+    from minyi.core.errors import ConfigError
 
     if settings is None:
-        from minyi.settings import get_settings
+        from minyi.core.settings import get_settings
 
         settings = get_settings().pipeline
     method = (method or settings.clusterer or "agglomerative").lower()
@@ -80,11 +94,19 @@ def cluster_scope(
     if emb.shape[0] != n:
         raise ValueError(f"{n} texts but {emb.shape[0]} embedding rows")
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    if distance_threshold is None:
+    if distance_threshold is None or embedding_weight is None:
         from pipeline.embed import thresholds_for
 
-        distance_threshold = thresholds_for(settings.embedding_backend, settings).cluster_distance
-    labels = assign_labels(emb, w, method, distance_threshold, max_direct=max_direct, micro_size=micro_size)
+        calibrated = thresholds_for(settings.embedding_backend, settings)
+        distance_threshold = calibrated.cluster_distance if distance_threshold is None else distance_threshold
+        embedding_weight = calibrated.cluster_embedding_weight if embedding_weight is None else embedding_weight
+    if method == "agglomerative" and 1 < n <= max_direct:
+        labels = proposal_labels(proposal_distances(texts, emb, article_text, embedding_weight),
+                                 distance_threshold, kinds)
+    else:
+        labels = _within_kinds(
+            kinds, n, lambda rows: assign_labels(emb[rows], w[rows], method, distance_threshold,
+                                                 max_direct=max_direct, micro_size=micro_size))
     groups: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
         groups.setdefault(int(label), []).append(i)
@@ -108,6 +130,163 @@ def cluster_scope(
             )
         )
     return out
+
+
+# --- proposals: what a suggestion asks for ----------------------------------------------
+
+# Sentences that carry the request; the others (stories, reasons) weigh ``_REASON_WEIGHT``.
+_REQUEST_CUE = re.compile(
+    r"建议|应当|应该|要求|希望|必须|不得|不能|不要|改为|改成|删除|删去|去掉|增加|明确|规定|写明|写清楚|"
+    r"提高|降低|限制|例外|支持|反对|同意|不宜|应"
+)
+_REASON_WEIGHT = 0.3
+_SENTENCE = re.compile(r"[。！？!?；;\n]")
+# Words of any request that say nothing about which change is asked for.
+_REQUEST_WORDS = frozenset(
+    "建议 意见 希望 应当 应该 认为 觉得 我们 大家 问题 规定 条例 草案 本条 本条例 这条 该条 明确 进一步 "
+    "可以 需要 写明 写清楚 增加 修改 支持 同意 一下 是否 这个 这一".split()
+)
+# The citation itself ("第二十一条第二款", "Article 12(2)") is the scope, not the proposal.
+_ENGLISH_CITATION = re.compile(r"Article\s*\d+(?:\(\d+\))?")
+# Directions a request can take on one axis; two requests pulling opposite ways on the same
+# axis are different proposals (raise vs lower a fine, stricter vs more lenient).
+_DIRECTIONS = {
+    "amount": (
+        re.compile(r"提高|上调|提升|太低|过低|偏低|太少|过少|太短|过短|延长"),
+        re.compile(r"降低|下调|太高|过高|偏高|太多|过多|太长|过长|缩短"),
+    ),
+    "strictness": (
+        re.compile(r"从严|加重|严格|收紧|加大(?:处罚|惩处|惩戒|力度)|不痛不痒|九牛一毛|取消上限|太轻|过轻|过宽|太宽|口子太大"),
+        re.compile(r"放宽|从轻|减轻|宽松|免罚|不予处罚|豁免|过严|太严|过于严格|过重|太重|太死|一刀切|留点空间|留有余地|从宽"),
+    ),
+}
+
+
+def requested_directions(text: str) -> dict[str, int]:
+    """Axis → +1 (more, stricter) or −1 (less, more lenient), for the axes the text clearly
+    pulls on (both ways at once says nothing)."""
+    out = {}
+    for axis, (more, less) in _DIRECTIONS.items():
+        up, down = bool(more.search(text)), bool(less.search(text))
+        if up != down:
+            out[axis] = 1 if up else -1
+    return out
+
+
+def opposed(a: dict[str, int], b: dict[str, int]) -> bool:
+    return any(axis in b and b[axis] != way for axis, way in a.items())
+
+
+def request_terms(text: str) -> Counter[str]:
+    """Content words weighted by where they stand: in a request sentence 1, elsewhere 0.3."""
+    from minyi.core.citations import LOOSE
+    from pipeline.semantic import tokenize
+
+    text = _ENGLISH_CITATION.sub(" ", LOOSE.sub(" ", text or ""))
+    sentences = [x for x in _SENTENCE.split(text) if x.strip()]
+    asks = {k for k, x in enumerate(sentences) if _REQUEST_CUE.search(x)}
+    out: Counter[str] = Counter()
+    for k, sentence in enumerate(sentences):
+        weight = 1.0 if (k in asks or not asks) else _REASON_WEIGHT
+        for tok in tokenize(sentence):
+            if len(tok) > 1 and tok not in _REQUEST_WORDS:
+                out[tok] += weight
+    return out
+
+
+def lexical_similarity(texts: Sequence[str], article_text: str | None = None) -> np.ndarray:
+    """Cosine of request-weighted TF-IDF vectors fitted on the scope (idf over its members,
+    the article's own words counted as one more document that has them)."""
+    from pipeline.semantic import tokenize
+
+    docs = [request_terms(t) for t in texts]
+    article_words = set(tokenize(article_text or ""))
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(d.keys())
+    n = len(docs)
+    vocab: dict[str, int] = {}
+    for d in docs:
+        for w in d:
+            vocab.setdefault(w, len(vocab))
+    matrix = np.zeros((n, max(1, len(vocab))))
+    for i, d in enumerate(docs):
+        for w, c in d.items():
+            idf = math.log((n + 1) / (df[w] + (w in article_words))) + 1
+            matrix[i, vocab[w]] = (1 + math.log(1 + c)) * idf
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix /= np.where(norms == 0, 1, norms)
+    return matrix @ matrix.T
+
+
+def proposal_distances(texts: Sequence[str], emb: np.ndarray, article_text: str | None = None,
+                       embedding_weight: float = 1.0) -> np.ndarray:
+    """Pairwise proposal distance (see the module doc); 2.0 between opposed requests."""
+    sim = np.zeros((len(texts), len(texts)))
+    if embedding_weight > 0:
+        sim += embedding_weight * (emb @ emb.T)
+    if embedding_weight < 1:
+        sim += (1 - embedding_weight) * lexical_similarity(texts, article_text)
+    dist = np.clip(1.0 - sim, 0.0, 2.0)
+    ways = [requested_directions(t) for t in texts]
+    for i, a in enumerate(ways):
+        if a:
+            for j in range(i + 1, len(texts)):
+                if ways[j] and opposed(a, ways[j]):
+                    dist[i, j] = dist[j, i] = 2.0
+    np.fill_diagonal(dist, 0.0)
+    return dist
+
+
+def proposal_labels(dist: np.ndarray, distance_threshold: float, kinds: Sequence[str] | None = None) -> np.ndarray:
+    """Average-linkage clusters of a proposal-distance matrix, within each kind; a cluster
+    that still holds opposed requests (average linkage may outvote one 2.0) is split."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    def agglomerate(rows: np.ndarray) -> np.ndarray:
+        if len(rows) == 1:
+            return np.zeros(1, dtype=np.int64)
+        return AgglomerativeClustering(
+            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance_threshold
+        ).fit_predict(dist[np.ix_(rows, rows)])
+
+    return _split_opposed(_within_kinds(kinds, dist.shape[0], agglomerate), dist)
+
+
+def _within_kinds(kinds: Sequence[str] | None, n: int, cluster: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``cluster(rows)`` run on the rows of each kind separately; labels made distinct."""
+    labels = np.zeros(n, dtype=np.int64)
+    parts: dict[str, list[int]] = {}
+    for i in range(n):
+        parts.setdefault(kinds[i] if kinds else "", []).append(i)
+    offset = 0
+    for rows in parts.values():
+        idx = np.asarray(rows)
+        part = np.asarray(cluster(idx))
+        labels[idx] = part + offset
+        offset += int(part.max()) + 1 if part.size else 0
+    return labels
+
+
+def _split_opposed(labels: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """Split every cluster holding an opposed pair (distance 2.0): each member goes with the
+    nearer of the pair's two sides (mean distance), so opposed requests end apart."""
+    labels = labels.copy()
+    next_label = int(labels.max()) + 1 if labels.size else 0
+    queue = list(np.unique(labels))
+    while queue:
+        label = queue.pop()
+        rows = np.flatnonzero(labels == label)
+        sub = dist[np.ix_(rows, rows)]
+        pairs = np.argwhere(sub >= 2.0)
+        if not len(pairs):
+            continue
+        a, b = pairs[0]
+        side_b = [r for k, r in enumerate(rows) if k == b or (k != a and sub[k, b] < sub[k, a])]
+        labels[side_b] = next_label
+        queue += [label, next_label]
+        next_label += 1
+    return labels
 
 
 # --- assignment -----------------------------------------------------------------------

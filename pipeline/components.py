@@ -24,8 +24,10 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from minyi.errors import ConfigError
+from minyi.core.errors import ConfigError
 
+# The names are the vocabulary ``minyi.core.vocab.PIPELINE_COMPONENTS`` (which settings check
+# at load time); a test keeps the two the same.
 _REGISTRY: dict[str, dict[str, Callable[..., Any] | str]] = {
     "normaliser": {"default": "pipeline.normalise:normalise"},
     "masker": {"default": "pipeline.mask:mask"},

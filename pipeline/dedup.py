@@ -142,7 +142,7 @@ def shingles(text: str, k: int = 3) -> np.ndarray:
 
 def numbers_of(text: str) -> frozenset[str]:
     """The numbers a text states (digits, or Chinese numerals before a unit word)."""
-    from pipeline.numerals import parse_number
+    from minyi.core.numerals import parse_number
 
     out = set()
     for token in _NUMBER.findall(unicodedata.normalize("NFKC", text or "")):
@@ -208,6 +208,10 @@ class TextDupParams:
     campaign_containment: float = 0.6
     campaign_min_shared: int = 50
     campaign_min_chars: int = 60
+    # Shortened copies of a campaign (shortened_copy_stage).
+    shortened_min_members: int = 3
+    shortened_min_bigrams: int = 8
+    shortened_containment: float = 0.45
     # Cap on members of one group kept in the LSH index: bounds query cost for big campaigns.
     max_indexed_per_group: int = 30
     max_checks_per_group: int = 3
@@ -260,6 +264,54 @@ def text_dup_stage(
         if indexed_per_root[root] < params.max_indexed_per_group:
             lsh.insert(i, m)
             indexed_per_root[root] += 1
+
+
+# Request words every comment uses: they say nothing about which template a text copies.
+_GENERIC_BIGRAMS = frozenset({"建议", "意见", "同意", "支持", "希望", "规定", "条例", "应当", "应该", "我们", "大家"})
+
+
+def _bigrams(text: str) -> set[str]:
+    t = canonical_text(text)
+    return {t[i : i + 2] for i in range(len(t) - 1)} - _GENERIC_BIGRAMS
+
+
+def shortened_copy_stage(
+    texts: Sequence[str], groups: _Groups, params: TextDupParams, scopes: Sequence[str | None] | None = None
+) -> None:
+    """Shortened copies of a campaign ("支持第十九条！建议明确小区门禁不得只用人脸识别……"):
+    a text on its own whose character bigrams mostly come from the campaign's template (the
+    bigrams at least half its members share, so personal insertions do not count), stating
+    no number the template does not, joins the campaign. Same scope, or none found for it."""
+    units = groups.units()
+    templates = []
+    for root, members in units.items():
+        if len(members) < params.shortened_min_members or KINDS[groups.kind.get(root, 0)] not in ("near", "campaign"):
+            continue
+        counts = Counter(b for i in members for b in _bigrams(texts[i]))
+        common = {b for b, k in counts.items() if k >= max(2, len(members) / 2)}
+        nums = frozenset().union(*(numbers_of(texts[i]) for i in members))
+        member_scopes = {_scope_key(i, "", scopes) for i in members}
+        templates.append((root, common, nums, member_scopes))
+    if not templates:
+        return
+    for members in units.values():
+        if len(members) != 1:
+            continue
+        i = members[0]
+        grams = _bigrams(texts[i])
+        if len(grams) < params.shortened_min_bigrams:
+            continue
+        own_scope = _scope_key(i, "", scopes)
+        best = None
+        for root, common, nums, member_scopes in templates:
+            if own_scope not in member_scopes and own_scope not in (None, "general"):
+                continue
+            contain = len(grams & common) / len(grams)
+            if contain >= params.shortened_containment and numbers_of(texts[i]) <= nums:
+                if best is None or contain > best[0]:
+                    best = (contain, root)
+        if best is not None:
+            groups.union(best[1], i, "campaign")
 
 
 def _identity(x):  # type: ignore[no-untyped-def]
@@ -418,7 +470,7 @@ def deduplicate(
     default to settings (pipeline.minhash_threshold / minhash_num_perm).
     """
     if settings is None:
-        from minyi.settings import get_settings
+        from minyi.core.settings import get_settings
 
         settings = get_settings().pipeline
     params = params or TextDupParams()
@@ -449,6 +501,8 @@ def deduplicate(
             reports,
             lambda: semantic_stage(texts, emb, groups, semantic_threshold, scopes),
         )
+    if "campaign" in stages:
+        _timed("shortened", groups, reports, lambda: shortened_copy_stage(texts, groups, params, scopes))
     start = time.perf_counter()
     out = []
     for root, members in sorted(groups.units().items(), key=lambda kv: min(kv[1])):
@@ -458,3 +512,114 @@ def deduplicate(
         out.append(DupGroup(kind, sorted(members), canonical_member(sorted(members), texts, embeddings, kind)))
     reports.append(StageReport("canonical", round(time.perf_counter() - start, 4), groups.count(), groups.count()))
     return DedupResult(out, reports)
+
+
+# --- letters: campaigns read whole ----------------------------------------------------------
+
+# A shortened copy: its own words (draft wording and citations aside) mostly from the
+# campaign's template, and at most this share of the campaign letters' median length.
+SHORTENED_LETTER_CONTAINMENT = 0.3
+SHORTENED_LETTER_MAX_SHARE = 0.5
+SHORTENED_LETTER_MIN_BIGRAMS = 4
+# A sentence of a campaign letter is the writer's own when at most this share of its
+# bigrams comes from the template.
+OWN_SENTENCE_MAX_TEMPLATE = 0.5
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
+
+
+@dataclass
+class Campaign:
+    """Letters sharing duplicate groups (the pieces of one template), three or more."""
+
+    groups: list[int]  # group positions (into the caller's groups), largest first
+    letters: list[int]  # letter positions
+    template: frozenset[str]  # bigrams at least half the letters share, the draft's wording aside
+    wording: frozenset[str]  # the same, the draft's wording included (what own_sentences compares)
+    numbers: frozenset[str]  # numbers the letters state (citations aside)
+
+
+def _letter_text(text: str) -> str:
+    from minyi.core.citations import LOOSE
+
+    return LOOSE.sub("", text or "")
+
+
+def campaigns_of(letters: Sequence[str], letter_groups: Sequence[set[int]], draft_text: str = "",
+                 min_letters: int = 3) -> list[Campaign]:
+    """Campaigns among letters (whole comments): groups joined through the letters that
+    have pieces in both, kept when three or more letters take part."""
+    by_group: dict[int, set[int]] = defaultdict(set)
+    for k, gs in enumerate(letter_groups):
+        for g in gs:
+            by_group[g].add(k)
+    draft = _bigrams(draft_text) if draft_text else set()
+    seen: set[int] = set()
+    out = []
+    for start in by_group:
+        if start in seen:
+            continue
+        comp, stack, members = {start}, [start], set()
+        while stack:
+            g = stack.pop()
+            seen.add(g)
+            for k in by_group[g]:
+                members.add(k)
+                for h in letter_groups[k]:
+                    if h not in comp:
+                        comp.add(h)
+                        stack.append(h)
+        if len(members) < min_letters:
+            continue
+        counts = Counter(b for k in members for b in _bigrams(_letter_text(letters[k])))
+        wording = frozenset(b for b, c in counts.items() if c >= max(2, len(members) / 2))
+        numbers = frozenset().union(*(numbers_of(_letter_text(letters[k])) for k in members))
+        out.append(Campaign(sorted(comp, key=lambda g: -len(by_group[g])), sorted(members), wording - draft,
+                            wording, numbers))
+    return out
+
+
+def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]], draft_text: str = "") -> dict[int, Campaign]:
+    """Letters in no group that are shortened copies of a campaign ("同上，建议三十日内付款，最长
+    不超过六十日"): short, their own words mostly the campaign template's (bigrams of the draft's
+    wording, which anyone may quote, do not count), no number the campaign does not state,
+    and no request pulling the other way (提高 vs 降低). Letter position → its campaign."""
+    from pipeline.cluster import opposed, requested_directions
+
+    campaigns = campaigns_of(letters, letter_groups, draft_text)
+    if not campaigns:
+        return {}
+    draft = _bigrams(draft_text) if draft_text else set()
+    lengths = {id(c): float(np.median([len(letters[k]) for k in c.letters])) for c in campaigns}
+    ways = {id(c): requested_directions("".join(letters[k] for k in c.letters)) for c in campaigns}
+    out: dict[int, Campaign] = {}
+    for k, text in enumerate(letters):
+        if letter_groups[k]:
+            continue
+        own = _bigrams(_letter_text(text)) - draft
+        if len(own) < SHORTENED_LETTER_MIN_BIGRAMS:
+            continue
+        best = None
+        for c in campaigns:
+            if len(text) > SHORTENED_LETTER_MAX_SHARE * lengths[id(c)]:
+                continue
+            share = len(own & c.template) / len(own)
+            if (share >= SHORTENED_LETTER_CONTAINMENT and numbers_of(_letter_text(text)) <= c.numbers
+                    and not opposed(requested_directions(text), ways[id(c)])):
+                if best is None or share > best[0]:
+                    best = (share, c)
+        if best is not None:
+            out[k] = best[1]
+    return out
+
+
+def own_sentences(text: str, template: frozenset[str]) -> list[str]:
+    """The sentences of a campaign letter's piece that are the writer's own (not the
+    template's ``Campaign.wording``): they often carry the new point, so a reviewer must
+    still see them."""
+    out = []
+    for sentence in _SENTENCE_END.split(text or ""):
+        grams = _bigrams(sentence)
+        if len(grams) >= 3 and len(grams & template) / len(grams) <= OWN_SENTENCE_MAX_TEMPLATE:
+            out.append(sentence.strip())
+    return out
+

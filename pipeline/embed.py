@@ -26,7 +26,6 @@ with any value set in settings taking precedence.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tomllib
 from collections.abc import Callable, Sequence
@@ -37,16 +36,17 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from minyi.errors import ConfigError, DependencyMissing
+from minyi.core.errors import ConfigError, DependencyMissing
+from minyi.core.records import text_hash
+from minyi.core.vocab import EMBEDDING_BACKENDS, canonical_backend_name
 
 if TYPE_CHECKING:
-    from minyi.settings import PipelineSettings
+    from minyi.core.settings import PipelineSettings
 
 RESOURCES = Path(__file__).parent / "resources"
 THRESHOLDS_FILE = RESOURCES / "thresholds.toml"
-BACKENDS = ("use", "sentence-transformers", "tfidf")
+BACKENDS = EMBEDDING_BACKENDS
 # Accepted spellings of the backend names.
-_ALIASES = {"st": "sentence-transformers", "sentence_transformers": "sentence-transformers"}
 
 
 class Embedder(Protocol):
@@ -54,11 +54,6 @@ class Embedder(Protocol):
     dim: int
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
-
-
-def text_hash(text: str) -> str:
-    """SHA-256 hex digest of the exact text (the embedding cache key)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def l2_normalise(matrix: np.ndarray) -> np.ndarray:
@@ -245,8 +240,8 @@ def _version(dist: str) -> str:
 
 def canonical_backend(name: str) -> str:
     """The backend's canonical name; ConfigError if unknown."""
-    key = _ALIASES.get(name.strip().lower(), name.strip().lower())
-    if key not in BACKENDS:
+    key = canonical_backend_name(name)
+    if key is None:
         raise ConfigError(
             f"unknown embedding backend {name!r} (pipeline.embedding_backend): "
             f"choose one of {', '.join(BACKENDS)}"
@@ -261,7 +256,7 @@ def get_embedder(name: str | None = None, settings: PipelineSettings | None = No
     optional package or model is not installed.
     """
     if settings is None:
-        from minyi.settings import get_settings
+        from minyi.core.settings import get_settings
 
         settings = get_settings().pipeline
     backend = canonical_backend(name or settings.embedding_backend)
@@ -318,7 +313,10 @@ class Thresholds:
 
     semantic_dup: float  # two suggestions at or above this similarity say the same thing
     semantic_map: float  # calibrated mapping score below which a suggestion is 总体意见
-    cluster_distance: float  # agglomerative clustering distance threshold
+    cluster_distance: float  # agglomerative clustering distance threshold (proposal distance)
+    # Share of the embedding cosine in the proposal distance (the rest: request words,
+    # pipeline.cluster.lexical_similarity); learned per backend on the tuning drafts.
+    cluster_embedding_weight: float = 1.0
 
 
 # Used only when thresholds.toml lacks the backend (e.g. an unusual sentence-transformers
@@ -344,7 +342,7 @@ def thresholds_for(
 ) -> Thresholds:
     """Calibrated thresholds of a backend; values set in settings override them."""
     if settings is None:
-        from minyi.settings import get_settings
+        from minyi.core.settings import get_settings
 
         settings = get_settings().pipeline
     row = load_threshold_table().get(backend_kind(embedder_or_name), {})
@@ -352,11 +350,13 @@ def thresholds_for(
         semantic_dup=float(row.get("semantic_dup", _FALLBACK.semantic_dup)),
         semantic_map=float(row.get("semantic_map", _FALLBACK.semantic_map)),
         cluster_distance=float(row.get("cluster_distance", _FALLBACK.cluster_distance)),
+        cluster_embedding_weight=float(row.get("cluster_embedding_weight", _FALLBACK.cluster_embedding_weight)),
     )
     return Thresholds(
         semantic_dup=_pick(settings.semantic_dup_threshold, base.semantic_dup),
         semantic_map=_pick(settings.semantic_map_threshold, base.semantic_map),
         cluster_distance=_pick(settings.cluster_distance_threshold, base.cluster_distance),
+        cluster_embedding_weight=base.cluster_embedding_weight,
     )
 
 

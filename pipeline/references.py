@@ -25,37 +25,12 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from pipeline.numerals import parse_number
+from minyi.core import citations as grammar
+from minyi.core.citations import heading_number
+from minyi.core.drafts import DraftArticle, Reference
+from minyi.core.numerals import parse_number
 
 # --- the draft as the resolver sees it ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DraftArticle:
-    key: str  # "12" or "12之一" (pipeline.drafts.model.Article.key)
-    number: int
-    suffix: str | None
-    label: str
-    text: str
-    chapter: str | None = None  # "第二章 生产、销售和维修"
-    section: str | None = None
-    # Number of 项 in each 款 (len = number of paragraphs).
-    paragraph_items: tuple[int, ...] = ()
-    paragraph_texts: tuple[str, ...] = ()
-    provision_id: int | None = None
-
-
-def heading_number(label: str | None) -> int | None:
-    """'第二章 生产、销售和维修' → 2; None when the heading carries no number."""
-    if not label:
-        return None
-    m = re.match(r"\s*第\s*([0-9零〇一二三四五六七八九十百千两]+)\s*[编章节]", label)
-    if not m:
-        return None
-    try:
-        return parse_number(m.group(1))
-    except ValueError:
-        return None
 
 
 class DraftIndex:
@@ -71,7 +46,7 @@ class DraftIndex:
 
     @classmethod
     def from_parsed(cls, draft: Any) -> DraftIndex:
-        """From a ``pipeline.drafts.model.ParsedDraft``."""
+        """From a ``minyi.core.drafts.ParsedDraft``."""
         return cls(
             [
                 DraftArticle(
@@ -120,18 +95,6 @@ class DraftIndex:
 
 
 @dataclass(frozen=True)
-class Reference:
-    article_key: str
-    paragraph: int | None = None
-    item: int | None = None
-    evidence: str = ""
-    span: tuple[int, int] = (0, 0)
-    method: str = "explicit"
-    # How it was found: article / range / list / chapter / relative / quote / declared.
-    via: str = "article"
-
-
-@dataclass(frozen=True)
 class Problem:
     """A citation that names nothing in the draft (reported, not linked)."""
 
@@ -146,6 +109,12 @@ class Resolution:
     problems: list[Problem] = field(default_factory=list)
     # The article last cited, for 前款/本条 in the next suggestion of the same comment.
     context: str | None = None
+    # Chapters (or a chapter's section) cited as a whole: (chapter, section or None). A
+    # chapter-level opinion is one 总体意见 row for the chapter, never a copy per article.
+    chapters: list[tuple[int, int | None]] = field(default_factory=list)
+    # Citations written as another article of a list or a cross-reference inside a proposal
+    # about the first one ("与第二十一条衔接"): evidence only, not linked.
+    cross_references: list[str] = field(default_factory=list)
 
     @property
     def article_keys(self) -> list[str]:
@@ -175,9 +144,9 @@ class Citation:
 
 # --- patterns -----------------------------------------------------------------------
 
-_DI = r"[第弟笫]"  # 第 and its common typos
-_NUM = r"(?:[0-9]+|[零〇一二三四五六七八九十百千两]+)"
-_SUF = r"(?:\s*之\s*[一二三四五六七八九十]+)?"
+_DI = grammar.DI
+_NUM = grammar.NUM
+_SUF = grammar.SUFFIX
 _RANGE_SEP = r"(?:至|到|－|-|—|–|~|～)"
 _LIST_SEP = r"(?:、|和|及|与|或|以及|,)"
 _ART = re.compile(
@@ -308,6 +277,18 @@ def _owner_is_other(text: str, start: int, titles: Sequence[str]) -> bool | None
 
 
 _CHAIN_GAP = re.compile(rf"^\s*(?:{_LIST_SEP}|{_RANGE_SEP}|，)?\s*$")
+# "第七十五条、七十六条": a bare number right after a citation continues its list. Not "和两条
+# 建议" (a count) nor "、三条路" (a street): 一/两 and a following noun-like character end it.
+_BARE_NEXT = re.compile(rf"\s*(?:、|和|及|与|以及)\s*(?P<num>(?![一两]条){_NUM})\s*条(?![例件路街道线措建意])")
+
+
+def _bare_continuation(text: str, end: int) -> tuple[list[tuple[int, str | None]], int]:
+    """Articles cited by bare numbers after a citation ending at ``end``, and their end."""
+    more: list[tuple[int, str | None]] = []
+    while (m := _BARE_NEXT.match(text, end)) and (n := _num(m.group("num"))) is not None:
+        more.append((n, None))
+        end = m.end()
+    return more, end
 
 
 def find_citations(text: str, titles: Sequence[str] | str | None = None) -> list[Citation]:
@@ -334,10 +315,14 @@ def find_citations(text: str, titles: Sequence[str] | str | None = None) -> list
         if m.group("suf") and len(articles) == 1 and not ranges:  # 第十条之一
             articles = [(articles[0][0], m.group("suf").replace(" ", ""))]
         item = m.group("item") or m.group("item2") or m.group("item3")
+        end = m.end()
+        if not m.group("tail").strip() and not m.group("suf"):
+            more, end = _bare_continuation(text, end)
+            articles = list(articles) + more
         found.append(
             (
                 m.start(),
-                m.end(),
+                end,
                 {
                     "articles": tuple(articles),
                     "ranges": tuple(ranges),
@@ -346,7 +331,7 @@ def find_citations(text: str, titles: Sequence[str] | str | None = None) -> list
                 },
             )
         )
-        taken.append((m.start(), m.end()))
+        taken.append((m.start(), end))
     _merge_ranges(text, found)
     for m in _CHAPTER.finditer(text):
         if not free(m.start(), m.end()):
@@ -395,6 +380,62 @@ def find_citations(text: str, titles: Sequence[str] | str | None = None) -> list
 
 
 _RANGE_GAP = re.compile(rf"^\s*{_RANGE_SEP}\s*$")
+
+# "Article 54(2)", "Art. 12", "Articles 5 and 6" in English comments.
+_ENGLISH = re.compile(r"\bArt(?:icles?|s?\.)\s*(?P<n>\d{1,3})(?:\s*\((?P<p>\d{1,2})\))?"
+                      r"(?P<more>(?:\s*(?:,|and|&|-|to)\s*\d{1,3})*)", re.I)
+
+
+def english_citations(text: str) -> list[Citation]:
+    out = []
+    for m in _ENGLISH.finditer(text or ""):
+        nums = [int(m.group("n"))]
+        more = m.group("more") or ""
+        ranges: tuple[tuple[int, int], ...] = ()
+        rest = [int(x) for x in re.findall(r"\d{1,3}", more)]
+        if rest and re.search(r"-|to", more) and len(rest) == 1 and rest[0] > nums[0]:
+            ranges = ((nums[0], rest[0]),)
+            nums = []
+        else:
+            nums += rest
+        out.append(Citation(span=m.span(), evidence=m.group(0), articles=tuple((n, None) for n in nums),
+                            ranges=ranges, paragraph=int(m.group("p")) if m.group("p") and len(nums) == 1 else None))
+    return out
+
+
+# A later citation in the same sentence that a proposal only relates to: introduced by a
+# verb of reference ("对违反第六十七条…的罚款", "依照第十条"), or joined by 与/和 and said to
+# match it ("要和第二十五条对应起来", "与第二十一条衔接"). Comparisons ("第七十四条…和第七十五条…
+# 差距太大") stay: they are about both.
+_CROSS_VERB = re.compile(r"(?:违反|依照|依据|按照|根据|参照|对照|适用|援引|比照)(?:本条例|本法)?\s*$")
+_CROSS_JOIN = re.compile(r"(?:与|和|同|跟)(?:本条例|本法)?\s*$")
+_CROSS_AFTER = re.compile(r"^[^，。；！？,;!?]{0,12}?(?:衔接|对应|相一致|保持一致|一致|并列|相协调|协调)")
+
+
+def drop_cross_references(text: str, cites: list[Citation], dropped: list[str]) -> list[Citation]:
+    """The citations a suggestion is about: a citation after the first one, separated from
+    the previous by more than a list separator and introduced as a cross-reference, is
+    evidence (kept in ``dropped``), not a link."""
+    out: list[Citation] = []
+    prev_end = None
+    for c in cites:
+        own = [x for x in out if not x.other_law and not x.relative and x.names_articles]
+        if own and not c.other_law and not c.relative and prev_end is not None and (c.articles or c.ranges):
+            gap = text[prev_end : c.span[0]]
+            chained = bool(_CHAIN_GAP.match(gap))
+            new_sentence = bool(re.search(r"[。；;！？!?\n]", gap))
+            before = text[max(0, c.span[0] - 8) : c.span[0]]
+            cross = not chained and not new_sentence and bool(
+                _CROSS_VERB.search(before)
+                or (_CROSS_JOIN.search(before) and _CROSS_AFTER.match(text[c.span[1] :]))
+            )
+            if cross and not any(x.articles == c.articles for x in own):
+                dropped.append(c.evidence)
+                prev_end = c.span[1]
+                continue
+        out.append(c)
+        prev_end = c.span[1]
+    return out
 
 
 def _merge_ranges(text: str, found: list[tuple[int, int, dict[str, Any]]]) -> None:
@@ -523,9 +564,6 @@ def _citation_refs(c: Citation, index: DraftIndex, context: str | None) -> list[
             # Let the validation report the missing end of the range.
             keys = keys + [str(last)] if str(last) not in keys else keys
         refs.extend(Reference(k, None, None, c.evidence, c.span, via="range") for k in keys)
-    if c.chapter is not None:
-        keys = index.chapter_articles(c.chapter, c.section)
-        refs.extend(Reference(k, None, None, c.evidence, c.span, via="chapter") for k in keys)
     return refs
 
 
@@ -570,11 +608,16 @@ def resolve_references(
     # cites the article it comes from; the numbers inside it are part of the wording.
     draft_quotes = []
     for phrase, span in quoted_phrases(text):
-        if re.search(r"[第弟笫]\s*\S{1,6}?\s*[条款项章]", phrase):
+        if grammar.LOOSE.search(phrase):
             hits = [k for k, score in match_quote(phrase, index) if score == 1.0]
             if hits:
                 draft_quotes.append((span, hits, phrase))
-    citations = find_citations(text, index.titles)
+    citations = find_citations(text, index.titles) + english_citations(text)
+    citations.sort(key=lambda c: c.span[0])
+    for c in citations:
+        if c.chapter is not None and not c.other_law and not c.articles and not c.ranges:
+            result.chapters.append((c.chapter, c.section))
+    citations = drop_cross_references(text, citations, result.cross_references)
     for span, hits, phrase in draft_quotes:
         refs.extend(Reference(k, None, None, f"“{phrase[:60]}”", span, via="quote") for k in hits)
         result.context = hits[-1]

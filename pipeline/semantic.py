@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minyi.core import citations
+
 RESOURCES = Path(__file__).parent / "resources"
 LEGAL_DICT = RESOURCES / "legal_dict.txt"
 STOPWORDS = RESOURCES / "stopwords.txt"
@@ -47,7 +49,6 @@ SYNONYMS = RESOURCES / "synonyms.txt"
 # A suggestion about a penalty ("罚五十元太重") belongs with the 法律责任 articles; one
 # without that intent seldom does, though penalty articles repeat every duty's vocabulary.
 _PENALTY_INTENT = re.compile(r"罚|处分|刑事责任|法律责任|违法成本")
-_CITED = re.compile(r"第([零〇一二两三四五六七八九十百\d]+)条(之[一二三四五六七八九十]+)?")
 _PENALTY_ARTICLE = re.compile(r"处[^。；]{0,20}罚款|罚款[^。；]{0,6}以下|给予处分|追究刑事责任")
 
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
@@ -58,7 +59,7 @@ _DIGITS = re.compile(r"^[\d.]+$")
 class ArticleDoc:
     """One article as the mapper sees it."""
 
-    key: str  # "12" or "12之一" (pipeline.drafts.model.Article.key)
+    key: str  # "12" or "12之一" (minyi.core.drafts.Article.key)
     label: str  # "第十二条"
     text: str
     chapter: str | None = None  # "第二章 登记与上牌" (with the section appended, if any)
@@ -103,8 +104,15 @@ class MapParams:
     bm25_half: float = 8.0
     cos_lo: float = 0.1
     cos_hi: float = 0.6
-    relative: float = 0.9
-    top_k: int = 3
+    # A second (third) article is linked only when its score is within ``relative`` of the
+    # best: a point goes to several articles only when the text really spans them.
+    relative: float = 0.97
+    top_k: int = 2
+    # Learned examples (the consultation's explicitly cited suggestions): their weight and
+    # the cosine range rescaled to [0, 1].
+    w_examples: float = 0.3
+    ex_lo: float = 0.3
+    ex_hi: float = 0.9
 
 
 # --- tokens -------------------------------------------------------------------------
@@ -171,15 +179,7 @@ def key_terms(text: str) -> frozenset[str]:
 
 def cited_keys(text: str) -> list[str]:
     """Article keys ("12", "10之一") that ``text`` cites as 第…条."""
-    from pipeline.numerals import parse_number
-
-    keys = []
-    for number, suffix in _CITED.findall(text or ""):
-        try:
-            keys.append(f"{parse_number(number)}{suffix}")
-        except ValueError:
-            continue
-    return keys
+    return citations.article_keys(text)
 
 
 def char_bigrams(text: str) -> list[str]:
@@ -203,7 +203,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def articles_from_draft(draft) -> list[ArticleDoc]:  # type: ignore[no-untyped-def]
-    """ArticleDocs from a ``pipeline.drafts.model.ParsedDraft``."""
+    """ArticleDocs from a ``minyi.core.drafts.ParsedDraft``."""
     return [
         ArticleDoc(
             key=a.key,
@@ -213,29 +213,6 @@ def articles_from_draft(draft) -> list[ArticleDoc]:  # type: ignore[no-untyped-d
         )
         for a in draft.articles
     ]
-
-
-def articles_from_provisions(provisions) -> list[ArticleDoc]:  # type: ignore[no-untyped-def]
-    """Article rows (kind="article", e.g. ``store.article_provisions``) → ArticleDoc; the
-    chapter/section names are read from the parent chain."""
-    docs = []
-    for p in provisions:
-        heads = []
-        parent = p.parent
-        while parent is not None:
-            if parent.kind in ("chapter", "section", "part"):
-                heads.append(parent.label)
-            parent = parent.parent
-        docs.append(
-            ArticleDoc(
-                key=f"{p.number}{p.suffix or ''}",
-                label=p.label,
-                text=p.text or "",
-                chapter=" ".join(reversed(heads)) or None,
-                provision_id=p.id,
-            )
-        )
-    return docs
 
 
 def _article_pieces(doc: ArticleDoc) -> list[str]:
@@ -438,6 +415,49 @@ class SemanticMapper:
             if row[j] >= p.threshold and row[j] >= best * p.relative
         ]
 
+    def learn_examples(self, embeddings: np.ndarray, article_keys: Sequence[str]) -> None:
+        """The consultation's own explicitly cited suggestions (their embeddings and the
+        article each cites) as labelled examples: a suggestion close to people who cited
+        article X is likely about X too, in their words rather than the draft's."""
+        index = {a.key: j for j, a in enumerate(self.articles)}
+        rows = [i for i, k in enumerate(article_keys) if k in index]
+        self._ex_emb = np.asarray(embeddings, dtype=np.float32)[rows] if rows else None
+        self._ex_owner = np.array([index[article_keys[i]] for i in rows], dtype=np.int64)
+
+    def example_matrix(self, embeddings: np.ndarray) -> np.ndarray | None:
+        """Per (text, article): the best cosine to an example citing that article, scaled
+        like the article cosine; None without examples."""
+        ex = getattr(self, "_ex_emb", None)
+        if ex is None or not len(ex) or not len(embeddings):
+            return None
+        sims = np.asarray(embeddings, dtype=np.float32) @ ex.T
+        best = np.zeros((len(embeddings), len(self.articles)), dtype=np.float32)
+        for j in np.unique(self._ex_owner):
+            best[:, j] = sims[:, self._ex_owner == j].max(axis=1)
+        p = self.params
+        return np.clip((best - p.ex_lo) / max(p.ex_hi - p.ex_lo, 1e-6), 0.0, 1.0)
+
+    def scores(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        *,
+        contexts: Sequence[str | None] | None = None,
+        context_embeddings: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The final (text × article) scores ``map`` decides on: own scores, blended with the
+        context's and with the learned examples'."""
+        if embeddings is None and len(texts):
+            embeddings = self.embedder.encode(self.embedding_texts(texts))
+        scores = self.score_matrix(texts, embeddings)
+        if contexts is not None:
+            scores = self._blend_context(scores, list(texts), list(contexts), context_embeddings)
+        ex = self.example_matrix(embeddings) if embeddings is not None else None
+        if ex is not None and self.params.w_examples > 0:
+            w = self.params.w_examples
+            scores = np.clip((1 - w) * scores + w * ex * (scores > 0), 0.0, 1.0)
+        return scores
+
     def map(
         self,
         texts: Sequence[str],
@@ -459,14 +479,11 @@ class SemanticMapper:
         for start in range(0, len(texts), step):
             chunk = list(texts[start : start + step])
             emb = None if embeddings is None else embeddings[start : start + step]
-            scores = self.score_matrix(chunk, emb)
-            if contexts is not None:
-                scores = self._blend_context(
-                    scores,
-                    chunk,
-                    list(contexts[start : start + step]),
-                    None if context_embeddings is None else context_embeddings[start : start + step],
-                )
+            scores = self.scores(
+                chunk, emb,
+                contexts=None if contexts is None else list(contexts[start : start + step]),
+                context_embeddings=None if context_embeddings is None else context_embeddings[start : start + step],
+            )
             out.extend(self.links_from_scores(row) for row in scores)
         return out
 

@@ -21,7 +21,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.numerals import parse_number
+from minyi.core import citations
+from minyi.core.numerals import parse_number
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("cn", re.compile(_B + r"(?P<m>(?P<n>[一二三四五六七八九十]{1,3})\s*[、.．])")),
     ("cn_paren", re.compile(_B + r"(?P<m>[（(]\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[）)]\s*[、.．]?)")),
     ("ordinal", re.compile(_B + r"(?P<m>(?:第|其)(?P<n>[一二三四五六七八九十]{1,3})\s*[，,、：:是](?!条|款|项|章))")),
+    # "一是……。二是……。三是……" (a point may cite nothing: it must still stand alone).
+    ("cn_shi", re.compile(_B + r"(?P<m>(?P<n>[一二三四五六七八九十]{1,3})是)(?![的否不])")),
     ("arabic", re.compile(_B + r"(?P<m>(?P<n>\d{1,2})\s*(?:[、．]|\.(?!\d)))")),
     ("arabic_paren", re.compile(_B + r"(?P<m>[（(]\s*(?P<n>\d{1,2})\s*[）)]\s*[、.．]?)")),
     ("circled", re.compile(r"(?P<m>(?P<n>[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]))")),
@@ -90,9 +93,13 @@ def _enumeration(text: str) -> tuple[str, list[re.Match[str]]] | None:
     return (best[1], best[2]) if best else None
 
 
+_CITES = re.compile(rf"\bArt(?:icles?|s?\.)\s*\d|{citations.LOOSE.pattern}")
+
+
 def _is_lead_in(text: str) -> bool:
     t = text.strip()
-    return not t or bool(_LEAD_IN.match(t))
+    # "Article 63:" / "第十二条：" names what follows: it is part of the point, not a lead-in.
+    return not t or (bool(_LEAD_IN.match(t)) and not _CITES.search(t))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -106,7 +113,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 # Compiled once (these run for every sentence of every comment).
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]+")
 _CONTACT_DATA = re.compile(r"\d{7,}|\d{3,4}-\d{7,8}|[\w.]+@[\w.]+|【(?:手机号|固定电话|邮箱|微信号)】")
-_SUBSTANTIVE = re.compile(r"[第弟笫]\s*\S{1,6}?\s*条|建议|应当|应该|不得|禁止")
+_SUBSTANTIVE = re.compile(rf"{citations.DI}\s*\S{{1,6}}?\s*{citations.TIAO}|建议|应当|应该|不得|禁止")
 _CONTACT_WORDS = re.compile(r"[\d\-@.A-Za-z_【】]|手机号?|电话|邮箱|微信|联系方式|固定电话")
 _COLON = re.compile(r"[：:]")
 _TURN = re.compile(r"[，,](?=\s*(?:另外|此外|还有|再者)|\s*(?:但是?|不过)[^。！？]*?(?:建议|应当|应该|希望|要|必须|不能))")

@@ -1,4 +1,4 @@
-"""Write a ``reports.feedback.Doc`` as .docx in the GB/T 9704-2012 layout (党政机关公文格式).
+"""Write a ``reports.document.Doc`` as .docx in the GB/T 9704-2012 layout (党政机关公文格式).
 
 A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; 22 lines of 28 characters:
 body 3号 (16 pt) 仿宋_GB2312 at a fixed 28.95 pt line pitch (225 mm / 22 lines); title 2号
@@ -23,15 +23,18 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from minyi.core.safety import map_strings, xml_safe
 from reports import fonts
-from reports.feedback import Doc, Figure, Heading, Para, Table
+from reports.document import Doc, Figure, Heading, Para, Table
 
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
 PAGE_NUMBER_PT = 14  # 4号
-TABLE_PT = 12  # 小四, so a seven-column table fits the 156 mm text block
+TABLE_PT = 10.5  # 五号, so a seven-column table fits the 156 mm text block
+# Cell margins left and right (1.3 mm each: Word's default 1.9 mm wastes a column's width).
+CELL_MARGIN_TWIPS = 74
 # 225 mm of text height / 22 lines = 10.23 mm = 28.95 pt per line; Word stores twentieths.
 LINE_PITCH_TWIPS = 579
 ALIGN = {
@@ -132,12 +135,18 @@ def _font_table_fallbacks(document) -> None:  # type: ignore[no-untyped-def]
     for font in fonts.ALL_OFFICIAL:
         el = etree.SubElement(root, f"{{{w}}}font")
         el.set(f"{{{w}}}name", font.name)
+        # Word and WPS substitute w:altName for a missing font; the panose class (serif /
+        # sans / script) and family steer their choice when the alternative is missing too.
         alt = etree.SubElement(el, f"{{{w}}}altName")
         alt.set(f"{{{w}}}val", font.fallbacks[0])
+        panose = etree.SubElement(el, f"{{{w}}}panose1")
+        panose.set(f"{{{w}}}val", font.panose)
         charset = etree.SubElement(el, f"{{{w}}}charset")
         charset.set(f"{{{w}}}val", "86")  # GB2312
         family = etree.SubElement(el, f"{{{w}}}family")
-        family.set(f"{{{w}}}val", "roman" if font is not fonts.HEADING1 else "modern")
+        family.set(f"{{{w}}}val", font.family)
+        pitch = etree.SubElement(el, f"{{{w}}}pitch")
+        pitch.set(f"{{{w}}}val", "variable")
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -252,19 +261,41 @@ def _heading(document, block: Heading) -> None:  # type: ignore[no-untyped-def]
     set_run_font(p.add_run(block.text), font, BODY_PT)
 
 
-def _cell_text(cell, text: str, font: fonts.OfficialFont, align: str = "left") -> None:  # type: ignore[no-untyped-def]
+def _cell_text(cell, text: str, font: fonts.OfficialFont, align: str = "left",  # type: ignore[no-untyped-def]
+               size_pt: float = TABLE_PT, bold: bool = False) -> None:
     lines = (text or "").split("\n")
     first = cell.paragraphs[0]
     for i, line in enumerate(lines):
         p = first if i == 0 else cell.add_paragraph()
         p.alignment = ALIGN[align]
-        _exact_spacing(p, int((TABLE_PT + 4) * 20))
+        _exact_spacing(p, int((size_pt + 4) * 20))
         p.paragraph_format.first_line_indent = Pt(0)
         # Off the page's line grid, or every table line takes a full 28.95 pt body line.
         snap = OxmlElement("w:snapToGrid")
         snap.set(qn("w:val"), "0")
         p._element.get_or_add_pPr().insert(0, snap)
-        set_run_font(p.add_run(line), font, TABLE_PT)
+        set_run_font(p.add_run(line), font, size_pt, bold=bold)
+
+
+def _row_flag(row, tag: str) -> None:  # type: ignore[no-untyped-def]
+    el = OxmlElement(tag)
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
+def _cell_margins(tbl_pr) -> None:  # type: ignore[no-untyped-def]
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    tbl_pr.append(mar)
+
+
+def _no_wrap(cell) -> None:  # type: ignore[no-untyped-def]
+    tc_pr = cell._tc.get_or_add_tcPr()
+    tc_pr.append(OxmlElement("w:noWrap"))
 
 
 def _table(document, block: Table) -> None:  # type: ignore[no-untyped-def]
@@ -276,19 +307,26 @@ def _table(document, block: Table) -> None:  # type: ignore[no-untyped-def]
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(layout)
+    _cell_margins(tbl_pr)
+    size = block.font_pt or TABLE_PT
     header = table.rows[0]
-    # Repeat the header row at the top of every page the table runs onto.
-    tr_pr = header._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    tr_pr.append(repeat)
+    # Repeat the header row at the top of every page the table runs onto, and keep each
+    # row whole on one page where it fits (w:cantSplit).
+    _row_flag(header, "w:cantSplit")
+    _row_flag(header, "w:tblHeader")
     for cell, name in zip(header.cells, block.columns):
-        _cell_text(cell, name, fonts.HEADING1, "center")
-    for values in block.rows:
-        cells = table.add_row().cells
-        for i, (cell, value) in enumerate(zip(cells, values)):
+        _cell_text(cell, name, fonts.HEADING1, "center", size)
+    last = len(block.rows) - 1
+    for r, values in enumerate(block.rows):
+        row = table.add_row()
+        _row_flag(row, "w:cantSplit")
+        bold = block.total_row and r == last
+        for i, (cell, value) in enumerate(zip(row.cells, values)):
             short = len(value) <= 4 and i in (0, len(values) - 1)
-            _cell_text(cell, value, fonts.BODY, "center" if short else "left")
+            centred = i in block.centre_columns or short
+            _cell_text(cell, value, fonts.HEADING1 if bold else fonts.BODY, "center" if centred else "left", size)
+            if i in block.nowrap_columns:
+                _no_wrap(cell)
     for row in table.rows:
         for cell, width in zip(row.cells, block.widths_mm):
             cell.width = Mm(width)
@@ -301,21 +339,30 @@ def _table(document, block: Table) -> None:  # type: ignore[no-untyped-def]
 def _merge_equal_runs(table, block: Table) -> None:  # type: ignore[no-untyped-def]
     """Merge consecutive equal cells of ``block.merge_columns`` vertically (keeping the
     text once)."""
+    from docx.table import _Cell
+
+    # table.cell(r, c) rebuilds the whole grid on every call (quadratic on a long table);
+    # the table has no horizontal spans, so a row's c-th <w:tc> is its c-th cell.
+    trs = table._tbl.tr_lst
+
+    def cell_at(r: int, c: int) -> _Cell:
+        return _Cell(trs[r].tc_lst[c], table)
+
     for col in block.merge_columns:
         start = 0
         for i in range(1, len(block.rows) + 1):
             if i < len(block.rows) and block.rows[i][col] == block.rows[start][col]:
                 continue
             if i - start > 1:
-                top = table.cell(start + 1, col)  # +1: the header row
+                top = cell_at(start + 1, col)  # +1: the header row
                 for r in range(start + 2, i + 1):
                     # Empty the lower cell first, or merge() appends its text.
-                    cell = table.cell(r, col)
+                    cell = cell_at(r, col)
                     for p in cell.paragraphs[1:]:
                         p._element.getparent().remove(p._element)
                     for run in cell.paragraphs[0].runs:
                         run._element.getparent().remove(run._element)
-                merged = top.merge(table.cell(i, col))
+                merged = top.merge(cell_at(i, col))
                 # merge() leaves the emptied cells' paragraphs behind; drop the empty ones.
                 for p in merged.paragraphs[1:]:
                     if not p.text:
@@ -337,16 +384,58 @@ def _signature(document, issuer: str | None, date_text: str | None) -> None:  # 
     """落款: issuer and date on the right, four characters in (成文日期右空四字)."""
     if not (issuer or date_text):
         return
-    _blank(document)
-    _blank(document)
+    # The 落款 never stands alone on a page: it keeps with the last lines of the text.
+    if document.paragraphs:
+        document.paragraphs[-1].paragraph_format.keep_with_next = True
+    for _ in range(2):
+        _blank(document)
+        document.paragraphs[-1].paragraph_format.keep_with_next = True
     for text in (issuer, date_text):
         if not text:
             continue
         p = document.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.keep_with_next = text is issuer
         _exact_spacing(p)
         p.paragraph_format.right_indent = Pt(4 * BODY_PT)
         set_run_font(p.add_run(text), fonts.BODY, BODY_PT)
+
+
+def _core_properties(document, doc: Doc) -> None:  # type: ignore[no-untyped-def]
+    """Title, author (the contact point) and today's dates, replacing python-docx's template
+    values (author "python-docx", created 2013, a revision count and comments of its own)."""
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    props = document.core_properties
+    author = doc.author or doc.issuer or ""
+    props.title = doc.title
+    props.subject = doc.title
+    props.author = author
+    props.last_modified_by = author
+    props.created = now
+    props.modified = now
+    props.revision = 1
+    props.comments = ""
+    props.keywords = ""
+    props.category = ""
+    props.language = "zh-CN"
+    _app_properties(document)
+
+
+APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+    'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Application>minyi</Application><DocSecurity>0</DocSecurity></Properties>"
+)
+
+
+def _app_properties(document) -> None:  # type: ignore[no-untyped-def]
+    """docProps/app.xml without the template's "Microsoft Macintosh Word" and page counts."""
+    for part in document.part.package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":
+            part._blob = APP_XML.encode("utf-8")
 
 
 def build_document(doc: Doc):  # type: ignore[no-untyped-def]
@@ -355,9 +444,7 @@ def build_document(doc: Doc):  # type: ignore[no-untyped-def]
     _setup_styles(document)
     _setup_page(document)
     _font_table_fallbacks(document)
-    document.core_properties.title = doc.title
-    document.core_properties.author = doc.issuer or ""
-    document.core_properties.language = "zh-CN"
+    _core_properties(document, doc)
     # The template starts with no paragraph; the title goes first.
     _title(document, doc.title)
     if doc.subtitle:
@@ -384,5 +471,6 @@ def build_document(doc: Doc):  # type: ignore[no-untyped-def]
 def write_docx(doc: Doc, path: str | Path) -> str:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    build_document(doc).save(str(path))
+    # A stray control character in a comment must not stop the document (XML forbids it).
+    build_document(map_strings(doc, xml_safe)).save(str(path))
     return str(path)

@@ -16,23 +16,66 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from minyi.errors import DependencyMissing
+from minyi.core.errors import DependencyMissing
 
 
 @dataclass(frozen=True)
 class OfficialFont:
     name: str  # what the document names (East-Asian font)
-    fallbacks: tuple[str, ...]  # written to the font table as alternatives
+    # Alternatives in order: Windows names (Word, WPS), macOS, then the free fonts of Linux
+    # distributions. w:altName gets the first; a PDF made here uses the first installed.
+    fallbacks: tuple[str, ...]
+    family: str = "roman"  # w:family: roman (serif), modern (sans), script
+    panose: str = "02010600030101010101"  # PANOSE of a Song-style serif
 
 
-TITLE = OfficialFont("方正小标宋简体", ("华文中宋", "宋体", "SimSun", "Noto Serif CJK SC"))
-BODY = OfficialFont("仿宋_GB2312", ("仿宋", "FangSong", "Noto Serif CJK SC"))
-HEADING1 = OfficialFont("黑体", ("SimHei", "Noto Sans CJK SC"))
-HEADING2 = OfficialFont("楷体", ("楷体_GB2312", "KaiTi", "Noto Serif CJK SC"))
-PAGE_NUMBER = OfficialFont("宋体", ("SimSun", "Noto Serif CJK SC"))
+# Distinct faces where the official fonts are missing: the title a heavy serif (中宋 / Noto
+# Serif), the body a light Ming/Fangsong, first-level headings a sans (黑体), second-level
+# a Kai script; page numbers 宋体.
+TITLE = OfficialFont("方正小标宋简体", ("华文中宋", "STZhongsong", "Noto Serif CJK SC", "Source Han Serif SC",
+                                   "宋体", "SimSun"))
+BODY = OfficialFont("仿宋_GB2312", ("仿宋", "FangSong", "STFangsong", "AR PL UMing CN", "Noto Serif CJK SC"),
+                    panose="02010609060101010101")
+HEADING1 = OfficialFont("黑体", ("SimHei", "STHeiti", "Noto Sans CJK SC", "Source Han Sans SC",
+                                "WenQuanYi Zen Hei"), family="modern", panose="02010609060101010101")
+HEADING2 = OfficialFont("楷体_GB2312", ("楷体", "KaiTi", "STKaiti", "AR PL UKai CN", "WenQuanYi Zen Hei"),
+                        family="script", panose="02010609060101010101")
+PAGE_NUMBER = OfficialFont("宋体", ("SimSun", "AR PL UMing CN", "Noto Serif CJK SC"), panose="02010600030101010101")
 # Arabic numerals and Latin text in the body (GB/T 9704 practice).
 LATIN = "Times New Roman"
 ALL_OFFICIAL = (TITLE, BODY, HEADING1, HEADING2, PAGE_NUMBER)
+
+
+def installed_families() -> set[str] | None:
+    """Font families fontconfig knows (what LibreOffice sees), or None without fc-list."""
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        out = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {name.strip() for line in out.splitlines() for name in line.split(",") if name.strip()}
+
+
+def substitutions(families: set[str] | None = None) -> dict[str, str]:
+    """Official font → the first installed fall-back, for each official font this machine
+    lacks (the replacement table of the LibreOffice that converts to PDF)."""
+    families = installed_families() if families is None else families
+    if families is None:
+        return {}
+    out = {}
+    for font in ALL_OFFICIAL:
+        if font.name in families:
+            continue
+        found = next((f for f in font.fallbacks if f in families), None)
+        if found:
+            out[font.name] = found
+    return out
+
 
 DEBIAN_CJK = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

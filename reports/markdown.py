@@ -1,29 +1,32 @@
-"""Write a ``reports.feedback.Doc`` as Markdown (for reading in a browser or a review)."""
+"""Write a ``reports.document.Doc`` as Markdown (for reading in a browser or a review)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from reports.feedback import Doc, Figure, Heading, Para, Table
+from minyi.core.safety import escape_markdown, safe_link
+from reports.document import Doc, Figure, Heading, Para, Table
 
 
 def _cell(text: str) -> str:
-    # A table cell is one line; keep paragraph breaks visible and pipes literal.
-    return (text or "").replace("|", "\\|").replace("\n", "<br>")
+    # A table cell is one line; keep paragraph breaks visible, and a user's text inert
+    # (pipes, links, images and HTML literal).
+    return escape_markdown(text or "").replace("\n", "<br>")
 
 
 def render_markdown(doc: Doc, base_dir: str | Path | None = None) -> str:
-    lines = [f"# {doc.title}", ""]
+    md = escape_markdown
+    lines = [f"# {md(doc.title)}", ""]
     if doc.subtitle:
-        lines += [f"*{doc.subtitle}*", ""]
+        lines += [f"*{md(doc.subtitle)}*", ""]
     if doc.recipient:
-        lines += [doc.recipient, ""]
+        lines += [md(doc.recipient), ""]
     for block in doc.blocks:
         if isinstance(block, Heading):
-            lines += [f"{'#' * (block.level + 1)} {block.text}", ""]
+            lines += [f"{'#' * (block.level + 1)} {md(block.text)}", ""]
         elif isinstance(block, Para):
-            text = f"**{block.lead}**{block.text}" if block.lead else block.text
+            text = f"**{md(block.lead)}**{md(block.text)}" if block.lead else md(block.text)
             if block.align == "right":
                 text = f'<p align="right">{text}</p>'
             lines += [text, ""]
@@ -43,10 +46,11 @@ def render_markdown(doc: Doc, base_dir: str | Path | None = None) -> str:
             target = block.path
             if base_dir is not None:
                 target = os.path.relpath(block.path, base_dir)
-            lines += [f"![{block.caption}]({target})", ""]
+            target = safe_link(target) or ""
+            lines += [f"![{md(block.caption)}]({target})", ""]
     for text in (doc.issuer, doc.date_text):
         if text:
-            lines += [f'<p align="right">{text}</p>', ""]
+            lines += [f'<p align="right">{md(text)}</p>', ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -8,15 +8,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from minyi.errors import DependencyMissing, InputError
-from reports.feedback import Doc
+from minyi.core.errors import DependencyMissing, InputError
+from reports.docx_writer import write_docx
+from reports.document import Doc
 
 TIMEOUT_S = 180
 
 
 def libreoffice_binary() -> str:
     """The soffice executable from settings.reports.libreoffice, or DependencyMissing."""
-    from minyi.settings import get_settings
+    from minyi.core.settings import get_settings
 
     name = get_settings().reports.libreoffice
     found = shutil.which(name) or (name if Path(name).is_file() else None)
@@ -29,6 +30,40 @@ def libreoffice_binary() -> str:
     return found
 
 
+def _font_replacements(profile: Path) -> None:
+    """LibreOffice ignores a .docx's declared fall-backs (w:altName) and would draw every
+    missing official font in one default face; its replacement table, in the private
+    profile of this conversion, maps each to the first installed fall-back instead."""
+    from xml.sax.saxutils import escape
+
+    from reports.fonts import substitutions
+
+    pairs = substitutions()
+    if not pairs:
+        return
+    item = (
+        '<item oor:path="/org.openoffice.Office.Common/Font/Substitution/FontPairs">'
+        '<node oor:name="_{i}" oor:op="replace">'
+        '<prop oor:name="Always" oor:op="fuse"><value>true</value></prop>'
+        '<prop oor:name="OnScreenOnly" oor:op="fuse"><value>false</value></prop>'
+        '<prop oor:name="ReplaceFont" oor:op="fuse"><value>{official}</value></prop>'
+        '<prop oor:name="SubstituteFont" oor:op="fuse"><value>{fallback}</value></prop>'
+        "</node></item>"
+    )
+    xml = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
+        '<item oor:path="/org.openoffice.Office.Common/Font/Substitution">'
+        '<prop oor:name="Replacement" oor:op="fuse"><value>true</value></prop></item>',
+        *[item.format(i=i, official=escape(o), fallback=escape(f)) for i, (o, f) in enumerate(pairs.items())],
+        "</oor:items>",
+    ]
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text("\n".join(xml), encoding="utf-8")
+
+
 def convert_to_pdf(docx_path: str | Path, pdf_path: str | Path) -> str:
     """Convert one .docx to PDF with LibreOffice in a private profile (runs in parallel with
     other conversions and with a user's open LibreOffice)."""
@@ -36,6 +71,7 @@ def convert_to_pdf(docx_path: str | Path, pdf_path: str | Path) -> str:
     docx_path, pdf_path = Path(docx_path), Path(pdf_path)
     with tempfile.TemporaryDirectory(prefix="minyi-lo-") as tmp:
         profile = Path(tmp) / "profile"
+        _font_replacements(profile)
         outdir = Path(tmp) / "out"
         cmd = [
             binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
@@ -58,8 +94,6 @@ def convert_to_pdf(docx_path: str | Path, pdf_path: str | Path) -> str:
 
 
 def write_pdf(doc: Doc, path: str | Path) -> str:
-    from reports.docx_writer import write_docx
-
     libreoffice_binary()  # fail before doing any work
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="minyi-pdf-") as tmp:

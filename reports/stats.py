@@ -3,37 +3,30 @@
 consultation, year or channel.
 
 Units: a comment is one submission (件); "suggestions fed back" counts suggestions after
-deduplication (条: a duplicate group counts once within each group of the table); a
-suggestion's status is the reviewer's manual decision, else the detector's. The total
-line is computed over all suggestions, not summed from the lines (a duplicate group can
-span channels or contact points).
+deduplication (条: a duplicate group counts once, in the group of its first member, so
+the lines add up to the 合计 line); a suggestion's status is the reviewer's manual
+decision, else the detector's, and every line's status columns (采纳 … 无法判断, 待定) add
+up to its 反馈建议. 参与征集（部） of the 合计 line counts distinct consultations (one
+consultation can appear on several lines).
+
+``build_stats`` computes from ``StatRow`` lists (loaded by ``models.report_queries``);
+``reports.formats`` writes the result as a terminal table, JSON, CSV or a workbook.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from minyi.errors import InputError
-from models.entities import CHANNELS
-from models.report_queries import (
-    StatRow,
-    contact_point_id_by_name,
-    dedup_statuses,
-    stat_rows,
-    symposium_counts,
-)
+from minyi.core.errors import InputError
+from minyi.core.reporting import StatRow, dedup_statuses
+from minyi.core.vocab import CHANNELS
+from reports.document import Sheet
 
 GROUPINGS = ("contact-point", "consultation", "year", "channel")
-FORMATS = ("table", "json", "csv", "xlsx")
 NO_POINT = "（未指定联系点）"
 COLUMNS_ZH = {
     "key": "分组",
@@ -44,9 +37,21 @@ COLUMNS_ZH = {
     "adopted_full": "采纳",
     "adopted_partly": "部分采纳",
     "not_adopted": "未采纳",
-    "undecided": "未决定",
+    "already_covered": "已有规定",
+    "for_reference": "研究参考",
+    "undetermined": "无法判断",
+    "undecided": "待定",
     "rate": "采纳率（%）",
 }
+# Every suggestion has exactly one of these (None: no decision yet, 待定), so the status
+# columns of a line add up to its 反馈建议.
+STATUS_FIELDS = {
+    "采纳": "adopted_full", "部分采纳": "adopted_partly", "未采纳": "not_adopted",
+    "已有规定": "already_covered", "研究参考": "for_reference", "无法判断": "undetermined", None: "undecided",
+}
+STATUS_NAMES = {"adopted_full": "采纳", "adopted_partly": "部分采纳", "not_adopted": "未采纳",
+                "already_covered": "已有规定", "for_reference": "研究参考", "undetermined": "无法判断",
+                "undecided": "待定"}
 
 
 @dataclass
@@ -59,15 +64,24 @@ class StatLine:
     adopted_full: int
     adopted_partly: int
     not_adopted: int
-    undecided: int
+    undecided: int  # 待定: no decision yet
     rate: float  # adopted / suggestions, percent, one decimal
+    already_covered: int = 0  # 已有规定
+    for_reference: int = 0  # 研究参考
+    undetermined: int = 0  # 无法判断 (the detector could not tell)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def status_counts(self) -> dict[str, int]:
+        """Status name → count, every status (待定 included); they add up to ``suggestions``."""
+        return {STATUS_NAMES[f]: getattr(self, f) for f in STATUS_FIELDS.values()}
+
 
 @dataclass
 class StatsResult:
+    formats = ("table", "json", "csv", "xlsx")  # what reports.formats can write it as
+
     by: str
     year: int | None
     contact_point: str | None
@@ -87,28 +101,57 @@ class StatsResult:
             "symposium_participants": self.symposium_participants,
         }
 
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """Columns (field names) and one row per line, the total last (CSV)."""
+        return FIELDS, [_values(line) for line in [*self.lines, self.total]]
 
-def _key_function(by: str) -> Callable[[StatRow], str]:
-    if by == "contact-point":
-        return lambda r: r.contact_point or NO_POINT
-    if by == "consultation":
-        return lambda r: r.consultation_title
-    if by == "year":
-        return lambda r: f"{r.year}年" if r.year else "（年份不详）"
-    if by == "channel":
-        return lambda r: CHANNELS.get(r.channel, r.channel)
-    raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    def to_sheets(self) -> list[Sheet]:
+        return [Sheet(f"按{_BY_ZH[self.by]}统计", [COLUMNS_ZH[f] for f in FIELDS],
+                      [_values(line) for line in [*self.lines, self.total]])]
+
+    def to_text(self) -> str:
+        """A plain-text table (rich) for the terminal."""
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*[COLUMNS_ZH[f] for f in FIELDS], title=f"按{_BY_ZH[self.by]}统计")
+        for line in self.lines:
+            table.add_row(*[str(v) for v in _values(line)])
+        table.add_row(*[str(v) for v in _values(self.total)], style="bold")
+        console = Console(width=160, record=True, file=io.StringIO())
+        console.print(table)
+        return console.export_text()
 
 
-def summarise(key: str, rows: list[StatRow], unit_status: dict[tuple[int, int], str | None] | None = None) -> StatLine:
+def check_grouping(by: str) -> str:
+    if by not in GROUPINGS:
+        raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    return by
+
+
+# How a suggestion is grouped for each --by.
+_KEYS: dict[str, Callable[[StatRow], str]] = {
+    "contact-point": lambda r: r.contact_point or NO_POINT,
+    "consultation": lambda r: r.consultation_title,
+    "year": lambda r: f"{r.year}年" if r.year else "（年份不详）",
+    "channel": lambda r: CHANNELS.get(r.channel, r.channel),
+}
+
+
+def summarise(key: str, rows: list[StatRow], unit_status: dict[tuple[int, int], str | None] | None = None,
+              units: set[tuple[int, int]] | None = None) -> StatLine:
     """One line of the table from its suggestions (pure). ``unit_status`` gives each
-    deduplicated suggestion its status decided over all its duplicates, so a duplicate in
-    another channel counts as adopted too."""
+    deduplicated suggestion its status decided over all its duplicates; ``units`` are the
+    deduplicated suggestions this line counts (default: all of its rows')."""
     if unit_status is None:
         unit_status = dedup_statuses(rows)
-    statuses = [unit_status.get(k) for k in {r.dedup_key for r in rows}]
-    full = sum(1 for s in statuses if s == "采纳")
-    partly = sum(1 for s in statuses if s == "部分采纳")
+    if units is None:
+        units = {r.dedup_key for r in rows}
+    statuses = [unit_status.get(k) for k in units]
+    counts = {f: 0 for f in STATUS_FIELDS.values()}
+    for status in statuses:
+        counts[STATUS_FIELDS.get(status, "undetermined")] += 1
+    full, partly = counts["adopted_full"], counts["adopted_partly"]
     total = len(statuses)
     return StatLine(
         key=key,
@@ -116,17 +159,26 @@ def summarise(key: str, rows: list[StatRow], unit_status: dict[tuple[int, int], 
         comments=len({r.comment_id for r in rows}),
         suggestions=total,
         adopted=full + partly,
-        adopted_full=full,
-        adopted_partly=partly,
-        not_adopted=sum(1 for s in statuses if s == "未采纳"),
-        undecided=sum(1 for s in statuses if s is None),
         rate=round(100 * (full + partly) / total, 1) if total else 0.0,
+        **counts,
     )
 
 
+def owners(rows: list[StatRow], key: Callable[[StatRow], str]) -> dict[tuple[int, int], str]:
+    """The one group each deduplicated suggestion is counted in: that of its first member
+    (lowest suggestion id), so the lines add up to the total — a point made in a symposium
+    and repeated on the forum is one suggestion, counted once."""
+    first: dict[tuple[int, int], StatRow] = {}
+    for r in rows:
+        if r.dedup_key not in first or r.suggestion_id < first[r.dedup_key].suggestion_id:
+            first[r.dedup_key] = r
+    return {k: key(r) for k, r in first.items()}
+
+
 def compute(rows: list[StatRow], by: str) -> tuple[list[StatLine], StatLine]:
-    """Lines per group (largest first; years and consultations in time order) and the total."""
-    key = _key_function(by)
+    """Lines per group (largest first; years and consultations in time order) and the total;
+    comments and suggestions of the lines add up to the total's."""
+    key = _KEYS[check_grouping(by)]
     groups: dict[str, list[StatRow]] = defaultdict(list)
     first_seen: dict[str, tuple[int, int]] = {}
     for r in rows:
@@ -134,7 +186,10 @@ def compute(rows: list[StatRow], by: str) -> tuple[list[StatLine], StatLine]:
         groups[k].append(r)
         first_seen.setdefault(k, (r.year or 0, r.consultation_id))
     unit_status = dedup_statuses(rows)
-    lines = [summarise(k, g, unit_status) for k, g in groups.items()]
+    owned: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for unit, group in owners(rows, key).items():
+        owned[group].add(unit)
+    lines = [summarise(k, g, unit_status, owned[k]) for k, g in groups.items()]
     if by in ("year", "consultation"):
         lines.sort(key=lambda line: first_seen[line.key])
     else:
@@ -142,79 +197,24 @@ def compute(rows: list[StatRow], by: str) -> tuple[list[StatLine], StatLine]:
     return lines, summarise("合计", rows, unit_status)
 
 
-def load_stats(
-    session: Session,
+def build_stats(
+    rows: list[StatRow],
     by: str = "contact-point",
     *,
     year: int | None = None,
     contact_point: str | None = None,
+    symposiums: int = 0,
+    symposium_participants: int | None = None,
 ) -> StatsResult:
-    if by not in GROUPINGS:
-        raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
-    point_id = contact_point_id_by_name(session, contact_point)
-    rows, _consultations = stat_rows(session, year=year, contact_point_id=point_id)
+    """The table grouped ``by`` from the suggestions in range (pure)."""
     lines, total = compute(rows, by)
-    held, participants = symposium_counts(session, {r.consultation_id for r in rows}, point_id)
-    return StatsResult(by, year, contact_point, lines, total, held, participants)
+    return StatsResult(by, year, contact_point, lines, total, symposiums, symposium_participants)
 
-
-# --- output ---------------------------------------------------------------------------
 
 FIELDS = list(COLUMNS_ZH)
+_BY_ZH = {"contact-point": "联系点", "consultation": "法规", "year": "年度", "channel": "渠道"}
 
 
 def _values(line: StatLine) -> list[Any]:
     d = line.to_dict()
     return [d[f] for f in FIELDS]
-
-
-def to_csv(result: StatsResult) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(FIELDS)
-    for line in [*result.lines, result.total]:
-        writer.writerow(_values(line))
-    return buf.getvalue()
-
-
-def to_table(result: StatsResult) -> str:
-    """A plain-text table (rich) for the terminal."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(*[COLUMNS_ZH[f] for f in FIELDS], title=f"按{_BY_ZH[result.by]}统计")
-    for line in result.lines:
-        table.add_row(*[str(v) for v in _values(line)])
-    table.add_row(*[str(v) for v in _values(result.total)], style="bold")
-    console = Console(width=160, record=True, file=io.StringIO())
-    console.print(table)
-    return console.export_text()
-
-
-_BY_ZH = {"contact-point": "联系点", "consultation": "法规", "year": "年度", "channel": "渠道"}
-
-
-def write_stats(result: StatsResult, fmt: str, path: str | Path | None) -> str:
-    """Render in ``fmt``; writes ``path`` when given and returns the text (or the path for
-    xlsx)."""
-    if fmt not in FORMATS:
-        raise InputError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    if fmt == "xlsx":
-        if path is None:
-            raise InputError("--format xlsx needs -o FILE.xlsx")
-        from reports.xlsx_writer import Sheet, write_sheets
-
-        return write_sheets(
-            [Sheet(f"按{_BY_ZH[result.by]}统计", [COLUMNS_ZH[f] for f in FIELDS],
-                   [_values(line) for line in [*result.lines, result.total]])],
-            path,
-        )
-    text = {
-        "json": lambda: json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n",
-        "csv": lambda: to_csv(result),
-        "table": lambda: to_table(result),
-    }[fmt]()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
-    return text

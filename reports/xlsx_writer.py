@@ -1,18 +1,17 @@
-"""Workbooks: the feedback document as sheets (概况, 总体意见, 逐条修改意见, 其他意见建议) plus
-the appendix 附件：意见建议明细 with every suggestion and its source; also a generic writer
-for the review report and the statistics."""
+"""Write ``reports.document.Sheet`` lists as one .xlsx workbook: a header row in bold on a
+tint, thin borders, wrapped text, the header frozen and an auto-filter (the feedback
+document's sheets, the review report, statistics and exports)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from reports.feedback import APPENDIX_COLUMNS, FeedbackDocument, people_text
+from minyi.core.safety import is_formula_like, xml_safe
+from reports.document import Sheet
 
 FONT_NAME = "仿宋_GB2312"
 HEADER_FONT = Font(name="黑体", bold=True)
@@ -24,33 +23,49 @@ HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 BODY_FONT = Font(name=FONT_NAME)
 
 
-@dataclass
-class Sheet:
-    name: str
-    columns: list[str]
-    rows: list[list[Any]]
-    widths: list[float] | None = None  # in Excel character units
-    title: str | None = None  # a title line above the header
+def _as_text(cell) -> None:  # type: ignore[no-untyped-def]
+    """A user's "=…"/"+…"/"@…" stays text: stored as a string with Excel's quote prefix,
+    never as a live formula (OWASP formula injection); the words show as written."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
+
+
+def _cell_value(value: object) -> object:
+    return xml_safe(value)  # a stray control character must not stop the workbook
 
 
 def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
     ws = wb.create_sheet(sheet.name[:31])
     start = 1
     if sheet.title:
-        ws.cell(row=1, column=1, value=sheet.title).font = Font(name="黑体", bold=True, size=14)
+        title = ws.cell(row=1, column=1, value=_cell_value(sheet.title))
+        title.font = Font(name="黑体", bold=True, size=14)
+        if is_formula_like(sheet.title):
+            _as_text(title)
         start = 3
     for col, name in enumerate(sheet.columns, start=1):
-        cell = ws.cell(row=start, column=col, value=name)
+        cell = ws.cell(row=start, column=col, value=_cell_value(name))
+        if is_formula_like(name):
+            _as_text(cell)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.border = BORDER
         cell.alignment = HEADER_ALIGN
-    for r, values in enumerate(sheet.rows, start=start + 1):
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=value)
-            cell.alignment = WRAP
-            cell.border = BORDER
-            cell.font = BODY_FONT
+    if sheet.styled:
+        for r, values in enumerate(sheet.rows, start=start + 1):
+            for c, value in enumerate(values, start=1):
+                cell = ws.cell(row=r, column=c, value=_cell_value(value))
+                if is_formula_like(value):
+                    _as_text(cell)
+                cell.alignment = WRAP
+                cell.border = BORDER
+                cell.font = BODY_FONT
+    else:  # an export of maybe a million rows: values only, appended (much faster)
+        for values in sheet.rows:
+            ws.append([_cell_value(v) for v in values])
+            for c, value in enumerate(values, start=1):
+                if is_formula_like(value):
+                    _as_text(ws.cell(row=ws.max_row, column=c))
     widths = sheet.widths or [max(8, min(40, len(str(c)) * 2 + 4)) for c in sheet.columns]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -58,6 +73,19 @@ def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
     ws.freeze_panes = ws.cell(row=start + 1, column=1)
     last = get_column_letter(len(sheet.columns))
     ws.auto_filter.ref = f"A{start}:{last}{start + max(1, len(sheet.rows))}"
+    _print_setup(ws, start)
+
+
+def _print_setup(ws, header_row: int) -> None:  # type: ignore[no-untyped-def]
+    """A4 landscape, all columns on the page width, the header row repeated on each page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
 
 
 def write_sheets(sheets: list[Sheet], path: str | Path) -> str:
@@ -69,49 +97,3 @@ def write_sheets(sheets: list[Sheet], path: str | Path) -> str:
         _write_sheet(wb, sheet)
     wb.save(str(path))
     return str(path)
-
-
-def feedback_sheets(doc: FeedbackDocument) -> list[Sheet]:
-    fig = doc.figures
-    overview = [
-        ["标题", doc.title],
-        ["报送单位", doc.issuer],
-        ["报送对象", (doc.recipient or "").rstrip("：")],
-        ["日期", doc.date.isoformat()],
-        ["征求意见期间", f"{fig.opened_on or ''} 至 {fig.deadline or ''}".strip(" 至")],
-        ["征集渠道", "、".join(c.name for c in fig.channels)],
-        ["座谈会场次", fig.symposiums],
-        ["座谈会参加人次", fig.symposium_participants if fig.symposium_participants is not None else ""],
-        ["收到意见（件）", fig.comments],
-        ["意见建议（条）", fig.suggestions],
-        ["去重后意见建议（条）", fig.suggestions_deduplicated],
-        ["总体意见（条）", len(doc.general)],
-        ["逐条修改意见（条）", len(doc.articles)],
-        ["其他意见建议（条）", len(doc.others)],
-        *[["征求意见工作开展情况", p] for p in doc.intro],
-    ]
-    table = doc.article_table()
-    items = lambda rows: [[r.ordinal, r.label or "", r.suggestion, r.proposers, people_text(r.count), r.count] for r in rows]  # noqa: E731
-    item_cols = ["序号", "主题", "意见建议", "提出人/单位", "人数", "人数（数值）"]
-    item_widths = [6, 18, 60, 30, 12, 10]
-    appendix = [
-        [i, a.suggestion_id, a.channel, a.source, a.origin, a.contact_point, a.text, a.articles,
-         a.type, a.cluster, a.feedback_ref, a.duplicates]
-        for i, a in enumerate(doc.appendix, start=1)
-    ]
-    return [
-        Sheet("概况", ["项目", "内容"], overview, [22, 90], title=doc.title),
-        Sheet("总体意见", item_cols, items(doc.general), item_widths),
-        Sheet(
-            "逐条修改意见",
-            [*table.columns, "人数（数值）"],
-            [[*row, r.count] for row, r in zip(table.rows, doc.articles)],
-            [6, 12, 40, 45, 30, 24, 12, 10],
-        ),
-        Sheet("其他意见建议", item_cols, items(doc.others), item_widths),
-        Sheet("附件：意见建议明细", APPENDIX_COLUMNS, appendix, [6, 9, 12, 24, 30, 22, 60, 14, 8, 18, 10, 8]),
-    ]
-
-
-def write_feedback_xlsx(doc: FeedbackDocument, path: str | Path) -> str:
-    return write_sheets(feedback_sheets(doc), path)

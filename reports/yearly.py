@@ -1,5 +1,13 @@
-"""The yearly summary (年度工作情况): "参与法律法规意见征集N部，反馈建议N条，被采纳N条",
-a table per consultation and per channel, with charts, in the GB/T 9704 layout."""
+"""The yearly summary (年度工作情况), written the way contact points report it:
+"共参与法律法规意见征集N部，反馈建议N条，被采纳N条，采纳率N%" — for one contact point, or for
+all of them (the district's or city's summary, with one such sentence per point) — then
+tables per consultation, per channel and per adoption status, each with a 合计 row, and
+charts, in the GB/T 9704 layout.
+
+``build_yearly`` takes the statistics by consultation, channel and contact point
+(``reports.stats``); ``reports.formats`` writes the summary as .docx, .pdf or .md (charts
+beside the .md file).
+"""
 
 from __future__ import annotations
 
@@ -7,34 +15,51 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from reports.document import Doc, Figure, Heading, Para, Table, cn_ordinal, zh_date
+from reports.stats import StatLine, StatsResult
 
-from reports import charts
-from reports.feedback import Doc, Figure, Heading, Para, Table, zh_date
-from reports.stats import StatLine, StatsResult, load_stats
+TABLE_COLUMNS = ["序号", "名称", "收到意见（件）", "反馈建议（条）", "被采纳（条）", "采纳率"]
+TABLE_WIDTHS = [12, 62, 22, 22, 20, 18]
+STATUS_COLUMNS = ["序号", "采纳情况", "建议（条）", "占比"]
+STATUS_WIDTHS = [12, 80, 32, 32]
+ALL_POINTS = "各基层立法联系点"
 
-TABLE_COLUMNS = ["序号", "名称", "收到意见（件）", "反馈建议（条）", "采纳", "部分采纳", "采纳率"]
-TABLE_WIDTHS = [10, 56, 20, 20, 14, 18, 18]
+
+def rate_text(rate: float) -> str:
+    return f"{rate:.1f}%"
+
+
+def headline(subject: str, line: StatLine) -> str:
+    """"X共参与法律法规意见征集N部，反馈建议N条，被采纳N条，采纳率N%"."""
+    return (f"{subject}共参与法律法规意见征集{line.consultations}部，反馈建议{line.suggestions}条，"
+            f"被采纳{line.adopted}条，采纳率{rate_text(line.rate)}")
 
 
 @dataclass
 class YearlySummary:
+    formats = ("docx", "pdf", "md")  # what reports.formats can write it as
+
     year: int
-    issuer: str
+    issuer: str  # the contact point, or ALL_POINTS for the whole district or city
     total: StatLine
     by_consultation: StatsResult
     by_channel: StatsResult
     date: date
+    by_point: StatsResult | None = None  # the whole district or city: one line per point
+    signer: str | None = None  # 落款 (e.g. the district congress' office); default the point
+
+    @property
+    def whole(self) -> bool:
+        return self.issuer == ALL_POINTS
 
     def sentence(self) -> str:
         t = self.total
-        text = (
-            f"{self.year}年，{self.issuer}共参与法律法规意见征集{t.consultations}部，"
-            f"收到意见{t.comments}件，反馈建议{t.suggestions}条，被采纳{t.adopted}条"
-        )
+        text = f"{self.year}年，{headline(self.issuer, t)}。"
+        details = []
         if t.adopted:
-            text += f"（其中采纳{t.adopted_full}条、部分采纳{t.adopted_partly}条）"
-        text += f"，采纳率{t.rate:.1f}%。"
+            details.append(f"被采纳的建议中，采纳{t.adopted_full}条、部分采纳{t.adopted_partly}条")
+        details.append(f"共收到群众意见{t.comments}件")
+        text += "；".join(details) + "。"
         if self.by_consultation.symposiums:
             text += f"全年共召开座谈会{self.by_consultation.symposiums}场"
             if self.by_consultation.symposium_participants:
@@ -42,86 +67,132 @@ class YearlySummary:
             text += "。"
         return text
 
+    def point_sentences(self) -> list[str]:
+        """One headline per contact point (the whole district's or city's summary)."""
+        if self.by_point is None:
+            return []
+        return [headline(line.key, line) for line in self.by_point.lines]
 
-def build_yearly(session: Session, year: int, contact_point: str | None = None, *, on: date | None = None) -> YearlySummary:
-    by_consultation = load_stats(session, "consultation", year=year, contact_point=contact_point)
-    by_channel = load_stats(session, "channel", year=year, contact_point=contact_point)
+    def to_doc(self, assets_dir: str | Path) -> Doc:
+        """The document, with its charts written as PNG files into ``assets_dir``."""
+        return yearly_doc(self, assets_dir)
+
+    def summary(self) -> dict[str, object]:
+        """What `minyi report stats --json` prints beside the path."""
+        return {"year": self.year, "sentence": self.sentence(), "points": self.point_sentences(),
+                "total": self.total.to_dict()}
+
+
+def build_yearly(
+    year: int,
+    by_consultation: StatsResult,
+    by_channel: StatsResult,
+    contact_point: str | None = None,
+    *,
+    on: date | None = None,
+    by_point: StatsResult | None = None,
+    signer: str | None = None,
+) -> YearlySummary:
     return YearlySummary(
         year=year,
-        issuer=contact_point or "本联系点",
+        issuer=contact_point or ALL_POINTS,
         total=by_consultation.total,
         by_consultation=by_consultation,
         by_channel=by_channel,
         date=on or date.today(),
+        by_point=by_point if contact_point is None else None,
+        signer=signer,
     )
 
 
-def _rows(lines: list[StatLine]) -> list[list[str]]:
-    return [
-        [str(i), line.key, str(line.comments), str(line.suggestions), str(line.adopted_full),
-         str(line.adopted_partly), f"{line.rate:.1f}%"]
+def _rows(lines: list[StatLine], total: StatLine) -> list[list[str]]:
+    """One row per line and the 合计 row (the lines add up to it: ``reports.stats``)."""
+    rows = [
+        [str(i), line.key, str(line.comments), str(line.suggestions), str(line.adopted), rate_text(line.rate)]
         for i, line in enumerate(lines, start=1)
     ]
+    rows.append(["合计", f"共{len(lines)}项", str(total.comments), str(total.suggestions), str(total.adopted),
+                 rate_text(total.rate)])
+    return rows
+
+
+def status_rows(total: StatLine) -> list[list[str]]:
+    """Every status with its count and share, 无法判断 and 待定 included, and 合计."""
+    counts = total.status_counts()
+    rows = [
+        [str(i), name, str(n), f"{100 * n / total.suggestions:.1f}%" if total.suggestions else "0.0%"]
+        for i, (name, n) in enumerate(counts.items(), start=1)
+    ]
+    rows.append(["合计", "", str(sum(counts.values())), "100.0%" if total.suggestions else "0.0%"])
+    return rows
+
+
+def _table(columns: list[str], rows: list[list[str]], widths: list[float], name: str) -> Table:
+    return Table(columns, rows, widths, name=name, total_row=True,
+                 centre_columns=[0, *range(2, len(columns))])
 
 
 def yearly_doc(summary: YearlySummary, chart_dir: str | Path) -> Doc:
     """The document, with its charts written as PNG files into ``chart_dir``."""
+    from reports import charts  # matplotlib: loaded only when a yearly summary is drawn
+
     chart_dir = Path(chart_dir)
+    year = summary.year
+    blocks: list = [Heading(1, "一、总体情况"), Para(summary.sentence())]
+    points = summary.point_sentences()
+    if points:
+        blocks.append(Para("其中，" + "；".join(points) + "。"))
+    sections: list[tuple[str, list]] = []
+    figure = 0
+
+    def next_figure() -> int:
+        nonlocal figure
+        figure += 1
+        return figure
+
+    if summary.by_point is not None and summary.by_point.lines:
+        lines = summary.by_point.lines
+        body: list = [_table(["序号", "联系点", *TABLE_COLUMNS[2:]], _rows(lines, summary.by_point.total),
+                             TABLE_WIDTHS, "各联系点")]
+        sections.append(("各联系点意见征集情况", body))
     lines = summary.by_consultation.lines
-    blocks: list = [
-        Heading(1, "一、总体情况"),
-        Para(summary.sentence()),
-        Heading(1, "二、各法律法规意见征集情况"),
-    ]
     if lines:
-        blocks.append(Table(TABLE_COLUMNS, _rows(lines), TABLE_WIDTHS, name="各法规"))
+        n = next_figure()
         bars = charts.adoption_bars(
             [line.key for line in lines], [line.suggestions for line in lines],
             [line.adopted_full for line in lines], [line.adopted_partly for line in lines],
-            f"{summary.year}年各法规反馈建议及采纳情况", chart_dir / f"yearly-{summary.year}-consultations.png",
+            f"{year}年各法规反馈建议及采纳情况", chart_dir / f"yearly-{year}-consultations.png",
         )
-        blocks.append(Figure(bars, 150, "图1　各法规反馈建议及采纳情况"))
+        sections.append(("各法律法规意见征集情况", [
+            _table(TABLE_COLUMNS, _rows(lines, summary.by_consultation.total), TABLE_WIDTHS, "各法规"),
+            Figure(bars, 150, f"图{n}　各法规反馈建议及采纳情况"),
+        ]))
     else:
-        blocks.append(Para(f"{summary.year}年未参与法律法规意见征集。"))
-    blocks.append(Heading(1, "三、各渠道意见征集情况"))
+        sections.append(("各法律法规意见征集情况", [Para(f"{year}年未参与法律法规意见征集。")]))
     channel_lines = summary.by_channel.lines
     if channel_lines:
-        blocks.append(Table(["序号", "渠道", *TABLE_COLUMNS[2:]], _rows(channel_lines), TABLE_WIDTHS, name="各渠道"))
-        t = summary.total
-        status_counts = {"采纳": t.adopted_full, "部分采纳": t.adopted_partly, "未采纳": t.not_adopted,
-                         "其他": t.suggestions - t.adopted - t.not_adopted - t.undecided, "未决定": t.undecided}
-        pie = charts.status_pie(status_counts, f"{summary.year}年反馈建议采纳情况",
-                                chart_dir / f"yearly-{summary.year}-status.png")
-        blocks.append(Figure(pie, 120, "图2　反馈建议采纳情况"))
+        sections.append(("各渠道意见征集情况", [
+            _table(["序号", "渠道", *TABLE_COLUMNS[2:]], _rows(channel_lines, summary.by_channel.total),
+                   TABLE_WIDTHS, "各渠道"),
+            Para("同一建议经多个渠道重复提出的，只在最先提出的渠道计一条。"),
+        ]))
+    if summary.total.suggestions:
+        n = next_figure()
+        pie = charts.status_pie(summary.total.status_counts(), f"{year}年反馈建议采纳情况",
+                                chart_dir / f"yearly-{year}-status.png")
+        sections.append(("反馈建议采纳情况", [
+            _table(STATUS_COLUMNS, status_rows(summary.total), STATUS_WIDTHS, "采纳情况"),
+            Para("“无法判断”指对照公布稿无法确定是否采纳的建议，“待定”指尚无采纳结论的建议。"),
+            Figure(pie, 120, f"图{n}　反馈建议采纳情况"),
+        ]))
+    for i, (title, body) in enumerate(sections, start=2):
+        blocks.append(Heading(1, f"{cn_ordinal(i)}、{title}"))
+        blocks += body
+    subject = "基层立法联系点" if summary.whole else ""
     return Doc(
-        title=f"关于{summary.year}年度参与法律法规意见征集工作情况的报告",
+        title=f"关于{year}年度{subject}参与法律法规意见征集工作情况的报告",
         blocks=blocks,
-        issuer=summary.issuer if summary.issuer != "本联系点" else None,
+        issuer=summary.signer or (None if summary.whole else summary.issuer),
         date_text=zh_date(summary.date),
+        author=summary.signer or summary.issuer,
     )
-
-
-def write_yearly(summary: YearlySummary, path: str | Path, fmt: str | None = None) -> str:
-    """Write the summary as .docx (default), .md or .pdf; charts go beside the file."""
-    import tempfile
-
-    path = Path(path)
-    fmt = (fmt or path.suffix.lstrip(".") or "docx").lower()
-    if fmt == "md":
-        from reports.markdown import write_markdown
-
-        chart_dir = path.parent / f"{path.stem}-charts"
-        return write_markdown(yearly_doc(summary, chart_dir), path)
-    with tempfile.TemporaryDirectory(prefix="minyi-charts-") as tmp:
-        doc = yearly_doc(summary, tmp)  # pictures are embedded in the .docx
-        if fmt == "pdf":
-            from reports.pdf import write_pdf
-
-            return write_pdf(doc, path)
-        if fmt == "docx":
-            from reports.docx_writer import write_docx
-
-            return write_docx(doc, path)
-    from minyi.errors import InputError
-
-    raise InputError(f"--format: {fmt!r} is not one of docx, md, pdf for the yearly summary")

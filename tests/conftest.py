@@ -77,7 +77,7 @@ def _drop_schema(schema: str) -> None:
 def db_url(request, tmp_path, monkeypatch) -> str:
     """A migrated, empty database on each backend; also made the configured one, so the
     CLI and library defaults use it."""
-    from minyi.settings import reset_settings
+    from minyi.core.settings import reset_settings
     from models.db import dispose_engines, upgrade
 
     url, schema = _fresh_url(request.param, tmp_path)
@@ -94,7 +94,7 @@ def db_url(request, tmp_path, monkeypatch) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path, monkeypatch) -> str:
     """A migrated SQLite file only (for tests that need no PostgreSQL run)."""
-    from minyi.settings import reset_settings
+    from minyi.core.settings import reset_settings
     from models.db import dispose_engines, upgrade
 
     url = f"sqlite:///{tmp_path / 'minyi-test.db'}"

@@ -11,11 +11,12 @@ import json
 import re
 import tomllib
 from collections.abc import Sequence
+from functools import cache
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from minyi.errors import InputError
+from minyi.core.errors import InputError
 
 # Field → header names, most specific first. Matching is exact after normalise_header(),
 # then by containment (longest alias first) for headers such as "您的修改意见".
@@ -29,7 +30,9 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "单位", "工作单位", "所在单位", "单位名称", "单位及职务", "所在社区", "organisation",
         "organization",
     ),
-    "contact": ("联系电话", "联系方式", "电话", "手机", "手机号", "手机号码", "邮箱", "contact"),
+    "contact": (
+        "联系电话", "联系方式", "电话", "手机", "手机号", "手机号码", "邮箱", "联络电话", "联络方式", "contact",
+    ),
     "articles": ("条款", "条目", "涉及条款", "条文", "对应条款", "相关条款", "条款序号", "articles"),
     "quoted": ("原文", "草案原文", "条款原文", "原条文", "quoted_text"),
     "reason": ("理由", "依据", "修改理由", "理由依据", "修改理由及依据", "reason"),
@@ -59,9 +62,32 @@ _PAREN_NOTE = re.compile(r"[（(][^）)]*[）)]")
 _SPACE = re.compile(r"[\s\u3000]+")
 
 
+@cache
+def _to_simplified() -> tuple[Any, frozenset[str]]:
+    """The converter, and the traditional characters of the header names (only a cell
+    holding one of them can be a traditional header)."""
+    import opencc
+
+    to_traditional = opencc.OpenCC("s2t")
+    names = "".join(a for aliases in FIELD_ALIASES.values() for a in aliases) + "联络"
+    chars = frozenset(to_traditional.convert(names)) - frozenset(names)
+    return opencc.OpenCC("t2s"), chars
+
+
+def simplified(text: str) -> str:
+    """Traditional characters as simplified (修改意見 → 修改意见), for headers only."""
+    if text.isascii():
+        return text
+    converter, chars = _to_simplified()
+    return converter.convert(text) if any(ch in chars for ch in text) else text
+
+
 def normalise_header(value: Any) -> str:
-    """'修改意见（必填）*' → '修改意见'; 'Text ' → 'text'."""
+    """'修改意见（必填）*' → '修改意见'; '修改意見' → '修改意见'; 'Text ' → 'text'."""
     text = cell_text(value)
+    if len(text) > 40:
+        return text.lower()  # a long cell is an opinion, not a header: not worth converting
+    text = simplified(text)
     text = _PAREN_NOTE.sub("", text)
     text = _SPACE.sub("", text).strip("*＊:：")
     return text.lower()
@@ -117,12 +143,14 @@ def header_score(found: dict[str, int]) -> int:
 def payload_keys(cells: Sequence[Any]) -> list[str]:
     """Header cells as unique payload keys ('列3' for an empty header, '意见_2' for a repeat)."""
     keys: list[str] = []
+    taken: set[str] = set()  # a set: a row may be 16,384 cells wide
     for i, c in enumerate(cells, start=1):
         key = _SPACE.sub(" ", cell_text(c)).strip() or f"列{i}"
         base, n = key, 2
-        while key in keys:
+        while key in taken:
             key, n = f"{base}_{n}", n + 1
         keys.append(key)
+        taken.add(key)
     return keys
 
 
@@ -243,7 +271,7 @@ def row_fields(values: Sequence[Any], found: dict[str, int]) -> dict[str, Any]:
 
 def comment_from_fields(fields: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """CommentIn from recognised fields; returns (comment, extra meta)."""
-    from collectors.records import CommentIn
+    from minyi.core.records import CommentIn
 
     meta: dict[str, Any] = {}
     when_raw = fields.get("submitted_at")

@@ -1,7 +1,13 @@
 """Letters by e-mail: .eml (one message) and .mbox (many). One record per message.
 
-The body is the plain-text part, or the HTML part turned into text; charsets are decoded
-with GB-family labels read as GB18030. The sender's name and address become author name
+The body is every text part of the message, forwarded ``message/rfc822`` bodies included
+(of a multipart/alternative, the plain-text version, else the HTML one turned into text);
+charsets are decoded with GB-family labels read as GB18030. An mbox is split only at
+"From " lines that are real separators ("From sender date", after a blank line), so a
+line of a letter that starts with "From " does not cut it in two. A message is identified
+by its Message-ID (or, without one, by what it says), so an mbox with one more message
+appended adds only that one. An attachment that cannot be read is quarantined with its
+bytes (base64). The sender's name and address become author name
 and contact, the Date header the submission time. Attachments minyi can import (.xlsx,
 .xls, .csv, .docx, .jsonl) are read in turn as child sources of the message: their
 SourceIn.meta carries "parent_fingerprint" and "parent_locator" so ingest links them.
@@ -9,10 +15,9 @@ SourceIn.meta carries "parent_fingerprint" and "parent_locator" so ingest links 
 
 from __future__ import annotations
 
-import mailbox
-import os
+import base64
 import re
-import tempfile
+from collections.abc import Iterable, Iterator
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
@@ -22,13 +27,25 @@ from html.parser import HTMLParser
 from typing import Any
 
 from collectors.importers.encoding import decode_bytes
-from collectors.records import CommentIn, RecordIn, SourceIn, file_fingerprint
-from minyi.errors import InputError
-from models.ingest import PARENT_FINGERPRINT, PARENT_LOCATOR
+from minyi.core.records import (
+    PARENT_FINGERPRINT,
+    PARENT_LOCATOR,
+    CommentIn,
+    RecordIn,
+    SourceIn,
+    file_fingerprint,
+    record_hash,
+)
+from minyi.core.errors import InputError
 
 ATTACHMENT_EXTENSIONS = (".xlsx", ".xls", ".csv", ".docx", ".jsonl")
 # A body that only points at its attachments ("详见附件") holds no opinion of its own.
 _ONLY_ATTACHMENT = re.compile(r"^[\s\S]{0,20}(?:附件|请查收)[\s\S]{0,12}$")
+# An mbox separator: "From sender@example.com Sat Jan  3 01:05:34 1996" (the address may be
+# MAILER-DAEMON or "-"; some writers put the date in other forms, but always a time).
+_MBOX_FROM = re.compile(rb"^From \S+ +.*\d{1,2}:\d{2}")
+# The largest broken attachment kept with its bytes in quarantine.
+MAX_KEPT_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
 class _TextExtractor(HTMLParser):
@@ -98,21 +115,31 @@ def header_text(value: Any) -> str:
 
 
 def message_body(msg: Message) -> str:
-    """Plain text if the message has it, else its HTML as text."""
-    plain = html = None
-    for part in msg.walk():
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
-            continue
-        ctype = part.get_content_type()
-        if ctype == "text/plain" and plain is None:
-            plain = part_text(part)
-        elif ctype == "text/html" and html is None:
-            html = part_text(part)
-    if plain and plain.strip():
-        return plain.strip()
-    if html:
-        return html_to_text(html)
-    return ""
+    """Every text part, forwarded messages included, in order."""
+    return "\n\n".join(t for t in _texts(msg) if t.strip()).strip()
+
+
+def _texts(part: Message) -> list[str]:
+    ctype = part.get_content_type()
+    if part.is_multipart():
+        children = [p for p in part.get_payload() if isinstance(p, Message)]
+        if ctype == "multipart/alternative":
+            # The same text twice: the plain version, else the richest other one.
+            for preferred in ("text/plain", None):
+                for child in children:
+                    if preferred is None or child.get_content_type() == preferred:
+                        texts = _texts(child)
+                        if any(t.strip() for t in texts):
+                            return texts
+            return []
+        return [t for child in children for t in _texts(child)]
+    if part.get_content_disposition() == "attachment" and part.get_filename():
+        return []  # a file, read as an attachment if minyi can import it
+    if ctype == "text/plain":
+        return [part_text(part).strip()]
+    if ctype == "text/html":
+        return [html_to_text(part_text(part))]
+    return []
 
 
 def attachments(msg: Message) -> list[tuple[str, bytes]]:
@@ -125,6 +152,14 @@ def attachments(msg: Message) -> list[tuple[str, bytes]]:
             continue
         found.append((header_text(filename), part.get_payload(decode=True) or b""))
     return found
+
+
+def message_identity(payload: dict[str, Any]) -> str:
+    """A message's identity: its Message-ID, else what it says (from, date, subject, body)."""
+    mid = payload.get("message_id")
+    if mid:
+        return record_hash("email-message-id", None, {"message_id": mid})
+    return record_hash("email-content", None, payload)
 
 
 def message_record(
@@ -152,9 +187,10 @@ def message_record(
     meta: dict[str, Any] = {"subject": subject} if subject else {}
     if date_raw and when is None:
         meta["submitted_at_raw"] = date_raw
+    identity = message_identity(payload)
     if importable and (not body.strip() or _ONLY_ATTACHMENT.match(body.strip())):
         # The message only carries its attachments: kept for provenance, no comment itself.
-        return RecordIn(origin, locator, payload, raw_text=body or None)
+        return RecordIn(origin, locator, payload, raw_text=body or None, content_hash=identity)
     comment = CommentIn(
         text=body,
         author_name=name.strip() or None,
@@ -163,7 +199,29 @@ def message_record(
         external_id=payload["message_id"] or None,
         meta=meta,
     )
-    return RecordIn(origin, locator, payload, raw_text=body or None, comment=comment)
+    return RecordIn(origin, locator, payload, raw_text=body or None, comment=comment, content_hash=identity)
+
+
+def split_mbox(data: bytes) -> list[bytes]:
+    """The messages of an mbox: cut at separator lines that follow a blank line (or start
+    the file); ">From " quoting (mboxrd) is undone."""
+    return list(mbox_messages(data.splitlines(keepends=True)))
+
+
+def mbox_messages(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """``split_mbox`` over lines, one message at a time (a large mbox is streamed)."""
+    current: list[bytes] | None = None
+    previous_blank = True
+    for line in lines:
+        if previous_blank and _MBOX_FROM.match(line):
+            if current is not None and b"".join(current).strip():
+                yield b"".join(current)
+            current = []
+        elif current is not None:
+            current.append(re.sub(rb"^>(>*From )", rb"\1", line))
+        previous_blank = not line.strip()
+    if current is not None and b"".join(current).strip():
+        yield b"".join(current)
 
 
 def parse_messages(data: bytes, name: str, kind: str) -> list[Message]:
@@ -172,19 +230,61 @@ def parse_messages(data: bytes, name: str, kind: str) -> list[Message]:
         if not msg.keys():
             raise InputError(f"{name}: not an e-mail message (no headers)")
         return [msg]
-    # mailbox needs a path: write the bytes to a temporary file we remove at once.
-    fd, tmp = tempfile.mkstemp(suffix=".mbox")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        box = mailbox.mbox(tmp, factory=None, create=False)
-        messages = [BytesParser(policy=policy.compat32).parsebytes(box.get_bytes(key)) for key in box.keys()]
-        box.close()
-    finally:
-        os.unlink(tmp)
+    messages = [BytesParser(policy=policy.compat32).parsebytes(m) for m in split_mbox(data)]
     if not messages:
         raise InputError(f"{name}: no messages found in the mbox file")
     return messages
+
+
+def message_records(
+    msg: Message,
+    n: int,
+    origin: str,
+    fingerprint: str,
+    children: list[tuple[SourceIn, list[RecordIn]]],
+    *,
+    channel: str | None = None,
+    contact_point: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> list[RecordIn]:
+    """Message ``n``'s records (a bad attachment's first, then the message's own); the
+    sources read from its importable attachments are appended to ``children``."""
+    from collectors.importers import read_bytes
+
+    records: list[RecordIn] = []
+    locator = f"message={n}"
+    found = attachments(msg)
+    usable = [(fn, blob) for fn, blob in found if fn.lower().endswith(ATTACHMENT_EXTENSIONS)]
+    for filename, blob in usable:
+        try:
+            read = read_bytes(
+                blob,
+                filename,
+                f"{origin}#{locator};attachment={filename}",
+                channel=channel or "email",
+                contact_point=contact_point,
+                mapping=mapping,
+            )
+        except InputError as exc:
+            # A bad attachment must not lose the message: keep it, bytes and all.
+            kept: dict[str, Any] = {"attachment": filename, "bytes": len(blob)}
+            if len(blob) <= MAX_KEPT_ATTACHMENT_BYTES:
+                kept["content_base64"] = base64.b64encode(blob).decode("ascii")
+            records.append(
+                RecordIn(
+                    origin,
+                    f"{locator};attachment={filename}"[:200],
+                    kept,
+                    error=f"attachment {filename}: {exc}",
+                )
+            )
+            continue
+        for child, child_records in read:
+            child.meta.setdefault(PARENT_FINGERPRINT, fingerprint)
+            child.meta.setdefault(PARENT_LOCATOR, locator)
+            children.append((child, child_records))
+    records.append(message_record(msg, origin, locator, [fn for fn, _b in usable], [fn for fn, _b in found]))
+    return records
 
 
 def read_email(
@@ -198,41 +298,12 @@ def read_email(
     mapping: dict[str, str] | None = None,
 ) -> list[tuple[SourceIn, list[RecordIn]]]:
     """The file's own source and records first, then one child source per attachment."""
-    from collectors.importers import read_bytes
-
     fingerprint = file_fingerprint(data)
     records: list[RecordIn] = []
     children: list[tuple[SourceIn, list[RecordIn]]] = []
     for n, msg in enumerate(parse_messages(data, name, kind), start=1):
-        locator = f"message={n}"
-        found = attachments(msg)
-        usable = [(fn, blob) for fn, blob in found if fn.lower().endswith(ATTACHMENT_EXTENSIONS)]
-        for filename, blob in usable:
-            try:
-                read = read_bytes(
-                    blob,
-                    filename,
-                    f"{origin}#{locator};attachment={filename}",
-                    channel=channel or "email",
-                    contact_point=contact_point,
-                    mapping=mapping,
-                )
-            except InputError as exc:
-                # A bad attachment must not lose the message: keep it in quarantine.
-                records.append(
-                    RecordIn(
-                        origin,
-                        f"{locator};attachment={filename}"[:200],
-                        {"attachment": filename, "bytes": len(blob)},
-                        error=f"attachment {filename}: {exc}",
-                    )
-                )
-                continue
-            for child, child_records in read:
-                child.meta.setdefault(PARENT_FINGERPRINT, fingerprint)
-                child.meta.setdefault(PARENT_LOCATOR, locator)
-                children.append((child, child_records))
-        records.append(message_record(msg, origin, locator, [fn for fn, _b in usable], [fn for fn, _b in found]))
+        records.extend(message_records(msg, n, origin, fingerprint, children,
+                                       channel=channel, contact_point=contact_point, mapping=mapping))
     source = SourceIn(
         channel=channel or "email",
         name=name,

@@ -5,6 +5,13 @@ split into speaker turns — "张三（某公司法务）：…", "张三：…"
 提出：…", "与会人员认为…" — and a paragraph that starts no turn continues the one before it.
 A table with an opinion column (条款/意见/提出人 …) gives one record per row; other tables
 (sign-in sheets) are kept in Source.meta.
+
+The text is read from the document's XML, so nothing Word shows is missed: paragraphs
+inside content controls (``w:sdt``), tracked insertions (``w:ins``; deletions are left
+out), tables nested in table cells, and line breaks inside a paragraph (each line is read
+as its own paragraph, so "张三：…<br>李四：…" are two turns). A speaker label on a line of
+its own ("张三（某公司法务）：") starts that speaker's turn: the words below it are never
+added to the previous speaker's.
 """
 
 from __future__ import annotations
@@ -25,9 +32,9 @@ from collectors.importers.columns import (
     recognise_header,
     row_fields,
 )
-from collectors.records import CommentIn, RecordIn, SourceIn, file_fingerprint
-from minyi.errors import InputError
-from pipeline.numerals import parse_number
+from minyi.core.records import CommentIn, RecordIn, SourceIn, file_fingerprint
+from minyi.core.errors import InputError
+from minyi.core.numerals import parse_number
 
 HEADER_KEYS = {
     "时间": "time", "会议时间": "time", "日期": "time", "地点": "place", "会议地点": "place",
@@ -153,6 +160,23 @@ def match_turn(text: str) -> tuple[str | None, str | None, bool, str] | None:
     return None
 
 
+def speaker_label(text: str) -> tuple[str | None, str | None, bool, str] | None:
+    """A speaker label on a line of its own ("张三（某公司法务）：", "李四代表发言："): the
+    turn it starts, with no words yet."""
+    body = _ENUM.sub("", text, count=1).strip()
+    m = re.match(rf"^(?P<who>{_WHO})\s*(?:[（(](?P<paren>[^（）()]{{1,40}})[）)])?\s*(?:{_VERB})?\s*[：:]$", body)
+    if not m or m.group("who") in NOT_SPEAKERS or _NOT_WHO.search(m.group("who")) or _HEADER.match(body):
+        return None
+    who = split_who(m.group("who"))
+    if who is None:
+        return None
+    name, org, collective = who
+    paren = (m.group("paren") or "").strip()
+    if paren:
+        org = f"{org}（{paren}）" if org else paren
+    return name, org, collective, ""
+
+
 def is_heading(text: str) -> bool:
     """'一、关于第十二条' or '（二）充电安全': short, numbered or without sentence punctuation."""
     return len(text) <= 40 and not re.search(r"[。；;！？!?]", text) and (
@@ -163,32 +187,81 @@ def is_heading(text: str) -> bool:
 # --- document reading ---------------------------------------------------------------
 
 
-def iter_blocks(doc: Any) -> Iterator[tuple[str, Any]]:
-    """Paragraphs and tables of the body in document order."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Containers whose children are body blocks: content controls, custom XML, smart tags.
+_BLOCK_WRAPPERS = {f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}smartTag"}
+# Left out of the text: deleted runs, field instructions, properties.
+_SKIPPED = {f"{_W}del", f"{_W}moveFrom", f"{_W}instrText", f"{_W}rPr", f"{_W}pPr", f"{_W}sdtPr"}
 
-    for child in doc.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            yield "p", Paragraph(child, doc)
-        elif tag == "tbl":
-            yield "t", Table(child, doc)
+
+def paragraph_text(p: Any) -> str:
+    """A w:p's visible text: runs wherever they sit (w:ins, w:hyperlink, w:sdt, w:smartTag),
+    tabs and line breaks kept, deleted text left out."""
+    parts: list[str] = []
+
+    def walk(el: Any) -> None:
+        for child in el:
+            tag = child.tag
+            if tag in _SKIPPED or not isinstance(tag, str):
+                continue
+            if tag == f"{_W}t":
+                parts.append(child.text or "")
+            elif tag == f"{_W}tab":
+                parts.append("\t")
+            elif tag in (f"{_W}br", f"{_W}cr"):
+                parts.append("\n")
+            else:
+                walk(child)
+
+    walk(p)
+    return "".join(parts)
+
+
+def iter_blocks(doc: Any) -> Iterator[tuple[str, Any]]:
+    """("p", text) and ("t", table element) of the body in document order, content
+    controls opened; a paragraph with line breaks gives one "p" per line."""
+
+    def walk(parent: Any) -> Iterator[tuple[str, Any]]:
+        for child in parent.iterchildren():
+            if child.tag == f"{_W}p":
+                for line in paragraph_text(child).split("\n"):
+                    yield "p", line
+            elif child.tag == f"{_W}tbl":
+                yield "t", child
+            elif child.tag in _BLOCK_WRAPPERS:
+                yield from walk(child)
+
+    yield from walk(doc.element.body)
+
+
+def cell_text_of(tc: Any) -> str:
+    """A table cell's text, nested tables and content controls included."""
+    return "\n".join(
+        line for p in tc.iter(f"{_W}p") for line in [paragraph_text(p).strip()] if line
+    )
 
 
 def table_rows(table: Any) -> list[list[str]]:
+    """A w:tbl's rows as cell texts; a cell spanning N columns gives its text and N-1 empty
+    cells, so columns line up with the header."""
     rows = []
-    for row in table.rows:
-        cells, last = [], None
-        for cell in row.cells:
-            # A horizontally merged cell repeats in row.cells; keep it once.
-            if last is not None and cell._tc is last:
-                cells.append("")
-                continue
-            last = cell._tc
-            cells.append(cell.text.strip())
+    for tr in table.iterchildren(f"{_W}tr"):
+        cells: list[str] = []
+        for tc in _row_cells(tr):
+            span = tc.find(f"{_W}tcPr/{_W}gridSpan")
+            cells.append(cell_text_of(tc))
+            if span is not None:
+                cells.extend([""] * (int(span.get(f"{_W}val", "1") or 1) - 1))
         rows.append(cells)
     return rows
+
+
+def _row_cells(tr: Any) -> Iterator[Any]:
+    for child in tr.iterchildren():
+        if child.tag == f"{_W}tc":
+            yield child
+        elif child.tag in _BLOCK_WRAPPERS:  # cells wrapped in a content control
+            yield from _row_cells(child)
 
 
 def read_minutes(
@@ -230,7 +303,7 @@ def read_minutes(
                 placed.extend((paragraph_no + 0.5, r) for r in recs)
             continue
         paragraph_no += 1
-        text = block.text.strip()
+        text = block.strip()
         if not text:
             continue
         header = _HEADER.match(text)
@@ -244,14 +317,14 @@ def read_minutes(
             meta["title"] = text
             continue
         announces = bool(_ANNOUNCES.search(text))
-        turn = None if announces else match_turn(text)
+        turn = None if announces else match_turn(text) or speaker_label(text)
         if announces:
             # "现将发言要点整理如下：" / "汇总如下表。": the recorder's words, not an opinion.
             loose.append((paragraph_no, text))
             current = None
         elif turn is not None:
             speaker, org, collective, body = turn
-            current = Turn(paragraph_no, [text], speaker, org, [body], {"section": section} if section else {})
+            current = Turn(paragraph_no, [text], speaker, org, [body] if body else [], {"section": section} if section else {})
             if collective:
                 current.meta["collective"] = True
                 current.meta["speaker_phrase"] = text[: len(text) - len(body)].strip(" ：:，,")

@@ -4,24 +4,34 @@ JSON Lines (one object per line) or CSV with a header row. Fields: ``id`` (kept 
 Comment.external_id so results join back to the input), ``text`` (required), and optional
 ``author``, ``organisation``, ``contact``, ``contact_point``, ``channel``, ``submitted_at``
 (ISO date/time), ``articles`` (a list, or a string with ; between references), ``quoted_text``,
-``reason``, and ``quarantine_id`` (fix of a quarantined record, see models.ingest). Other
-fields are kept in the raw record's payload.
+``reason``, and ``quarantine_id`` (the quarantined record this row corrects; importing the
+row takes that record out of quarantine). Other fields are kept in the raw record's payload.
+
+JSON Lines are split on "\\n" only: U+2028, U+2029 and U+0085 are legal inside JSON strings.
+A line that cannot become a record — broken JSON, nesting too deep to parse, a lone
+surrogate that no database can store, a date out of range — is quarantined with the reason
+and the other lines are kept.
+
+The fix file carries a ``check`` column (a digest of the row's fields as written): a row
+imported back unedited does not turn a rejected value into a comment.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from collectors.importers.columns import cell_text, comment_from_fields, parse_when
 from collectors.importers.encoding import decode_bytes
-from collectors.records import RecordIn, SourceIn, file_fingerprint
-from minyi.errors import InputError
-from models.ingest import FIXES_KEY
+from minyi.core.records import FIXES_KEY, UNEDITED_FIX_KEY, RecordIn, SourceIn, file_fingerprint
+from minyi.core.errors import InputError
+from minyi.core.safety import FORMULA_TRIGGERS, neutralise_cell
 
 PLAIN_FIELDS = (
     "id", "text", "author", "organisation", "contact", "contact_point", "channel",
@@ -29,8 +39,10 @@ PLAIN_FIELDS = (
 )
 EXTRA_FIELDS = ("quoted_text", "reason")
 QUARANTINE_COLUMNS = (
-    "quarantine_id", *PLAIN_FIELDS, *EXTRA_FIELDS, "quarantine_reason", "raw_text", "origin", "locator",
+    "quarantine_id", *PLAIN_FIELDS, *EXTRA_FIELDS, "quarantine_reason", "raw_text", "origin", "locator", "check",
 )
+EDITABLE_FIELDS = (*PLAIN_FIELDS, *EXTRA_FIELDS)
+_CHINA = timezone(timedelta(hours=8))
 _FIELD_OF = {"quoted_text": "quoted", "reason": "reason"}
 
 
@@ -48,7 +60,31 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def fix_check(row: dict[str, Any]) -> str:
+    """Digest of a fix-file row's editable fields as written."""
+    values = [cell_text(row.get(k)) for k in EDITABLE_FIELDS]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def _unneutralised(value: Any) -> Any:
+    """A fix-file cell as the user meant it: the quote the export put before "=…" removed."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].lstrip(" ").startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
+def _date_problem(value: Any, where: str) -> str | None:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            value.astimezone(_CHINA)  # what storing it does
+        except (OverflowError, ValueError):
+            return f"{where}: submitted_at {value.isoformat()} is out of range"
+    return None
+
+
 def record_from_object(obj: Any, origin: str, locator: str, where: str, payload: dict[str, Any]) -> RecordIn:
+    if isinstance(obj, dict) and cell_text(obj.get("quarantine_id")):
+        obj = {k: _unneutralised(v) for k, v in obj.items()}
     if not isinstance(obj, dict):
         return RecordIn(origin, locator, payload, error=f"{where}: not a JSON object")
     text = obj.get("text")
@@ -61,42 +97,93 @@ def record_from_object(obj: Any, origin: str, locator: str, where: str, payload:
         except ValueError:
             pass  # parse_when tries the Chinese and slash forms
     comment, _ = comment_from_fields(fields)
+    problem = _date_problem(comment.submitted_at, where)
+    if problem:
+        return RecordIn(origin, locator, payload, raw_text=comment.text or None, error=problem)
     qid = cell_text(obj.get("quarantine_id"))
     if qid:
         comment.meta[FIXES_KEY] = qid
+        if cell_text(obj.get("check")) and cell_text(obj.get("check")) == fix_check(obj):
+            comment.meta[UNEDITED_FIX_KEY] = True
     return RecordIn(origin, locator, payload, raw_text=comment.text or None, comment=comment)
+
+
+def _keep_constant(name: str) -> str:
+    return name  # NaN / Infinity kept as text: no database stores them as JSON
+
+
+def _storable(obj: Any) -> bool:
+    """Whether the parsed value can be stored as JSON text (no lone surrogates)."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        return False
+    return True
+
+
+def jsonl_record(line: str, n: int, origin: str) -> RecordIn:
+    """One line as a record; a line that cannot be one is quarantined with the reason."""
+    locator = f"line={n}"
+    kept = {"line": line if _storable(line) else line.encode("utf-8", "backslashreplace").decode("ascii", "replace")}
+    try:
+        obj = json.loads(line, parse_constant=_keep_constant)
+    except json.JSONDecodeError as exc:
+        return RecordIn(origin, locator, kept, raw_text=kept["line"], error=f"line {n}: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        return RecordIn(origin, locator, kept, raw_text=kept["line"], error=f"line {n}: nested too deeply to read")
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        return RecordIn(origin, locator, kept, raw_text=kept["line"], error=f"line {n}: {exc}")
+    if not _storable(obj):
+        return RecordIn(
+            origin, locator, kept, raw_text=kept["line"],
+            error=f"line {n}: holds a lone surrogate (\\ud800-\\udfff) or nesting no database can store",
+        )
+    payload = obj if isinstance(obj, dict) else {"value": obj}
+    try:
+        return record_from_object(obj, origin, locator, f"line {n}", payload)
+    except (RecursionError, OverflowError, ValueError, TypeError) as exc:
+        return RecordIn(origin, locator, kept, raw_text=kept["line"], error=f"line {n}: cannot be read: {exc}")
 
 
 def read_jsonl(data: bytes, name: str, origin: str) -> tuple[list[RecordIn], str]:
     text, encoding = decode_bytes(data)
     records = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        locator = f"line={n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            records.append(
-                RecordIn(origin, locator, {"line": line}, raw_text=line, error=f"line {n}: {exc.msg} (column {exc.colno})")
-            )
-            continue
-        payload = obj if isinstance(obj, dict) else {"value": obj}
-        records.append(record_from_object(obj, origin, locator, f"line {n}", payload))
+    # Lines end at "\n" only: U+2028/U+2029/U+0085 (which str.splitlines also splits at)
+    # are legal inside JSON strings.
+    for n, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if line.strip():
+            records.append(jsonl_record(line, n, origin))
     return records, encoding
 
 
+def plain_keys(header_row: list[str]) -> list[str]:
+    """Payload keys of a plain CSV's header (minyi's own column names in lower case)."""
+    header = [cell_text(c) for c in header_row]
+    return [h.lower() if h.lower() in QUARANTINE_COLUMNS else h for h in header]
+
+
+def plain_csv_record(keys: list[str], row: list[str], n: int, origin: str, problem: str | None = None) -> RecordIn | None:
+    """Row ``n`` of a plain CSV as a record (None when empty); ``problem``: why the row
+    could not be read as written (an unbalanced quote)."""
+    if not any(cell_text(c) for c in row):
+        return None
+    payload = {k or f"列{i + 1}": cell_text(v) for i, (k, v) in enumerate(zip(keys, row))}
+    if len(row) > len(keys):
+        payload["_extra"] = [cell_text(v) for v in row[len(keys):]]
+    if problem is not None:
+        return RecordIn(origin, f"row={n}", payload, raw_text=payload.get("text") or None, error=problem)
+    return record_from_object(payload, origin, f"row={n}", f"row {n}", payload)
+
+
 def read_plain_csv(rows: list[list[str]], origin: str) -> list[RecordIn]:
-    header = [cell_text(c) for c in rows[0]]
-    keys = [h.lower() if h.lower() in QUARANTINE_COLUMNS else h for h in header]
+    keys = plain_keys(rows[0])
+    problems: dict[int, str] = getattr(rows, "problems", {})
     records = []
     for n, row in enumerate(rows[1:], start=2):
-        if not any(cell_text(c) for c in row):
-            continue
-        payload = {k or f"列{i + 1}": cell_text(v) for i, (k, v) in enumerate(zip(keys, row))}
-        if len(row) > len(keys):
-            payload["_extra"] = [cell_text(v) for v in row[len(keys):]]
-        records.append(record_from_object(payload, origin, f"row={n}", f"row {n}", payload))
+        record = plain_csv_record(keys, row, n, origin, problems.get(n))
+        if record is not None:
+            records.append(record)
     return records
 
 
@@ -152,11 +239,13 @@ def _fields_from_payload(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unparsed(payload: Any) -> bool:
-    return isinstance(payload, dict) and set(payload) <= {"line", "attachment", "bytes"}
+    return isinstance(payload, dict) and set(payload) <= {"line", "attachment", "bytes", "content_base64"}
 
 
 def quarantine_rows(raws: Iterable[Any]) -> list[dict[str, str]]:
-    """Rows of the fix file for quarantined RawRecords (models.entities.RawRecord)."""
+    """Rows of the fix file for quarantined raw records: any objects with the stored raw
+    record's ``id payload error raw_text origin locator`` and ``source`` (its ``channel``
+    and ``contact_point.name``)."""
     rows = []
     for raw in raws:
         payload = raw.payload or {}
@@ -188,6 +277,7 @@ def quarantine_rows(raws: Iterable[Any]) -> list[dict[str, str]]:
                 "locator": raw.locator or "",
             }
         )
+        rows[-1]["check"] = fix_check(rows[-1])
     return rows
 
 
@@ -197,7 +287,8 @@ def write_quarantine_csv(raws: Iterable[Any], path: str) -> int:
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=list(QUARANTINE_COLUMNS))
     writer.writeheader()
-    writer.writerows(rows)
+    # Cells Excel would run as formulas get a leading quote (taken off again on import).
+    writer.writerows({k: neutralise_cell(v) for k, v in row.items()} for row in rows)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         fh.write(buffer.getvalue())
     return len(rows)

@@ -110,6 +110,8 @@ def describe_failure(failure: Any) -> tuple[str, str]:
     exc = failure.value
     if failure.check(IgnoreRequest) and "robots.txt" in str(exc):
         return "robots", "forbidden by robots.txt"
+    if failure.check(IgnoreRequest) and "redirect" in str(exc):
+        return "redirect", "redirect loop (too many redirections)"
     if failure.check(HttpError):
         status = exc.response.status
         return "http", f"HTTP {status}"
@@ -157,7 +159,7 @@ class MinyiSpider(scrapy.Spider):
 
 def normalise_base_url(url: str) -> str:
     """A base URL ends with '/' so relative paths join below it, not beside it."""
-    from minyi.errors import InputError
+    from minyi.core.errors import InputError
 
     url = (url or "").strip()
     parts = urlsplit(url)

@@ -19,7 +19,7 @@ import scrapy
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from collectors.records import CommentIn, RecordIn, SourceIn
+from minyi.core.records import CommentIn, RecordIn, SourceIn
 from collectors.spiders.common import MinyiSpider
 from collectors.spiders.siteconfig import Sel, SiteConfig, load_site_config
 from collectors.spiders.textutil import element_text, normalise_lines, parse_datetime, remove_element

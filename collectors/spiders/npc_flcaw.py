@@ -9,7 +9,7 @@ The site's list page is rendered by JavaScript from JSON endpoints, which this s
   is served as ``flca/<flxxId>/fjxx/attachment.pdf`` (the record's ``path`` answers 404).
 
 The site publishes counts (意见条数, 参与人数), not comment texts: each draft becomes a
-``consultation`` item that ``models.consultation_sync.upsert_consultation`` stores.
+``consultation`` item, which the crawl service stores (created, or updated by external id).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 
 from parsel import Selector
 
-from minyi.errors import ConfigError
+from minyi.core.errors import ConfigError
 
 SITES_DIR = Path(__file__).resolve().parent.parent / "sites"
 DEFAULT_FORUM_CONFIG = SITES_DIR / "discuz.toml"

@@ -11,6 +11,7 @@ from minyi.cli import (  # noqa: E402,F401
     adoption,
     align,
     analyze,
+    audit,
     comments,
     consultation,
     crawl,
@@ -18,7 +19,11 @@ from minyi.cli import (  # noqa: E402,F401
     demo,
     draft,
     report,
+    review,
+    rollup,
+    serve,
     stats,
+    user,
 )
 
 

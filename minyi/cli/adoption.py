@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from minyi.cli.apps import adoption_app, export_app
-from minyi.cli.output import JSON_HELP, QUIET_HELP, dumps, print_json, progress
-from minyi.errors import InputError
-
-EXPORT_COLUMNS = (
-    "suggestion_id",
-    "external_id",
-    "status",
-    "confidence",
-    "decided_by",
-    "source",
-    "rule",
-    "draft_articles",
-    "final_articles",
-    "note",
-    "text",
-    "evidence",
-)
+from minyi.cli.output import AS_HELP, JSON_HELP, QUIET_HELP, as_option, print_json, reporter
+from minyi.core.errors import InputError
 
 
 @adoption_app.command("detect")
@@ -37,6 +18,7 @@ def detect_cmd(
     label: str = typer.Option("公布稿", "--label", help="Label under which the later text is stored."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """Propose 采纳/部分采纳/未采纳/无法判断 for every suggestion from the later text.
 
@@ -45,17 +27,12 @@ def detect_cmd(
 
     Example: minyi adoption detect --consultation 1 --final 公布稿.docx
     """
-    from models.adoption_store import detect_adoption
-    from models.db import require_schema, session_scope
+    from minyi.services.adoption import detect_adoption
+    from minyi.services.context import actor_for, unit_of_work
 
-    with session_scope() as session, progress(quiet) as bar:
-        require_schema(session)
-        task = bar.add_task("Checking suggestions", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        summary = detect_adoption(session, consultation_id, final, label=label, on_progress=advance)
+    with unit_of_work() as session, reporter(quiet or as_json, {"adoption": "核对建议"}) as report:
+        summary = detect_adoption(session, actor_for(session, as_user), consultation_id, final,
+                                  label=label, progress=report)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -72,23 +49,23 @@ def set_cmd(
     status: str = typer.Option(..., "--status", help="采纳, 部分采纳, 未采纳, 无法判断, 已有规定 or 研究参考."),
     suggestion: list[int] = typer.Option(None, "--suggestion", help="Suggestion id (repeatable)."),
     cluster: int = typer.Option(None, "--cluster", help="Set every suggestion of this cluster."),
-    user: str = typer.Option("cli", "--user", help="Reviewer name recorded with the decision."),
+    as_user: str = typer.Option(None, "--as", "--user", help=AS_HELP, show_default=False),
     note: str = typer.Option(None, "--note", help="Reason or remark."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Record a reviewer's decision; it wins over the detector's and survives re-detection.
 
-    Example: minyi adoption set --suggestion 12 --status 采纳 --user 张审 --note 已在第十五条体现
+    Example: minyi adoption set --suggestion 12 --status 采纳 --as 张审 --note 已在第十五条体现
     """
-    from models.adoption_store import set_adoption
-    from models.db import require_schema, session_scope
+    from minyi.services.adoption import set_adoption
+    from minyi.services.context import actor_for, unit_of_work
 
     if bool(suggestion) == (cluster is not None):
         raise InputError("give --suggestion ID (repeatable) or --cluster ID, not both")
-    with session_scope() as session:
-        require_schema(session)
+    with unit_of_work() as session:
         rows = set_adoption(
-            session, status=status, user=user, suggestion_ids=suggestion or None, cluster_id=cluster, note=note
+            session, actor_for(session, as_user), status=status,
+            suggestion_ids=suggestion or None, cluster_id=cluster, note=note,
         )
         result = [{"suggestion_id": r.suggestion_id, "status": r.status, "decided_by": r.decided_by} for r in rows]
     if as_json:
@@ -101,17 +78,17 @@ def set_cmd(
 def list_cmd(
     consultation_id: int = typer.Option(..., "--consultation", help="Consultation id."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """List the decision that counts for each suggestion (a reviewer's over the detector's).
 
     Example: minyi adoption list --consultation 1 --json
     """
-    from models.adoption_store import count_statuses, effective_decisions
-    from models.db import require_schema, session_scope
+    from minyi.services.adoption import adoption_decisions, count_statuses
+    from minyi.services.context import actor_for, unit_of_work
 
-    with session_scope() as session:
-        require_schema(session)
-        rows = effective_decisions(session, consultation_id)
+    with unit_of_work() as session:
+        rows = adoption_decisions(session, actor_for(session, as_user), consultation_id)
     if as_json:
         print_json(rows)
         return
@@ -134,68 +111,18 @@ def export_cmd(
     consultation_id: int = typer.Option(..., "--consultation", help="Consultation id."),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl, csv or xlsx."),
     output: Path = typer.Option(None, "-o", "--output", help="Output file (default: stdout for jsonl/csv)."),
+    as_user: str = as_option(),
 ) -> None:
-    """Export the decision per suggestion (evidence as a JSON string in csv/xlsx).
+    """Export the decision per suggestion (evidence as a JSON string in csv/xlsx; texts masked).
 
     Example: minyi export adoption --consultation 1 --format xlsx -o adoption.xlsx
     """
-    from models.adoption_store import effective_decisions
-    from models.db import require_schema, session_scope
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.exports import export_adoption
 
-    if fmt not in ("jsonl", "csv", "xlsx"):
-        raise InputError(f"--format: {fmt!r} is not one of jsonl, csv, xlsx")
-    if fmt == "xlsx" and output is None:
-        raise InputError("--output: an .xlsx export needs a file name (-o adoption.xlsx)")
-    with session_scope() as session:
-        require_schema(session)
-        rows = [export_row(r) for r in effective_decisions(session, consultation_id)]
-    if fmt == "xlsx":
-        write_xlsx(rows, output)
-    else:
-        text = to_jsonl(rows) if fmt == "jsonl" else to_csv(rows)
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            # utf-8-sig so that Excel opens the CSV with Chinese intact.
-            output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    with unit_of_work() as session:
+        result = export_adoption(session, actor_for(session, as_user), consultation_id, fmt, output)
+    if result.text is not None and output is None:
+        typer.echo(result.text, nl=False)
     if output is not None:
-        typer.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
-
-
-def export_row(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: d.get(k) for k in EXPORT_COLUMNS}
-
-
-def _flat(row: dict[str, Any]) -> dict[str, Any]:
-    """A row for csv/xlsx: article lists joined, evidence as a JSON string."""
-    out = dict(row)
-    out["draft_articles"] = "、".join(row["draft_articles"])
-    out["final_articles"] = "、".join(row["final_articles"])
-    out["evidence"] = json.dumps(row["evidence"], ensure_ascii=False)
-    return out
-
-
-def to_jsonl(rows: list[dict[str, Any]]) -> str:
-    return "".join(dumps(r, indent=None) + "\n" for r in rows)
-
-
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    for r in rows:
-        writer.writerow(_flat(r))
-    return buf.getvalue()
-
-
-def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "采纳情况"
-    ws.append(list(EXPORT_COLUMNS))
-    for r in rows:
-        flat = _flat(r)
-        ws.append([flat[c] for c in EXPORT_COLUMNS])
-    wb.save(path)
+        typer.echo(f"Wrote {result.rows} rows to {output}.", err=True)

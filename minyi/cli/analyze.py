@@ -1,10 +1,8 @@
-"""`minyi analyze` and `minyi export suggestions`: a thin shell over ``pipeline.run`` and
-``models.analysis_store``."""
+"""`minyi analyze` and `minyi export suggestions`: a thin shell over ``minyi.services.analysis`` and
+``minyi.services.exports``."""
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,8 +10,8 @@ from typing import Any
 import typer
 
 from minyi.cli.apps import app, export_app
-from minyi.cli.output import JSON_HELP, QUIET_HELP, dumps, print_json, progress
-from minyi.errors import InputError
+from minyi.cli.output import JSON_HELP, QUIET_HELP, as_option, print_json, progress, reporter
+from minyi.core.errors import InputError
 
 STAGE_ZH = {
     "normalise": "规范化",
@@ -28,26 +26,23 @@ STAGE_ZH = {
 }
 
 
-def stage_progress(bar: Any) -> Any:
-    """A ``pipeline.run`` progress callback drawing one rich bar per stage."""
-    tasks: dict[str, Any] = {}
-
-    def report(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(STAGE_ZH.get(stage, stage), total=max(total, 1))
-        bar.update(tasks[stage], completed=done if total else 1, total=max(total, 1))
-
-    return report
-
-
 @app.command("analyze")
 def analyze_cmd(
     consultation: int = typer.Option(..., "--consultation", "-c", help="Consultation id."),
     backend: str = typer.Option(
         None, "--backend", help="Embedding backend: use (default), sentence-transformers or tfidf."
     ),
+    workers: int = typer.Option(
+        None, "--workers", min=1,
+        help="Embed and cluster on a local Dask cluster of N single-threaded processes.",
+    ),
+    scheduler: str = typer.Option(
+        None, "--scheduler",
+        help="Embed and cluster on an existing Dask cluster (tcp://HOST:8786; see README, Large consultations).",
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """Analyse the comments of a consultation: normalise, mask personal data, split into
     suggestions, map them to articles, find duplicates, cluster and classify.
@@ -55,16 +50,14 @@ def analyze_cmd(
     Only what is new since the last run is processed; reviewers' manual decisions are kept.
 
     Example: minyi analyze --consultation 1 --backend tfidf --json
+    Example: minyi analyze --consultation 1 --workers 2
     """
-    from models.db import require_schema, session_scope
-    from pipeline.embed import canonical_backend
-    from pipeline.run import analyze
+    from minyi.services.analysis import analyze
+    from minyi.services.context import actor_for, unit_of_work
 
-    if backend is not None:
-        backend = canonical_backend(backend)  # unknown name → ConfigError, exit code 2
-    with session_scope() as session, progress(quiet or as_json) as bar:
-        require_schema(session)
-        summary = analyze(session, consultation, backend=backend, progress=stage_progress(bar))
+    with unit_of_work() as session, reporter(quiet or as_json, STAGE_ZH) as report:
+        summary = analyze(session, actor_for(session, as_user), consultation, backend=backend, progress=report,
+                          workers=workers, scheduler=scheduler)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -101,78 +94,37 @@ def _print_summary(s: dict[str, Any]) -> None:
 
 # --- export ---------------------------------------------------------------------------------
 
-EXPORT_FORMATS = ("jsonl", "csv", "xlsx")
-
-
-def _flat(value: Any) -> Any:
-    """Lists become "12;13" in CSV/XLSX cells."""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return value
-
-
-def write_suggestions(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> None:
-    if fmt == "jsonl":
-        text = "".join(dumps(r, indent=None) + "\n" for r in rows)
-        _emit(text, out)
-    elif fmt == "csv":
-        buf = io.StringIO()
-        fields = list(rows[0]) if rows else ["suggestion_id"]
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: _flat(v) for k, v in r.items()})
-        # A BOM lets Excel open the CSV file as UTF-8; stdout gets none.
-        _emit(buf.getvalue(), out, bom=out is not None)
-    else:
-        from openpyxl import Workbook
-
-        if out is None:
-            raise InputError("--format xlsx needs an output file (-o FILE.xlsx)")
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "建议"
-        fields = list(rows[0]) if rows else ["suggestion_id"]
-        ws.append(fields)
-        for r in rows:
-            ws.append([_flat(r[k]) for k in fields])
-        ws.freeze_panes = "A2"
-        wb.save(out)
-
-
-def _emit(text: str, out: Path | None, *, bom: bool = False) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        out.write_text(("\ufeff" if bom else "") + text, encoding="utf-8")
-
 
 @export_app.command("suggestions")
 def export_suggestions_cmd(
     consultation: int = typer.Option(..., "--consultation", "-c", help="Consultation id."),
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl, csv or xlsx."),
     output: Path = typer.Option(None, "--output", "-o", help="Output file (stdout for jsonl/csv when omitted)."),
+    include_personal_data: bool = typer.Option(
+        False, "--include-personal-data",
+        help="Keep the original text with names and numbers (staff of the contact point and admins only).",
+    ),
+    as_user: str = as_option(),
 ) -> None:
     """Export one row per suggestion: text, masked text, articles, chapter, mapping method and
-    score, type, duplicate group and count, cluster.
+    score, type, duplicate group and count, cluster. Personal data is masked unless
+    --include-personal-data is given.
 
     Example: minyi export suggestions --consultation 1 --format csv -o suggestions.csv
     """
-    from models.analysis_store import suggestion_rows
-    from models.db import require_schema, session_scope
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.exports import export_suggestions
 
-    fmt = fmt.lower().strip()
-    if fmt not in EXPORT_FORMATS:
-        raise InputError(f"--format: {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     if output is not None and not output.parent.is_dir():
         raise InputError(f"--output: directory {output.parent} does not exist")
-    with session_scope() as session:
-        require_schema(session)
-        rows = suggestion_rows(session, consultation)
-    write_suggestions(rows, fmt, output)
+    with unit_of_work() as session:
+        result = export_suggestions(session, actor_for(session, as_user), consultation, fmt, output,
+                                    include_personal_data=include_personal_data)
+    if result.text is not None and output is None:
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
     if output is not None:
-        typer.echo(f"Wrote {len(rows)} suggestions to {output}", err=True)
+        typer.echo(f"Wrote {result.rows} suggestions to {output}", err=True)
 
 
-__all__ = ["analyze_cmd", "export_suggestions_cmd", "write_suggestions"]
+__all__ = ["analyze_cmd", "export_suggestions_cmd"]

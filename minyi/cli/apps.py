@@ -6,7 +6,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from minyi.errors import MinyiError
+from minyi.core.errors import MinyiError
 
 
 class MinyiGroup(TyperGroup):
@@ -21,6 +21,14 @@ class MinyiGroup(TyperGroup):
         except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
             name = getattr(exc, "filename", None) or ""
             click.echo(f"Error: {name}: {exc.strerror or exc}", err=True)
+            ctx.exit(2)
+        except Exception as exc:  # a database that cannot be used: one line, not a traceback
+            from minyi.services.database import database_problem
+
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            click.echo(f"Error: {problem}", err=True)
             ctx.exit(2)
 
 
@@ -64,6 +72,15 @@ adoption_app = _group(
     "Adoption tracking: detect and set 采纳/部分采纳/未采纳.\n\n"
     "Example: minyi adoption detect --consultation 1 --final final.md"
 )
+review_app = _group(
+    "Correct the analysis: move suggestions, merge and split clusters, write the 修改意见, "
+    "fix duplicate groups, undo. Re-running `minyi analyze` keeps every correction.\n\n"
+    "Example: minyi review move 42 --to 12.2"
+)
+audit_app = _group(
+    "The audit log: who changed what, when, before → after.\n\n"
+    "Example: minyi audit list --consultation 1 --user 王芳 --json"
+)
 
 app.add_typer(db_app, name="db")
 app.add_typer(consultation_app, name="consultation")
@@ -72,3 +89,5 @@ app.add_typer(comments_app, name="comments")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(adoption_app, name="adoption")
+app.add_typer(review_app, name="review")
+app.add_typer(audit_app, name="audit")

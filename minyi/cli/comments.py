@@ -1,5 +1,4 @@
-"""`minyi comments import | quarantine | list`: a thin shell over collectors.importers and
-models.ingest."""
+"""`minyi comments import | quarantine | list`: a thin shell over minyi.services.intake."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from pathlib import Path
 import typer
 
 from minyi.cli.apps import comments_app
-from minyi.cli.output import JSON_HELP, QUIET_HELP, print_json, progress
+from minyi.cli.output import JSON_HELP, QUIET_HELP, as_option, print_json, reporter
 
 CONSULTATION_HELP = "Id of the consultation (see `minyi consultation list`)."
 
@@ -29,6 +28,7 @@ def import_cmd(
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """Import comments from files; importing the same file again adds nothing.
 
@@ -38,20 +38,19 @@ def import_cmd(
     Example: minyi comments import 意见征集表.xlsx 座谈会纪要.docx --consultation 1
     --contact-point 华富街道基层立法联系点
     """
-    from collectors.importers import import_files
-    from models.db import require_schema, session_scope
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.intake import IMPORT_STAGE, import_files
 
-    with session_scope() as session, progress(quiet or as_json) as bar:
-        require_schema(session)
-        task = bar.add_task("Importing", total=None)
+    with unit_of_work() as session, reporter(quiet or as_json, {IMPORT_STAGE: "Importing"}) as report:
         summary = import_files(
             session,
+            actor_for(session, as_user),
             consultation,
             files,
             channel=channel,
             contact_point=contact_point,
             mapping=mapping,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=report,
         )
     if as_json:
         print_json(summary.to_dict())
@@ -83,29 +82,54 @@ def quarantine_cmd(
         "edit it and import it back with `minyi comments import FILE --consultation ID`.",
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """List records kept in quarantine, with the reason, or export them for fixing.
 
     Example: minyi comments quarantine --consultation 1 --export fix.csv
     """
-    from collectors.importers.plain import write_quarantine_csv
-    from models.db import require_schema, session_scope
-    from models.ingest import list_quarantined, quarantine_entry
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.intake import export_quarantine, list_quarantine
 
-    with session_scope() as session:
-        require_schema(session)
-        raws = list_quarantined(session, consultation)
-        entries = [quarantine_entry(r) for r in raws]
-        written = write_quarantine_csv(raws, str(export)) if export else None
+    with unit_of_work() as session:
+        actor = actor_for(session, as_user)
+        if export:
+            listed = export_quarantine(session, actor, consultation, export)
+        else:
+            listed = list_quarantine(session, actor, consultation)
     if as_json:
-        print_json({"consultation": consultation, "count": len(entries), "records": entries, "exported": str(export) if export else None})
+        print_json(listed.to_dict())
         return
-    for e in entries:
+    for e in listed.records:
         typer.echo(f"#{e['quarantine_id']} {e['source'] or Path(e['origin']).name} {e['locator'] or ''}: {e['reason']}")
-    typer.echo(f"{len(entries)} record(s) in quarantine.")
+    typer.echo(f"{listed.count} record(s) in quarantine.")
     if export:
-        typer.echo(f"Wrote {written} row(s) to {export}; fix the text column, then run: "
+        typer.echo(f"Wrote {listed.written} row(s) to {export}; fix the text column, then run: "
                    f"minyi comments import {export} --consultation {consultation}")
+
+
+@comments_app.command("dismiss")
+def dismiss_cmd(
+    record: int = typer.Argument(..., help="The quarantined record's id (#N in `minyi comments quarantine`)."),
+    reason: str = typer.Option(..., "--reason", help="Why the record holds no opinion (kept in the audit log)."),
+    consultation: int = typer.Option(None, "--consultation", "-c", help="Check that the record is of this consultation."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_user: str = as_option(),
+) -> None:
+    """Take a quarantined record that holds no opinion (a "无" row, a test line) out of the
+    quarantine; it is kept, with the reason, and the decision is audited.
+
+    Example: minyi comments dismiss 42 --reason "填表人写的是“无”"
+    """
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.intake import dismiss_quarantined
+
+    with unit_of_work() as session:
+        done = dismiss_quarantined(session, actor_for(session, as_user), record, reason, consultation_id=consultation)
+    if as_json:
+        print_json(done.to_dict())
+        return
+    typer.echo(f"Dismissed #{done.quarantine_id} (was: {done.was}); reason: {done.reason}")
 
 
 @comments_app.command("list")
@@ -113,17 +137,18 @@ def list_cmd(
     consultation: int = typer.Option(..., "--consultation", "-c", help=CONSULTATION_HELP),
     limit: int = typer.Option(None, "--limit", "-n", min=1, help="Show at most N comments."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_user: str = as_option(),
 ) -> None:
-    """List imported comments (raw text; personal data is not masked here).
+    """List imported comments as received (personal data is masked only for users who may
+    not see it).
 
     Example: minyi comments list --consultation 1 --limit 20 --json
     """
-    from models.db import require_schema, session_scope
-    from models.ingest import comment_entry, list_comments
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.intake import list_comments
 
-    with session_scope() as session:
-        require_schema(session)
-        entries = [comment_entry(c) for c in list_comments(session, consultation, limit=limit)]
+    with unit_of_work() as session:
+        entries = list_comments(session, actor_for(session, as_user), consultation, limit=limit).comments
     if as_json:
         print_json(entries)
         return

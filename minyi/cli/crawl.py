@@ -1,4 +1,4 @@
-"""`minyi crawl SPIDER …`: a thin shell over ``collectors.crawl.run_crawl``."""
+"""`minyi crawl SPIDER …`: a thin shell over ``minyi.services.crawl.crawl``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import typer
 
 from minyi.cli.apps import app
-from minyi.cli.output import JSON_HELP, QUIET_HELP, print_json
-from minyi.errors import InputError
+from minyi.cli.output import JSON_HELP, QUIET_HELP, as_option, print_json, reporter
+from minyi.core.errors import InputError
 
 
 def parse_settings(pairs: list[str] | None) -> dict[str, Any]:
@@ -69,6 +69,7 @@ def crawl_cmd(
     log_level: str = typer.Option(None, "--log-level", help="Show Scrapy's log at this level (DEBUG, INFO, WARNING …)."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """Crawl a forum or an official consultation site and store what it finds.
 
@@ -81,7 +82,8 @@ def crawl_cmd(
 
     Example: minyi crawl npc_flcaw --download-attachments drafts/
     """
-    from collectors.crawl import run_crawl
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.crawl import CRAWL_STAGE, STORE_STAGE, crawl
 
     overrides = parse_settings(set_)
     if log_level:
@@ -102,15 +104,20 @@ def crawl_cmd(
         if pages < 1:
             raise InputError(f"--pages {pages}: must be at least 1")
         spider_args["pages"] = pages
-    summary = run_crawl(
-        spider,
-        consultation_id=consultation,
-        config_path=config,
-        base_url=base_url,
-        settings_overrides=overrides,
-        quiet=quiet,
-        spider_args=spider_args,
-    ).to_dict()
+    with unit_of_work() as session:
+        actor = actor_for(session, as_user)
+    with reporter(quiet, {CRAWL_STAGE: "Crawling", STORE_STAGE: "Storing posts"}) as report:
+        summary = crawl(
+            unit_of_work,
+            actor,
+            spider,
+            consultation_id=consultation,
+            config_path=config,
+            base_url=base_url,
+            settings_overrides=overrides,
+            spider_args=spider_args,
+            progress=report,
+        ).to_dict()
     if as_json:
         print_json(summary)
     else:

@@ -20,14 +20,13 @@ def upgrade_cmd(
 
     Example: minyi db upgrade   (creates ./minyi.db by default)
     """
-    from models.db import get_engine, upgrade
+    from minyi.services.database import upgrade_database
 
-    rev = upgrade(database_url, revision)
-    url = get_engine(database_url).url.render_as_string(hide_password=True)
+    state = upgrade_database(database_url, revision)
     if as_json:
-        print_json({"database_url": url, "revision": rev})
+        print_json(state.to_dict())
     else:
-        typer.echo(f"Database {url} is at revision {rev}.")
+        typer.echo(f"Database {state.database_url} is at revision {state.revision}.")
 
 
 @db_app.command("current")
@@ -39,10 +38,10 @@ def current_cmd(
 
     Example: minyi db current --json
     """
-    from models.db import current_revision
+    from minyi.services.database import database_state
 
-    rev = current_revision(database_url)
+    state = database_state(database_url)
     if as_json:
-        print_json({"revision": rev})
+        print_json({"revision": state.revision})
     else:
-        typer.echo(rev or "(empty database: run `minyi db upgrade`)")
+        typer.echo(state.revision or "(empty database: run `minyi db upgrade`)")

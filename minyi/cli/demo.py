@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import sys
 from pathlib import Path
 
 import typer
 
 from minyi.cli.apps import app
-from minyi.cli.output import JSON_HELP, QUIET_HELP, print_json, stderr
+from minyi.cli.analyze import STAGE_ZH
+from minyi.cli.output import JSON_HELP, QUIET_HELP, print_json, reporter, stderr
 
 
 @app.command("demo")
@@ -21,13 +24,14 @@ def demo_cmd(
 
     Example: minyi demo --workdir /tmp/minyi-demo
     """
-    from minyi.demo import run_demo
+    from minyi.services.demo import run_demo
 
     def log(message: str) -> None:
         if not quiet and not as_json:
             stderr.print(message)
 
-    result = run_demo(workdir, backend=backend, quiet=quiet or as_json, log=log)
+    with reporter(quiet or as_json, STAGE_ZH) as report:
+        result = run_demo(workdir, backend=backend, progress=report, log=log)
     if as_json:
         print_json(result.to_dict())
         return
@@ -35,3 +39,15 @@ def demo_cmd(
     typer.echo(f"Sample consultation: id {result.consultation_id}")
     for name, path in result.outputs.items():
         typer.echo(f"{name}: {path}")
+    web = result.web
+    if web:
+        typer.echo("")
+        typer.echo("Review application (in Chinese, for contact-point staff and reviewers):")
+        typer.echo(f"  cd {web['folder']} && {Path(sys.executable).parent / 'minyi'} serve")
+        typer.echo(f"  then open {web['address']} and log in as {web['user']} / {web['password']}")
+    web = result.web
+    if web:
+        typer.echo("")
+        typer.echo("Review application (in Chinese, for contact-point staff and reviewers):")
+        typer.echo(f"  cd {web['folder']} && {Path(sys.executable).parent / 'minyi'} serve")
+        typer.echo(f"  then open {web['address']} and log in as {web['user']} / {web['password']}")

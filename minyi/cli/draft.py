@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from minyi.cli.apps import draft_app
-from minyi.cli.output import JSON_HELP, print_json
+from minyi.cli.output import JSON_HELP, as_option, print_json
 
 
 @draft_app.command("parse")
@@ -19,13 +19,13 @@ def parse_cmd(
 
     Example: minyi draft parse 条例草案.docx --json
     """
-    from pipeline.drafts.parser import format_outline, parse_file
+    from minyi.services.drafts import draft_outline, parse_draft
 
-    parsed = parse_file(file)
+    parsed = parse_draft(file)
     if as_json:
         print_json(parsed.to_dict())
     else:
-        typer.echo(format_outline(parsed))
+        typer.echo(draft_outline(parsed))
 
 
 @draft_app.command("load")
@@ -38,33 +38,22 @@ def load_cmd(
         help="Whether comments cite this version (default: the first version loaded).",
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """Attach a version of the draft to a consultation (idempotent).
 
     Example: minyi draft load 二审稿.docx --consultation 1 --label 二审稿
     """
-    from models.db import require_schema, session_scope
-    from models.store import load_draft_version
-    from pipeline.drafts.parser import parse_file
+    from minyi.services.consultations import load_draft
+    from minyi.services.context import actor_for, unit_of_work
 
-    parsed = parse_file(file)
-    with session_scope() as session:
-        require_schema(session)
-        version, created = load_draft_version(
-            session, consultation_id, parsed, label=label, source_file=str(file),
-            comment_base=comment_base,
+    with unit_of_work() as session:
+        result = load_draft(
+            session, actor_for(session, as_user), consultation_id, file, label=label, comment_base=comment_base
         )
-        result = {
-            "consultation_id": consultation_id,
-            "version_id": version.id,
-            "label": version.label,
-            "articles": len(parsed.articles),
-            "created": created,
-            "comment_base": version.is_comment_base,
-        }
     if as_json:
-        print_json(result)
-    elif created:
-        typer.echo(f"Loaded {label} ({result['articles']} articles) into consultation {consultation_id}.")
+        print_json(result.to_dict())
+    elif result.created:
+        typer.echo(f"Loaded {label} ({result.articles} articles) into consultation {consultation_id}.")
     else:
         typer.echo(f"{label} of consultation {consultation_id} is already loaded with this text; nothing changed.")

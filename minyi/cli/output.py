@@ -10,12 +10,14 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from rich.console import Console
+import typer
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
 T = TypeVar("T")
@@ -50,8 +52,11 @@ def progress(quiet: bool = False) -> Iterator[Progress]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=stderr,
-        disable=quiet,
+        # Off when stderr is no terminal: rich would print the bar's last state there
+        # when it stops, a stale line before an error message.
+        disable=quiet or not stderr.is_terminal,
         transient=False,
     )
     with bar:
@@ -66,5 +71,29 @@ def track(items: Iterable[T], description: str, *, total: int | None = None, qui
             bar.advance(task)
 
 
+@contextmanager
+def reporter(quiet: bool = False, names: dict[str, str] | None = None) -> Iterator[Any]:
+    """A ``minyi.core.progress.Progress`` callback drawing one rich bar per stage, with the
+    time left; draws nothing with --quiet or when stderr is not a terminal."""
+    quiet = quiet or not stderr.is_terminal
+    with progress(quiet) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int | None) -> None:
+            if quiet:
+                return
+            if stage not in tasks:
+                tasks[stage] = bar.add_task((names or {}).get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
 QUIET_HELP = "Do not show progress bars."
+AS_HELP = "Act as this user (default: $MINYI_USER, else the operating-system user)."
+
+
+def as_option() -> Any:
+    """The ``--as USER`` option every command that changes data takes."""
+    return typer.Option(None, "--as", help=AS_HELP, show_default=False)
 JSON_HELP = "Print machine-readable JSON on stdout."

@@ -1,4 +1,5 @@
-"""`minyi report feedback|review|stats`: the documents sent upward and to the committee."""
+"""`minyi report feedback|review|stats`: the documents sent upward and to the committee
+(a thin shell over ``minyi.services.documents``)."""
 
 from __future__ import annotations
 
@@ -7,51 +8,66 @@ from pathlib import Path
 import typer
 
 from minyi.cli.apps import report_app
-from minyi.cli.output import JSON_HELP, print_json
-from minyi.errors import InputError
-
-FEEDBACK_FORMATS = ("docx", "xlsx", "pdf", "md")
-
-
-def _format_for(fmt: str | None, output: Path, allowed: tuple[str, ...]) -> str:
-    """--format, else the output file's suffix."""
-    chosen = (fmt or output.suffix.lstrip(".") or "").lower()
-    if chosen not in allowed:
-        raise InputError(f"--format: {chosen or '(none)'!r} is not one of {', '.join(allowed)}")
-    return chosen
+from minyi.cli.output import JSON_HELP, as_option, print_json
 
 
 @report_app.command("feedback")
 def feedback_cmd(
     consultation_id: int = typer.Option(..., "--consultation", help="Consultation id."),
     contact_point: str = typer.Option(None, "--contact-point", help="Issuing contact point (default: the consultation's own)."),
-    fmt: str = typer.Option(None, "--format", help="docx, xlsx, pdf or md (default: from the file name)."),
+    fmt: str = typer.Option(None, "--format", help="docx, xlsx, pdf, md, or bundle (the JSON file the level above imports; default: from the file name)."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the rows as sent (FeedbackItem)."),
+    addressee: str = typer.Option(None, "--to", help="主送机关 (default: as set with `minyi consultation update`, else the issuing body)."),
+    signer: str = typer.Option(None, "--signer", help="落款: the signing unit (default: as set, else the contact point)."),
+    signed_on: str = typer.Option(None, "--date", help="成文日期, YYYY-MM-DD (default: as set; a past consultation: its deadline)."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """Write the feedback document sent upward (关于《××条例（征求意见稿）》的意见建议).
 
     Example: minyi report feedback --consultation 1 --contact-point 华富街道基层立法联系点
-    --format docx -o feedback.docx --json
-    """
-    from models.db import require_schema, session_scope
-    from reports.feedback import build_feedback, save_feedback, write_feedback
+    --date 2025-10-14 --format docx -o feedback.docx --json
 
-    chosen = _format_for(fmt, output, FEEDBACK_FORMATS)
-    with session_scope() as session:
-        require_schema(session)
-        doc = build_feedback(session, consultation_id, contact_point)
-        path = write_feedback(doc, chosen, str(output))
-        if not no_record:
-            save_feedback(session, doc, str(output))
-    if as_json:
-        print_json({"path": path, "format": chosen, **doc.summary()})
-    else:
-        s = doc.sections()
-        typer.echo(
-            f"Wrote {path}: {s['general']} general, {s['article']} article, {s['other']} other opinions"
+    Example (for the level above): minyi report feedback --consultation 1 --format bundle -o 田面社区.bundle.json
+    """
+    if (fmt or "").lower() == "bundle":
+        return _bundle(consultation_id, output, contact_point, not no_record, as_json, as_user)
+    from minyi.services.consultations import as_date
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.documents import feedback_document
+
+    when = as_date(signed_on, "--date") if signed_on else None
+    with unit_of_work() as session:
+        result = feedback_document(
+            session, actor_for(session, as_user), consultation_id, fmt, output,
+            contact_point=contact_point, record=not no_record, signer=signer, date=when, addressee=addressee,
         )
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        s = result.summary["sections"]
+        typer.echo(
+            f"Wrote {result.path}: {s['general']} general, {s['article']} article, {s['other']} other opinions"
+        )
+        if result.summary.get("date_source") == "deadline":
+            typer.echo(f"成文日期 {result.summary['date']} is the consultation's deadline (none was set): "
+                       "give --date, or set it with `minyi consultation update ID --date`", err=True)
+
+
+def _bundle(consultation_id: int, output: Path, contact_point: str | None, record: bool, as_json: bool,
+            as_user: str | None) -> None:
+    """`--format bundle`: the feedback as the JSON bundle a higher level imports."""
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.rollup import export_bundle
+
+    with unit_of_work() as session:
+        result = export_bundle(session, actor_for(session, as_user), consultation_id, output,
+                               contact_point=contact_point, record=record)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        typer.echo(f"Wrote {result.path}: {result.summary['items']} rows, {result.summary['people']} people")
 
 
 @report_app.command("review")
@@ -60,50 +76,46 @@ def review_cmd(
     fmt: str = typer.Option(None, "--format", help="docx, xlsx, md or pdf (default: from the file name)."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """Write the committee's review report: per article, the clusters across all contact
     points with counts, representatives and the draft text.
 
     Example: minyi report review --consultation 1 --format xlsx -o review.xlsx
     """
-    from models.db import require_schema, session_scope
-    from reports.review import build_review, write_review
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.documents import review_report
 
-    chosen = _format_for(fmt, output, ("docx", "xlsx", "md", "pdf"))
-    with session_scope() as session:
-        require_schema(session)
-        report = build_review(session, consultation_id)
-        path = write_review(report, chosen, str(output))
+    with unit_of_work() as session:
+        result = review_report(session, actor_for(session, as_user), consultation_id, fmt, output)
     if as_json:
-        print_json({"path": path, "format": chosen, "title": report.title,
-                    "sections": report.sections(), "figures": report.figures.to_dict()})
+        print_json(result.to_dict())
     else:
-        typer.echo(f"Wrote {path}")
+        typer.echo(f"Wrote {result.path}")
 
 
 @report_app.command("stats")
 def stats_report_cmd(
     year: int = typer.Option(..., "--year", help="Year of the consultations (by opening date)."),
-    contact_point: str = typer.Option(None, "--contact-point", help="Only this contact point."),
+    contact_point: str = typer.Option(None, "--contact-point", help="Only this contact point (default: all, one line each)."),
+    signer: str = typer.Option(None, "--signer", help="落款 (default: the contact point)."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write: .docx, .pdf or .md."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_user: str = as_option(),
 ) -> None:
     """Write the yearly summary (参与法律法规意见征集N部，反馈建议N条，被采纳N条) with charts,
     in the GB/T 9704 layout.
 
     Example: minyi report stats --year 2025 --contact-point 华富街道基层立法联系点 -o 2025.docx
     """
-    from models.db import require_schema, session_scope
-    from reports.yearly import build_yearly, write_yearly
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.documents import yearly_summary
 
-    chosen = _format_for(None, output, ("docx", "pdf", "md"))
-    with session_scope() as session:
-        require_schema(session)
-        summary = build_yearly(session, year, contact_point)
-    path = write_yearly(summary, output, chosen)
+    with unit_of_work() as session:
+        result = yearly_summary(session, actor_for(session, as_user), year, None, output,
+                                contact_point=contact_point, signer=signer)
     if as_json:
-        print_json({"path": path, "year": year, "sentence": summary.sentence(),
-                    "total": summary.total.to_dict()})
+        print_json(result.to_dict())
     else:
-        typer.echo(summary.sentence())
-        typer.echo(f"Wrote {path}")
+        typer.echo(result.summary["sentence"])
+        typer.echo(f"Wrote {result.path}")

@@ -1,4 +1,5 @@
-"""`minyi stats`: adoption statistics by contact point, consultation, year or channel."""
+"""`minyi stats`: adoption statistics by contact point, consultation, year or channel (a thin
+shell over ``minyi.services.documents.statistics``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import typer
 
 from minyi.cli.apps import app
+from minyi.cli.output import as_option
 
 
 @app.command("stats")
@@ -18,31 +20,22 @@ def stats_cmd(
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
     chart: Path = typer.Option(None, "--chart", help="Also draw a bar chart (PNG) of fed back vs adopted."),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+    as_user: str = as_option(),
 ) -> None:
     """Consultations taken part in, comments, suggestions fed back, adopted (采纳 + 部分采纳)
     and the adoption rate.
 
     Example: minyi stats --by year --format csv -o stats.csv --chart stats.png
     """
-    from models.db import require_schema, session_scope
-    from reports.stats import load_stats, write_stats
+    from minyi.services.context import actor_for, unit_of_work
+    from minyi.services.documents import statistics
 
     if as_json:
         fmt = "json"
-    with session_scope() as session:
-        require_schema(session)
-        result = load_stats(session, by, year=year, contact_point=contact_point)
-    text = write_stats(result, fmt, output)
-    if chart is not None:
-        from reports import charts
-
-        lines = result.lines
-        charts.adoption_bars(
-            [line.key for line in lines], [line.suggestions for line in lines],
-            [line.adopted_full for line in lines], [line.adopted_partly for line in lines],
-            "反馈建议及采纳情况", chart,
-        )
+    with unit_of_work() as session:
+        result = statistics(session, actor_for(session, as_user), by, fmt, output, year=year,
+                            contact_point=contact_point, chart=chart)
     if output is None:
-        typer.echo(text, nl=False)
+        typer.echo(result.text, nl=False)
     else:
         typer.echo(f"Wrote {output}" + (f" and {chart}" if chart else ""), err=fmt == "json")

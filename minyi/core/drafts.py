@@ -1,4 +1,5 @@
-"""What the draft parser returns: a plain, serialisable provision tree."""
+"""Draft types: the provision tree the draft parser returns, the article as the analysis
+sees it, and a reference from a suggestion to an article."""
 
 from __future__ import annotations
 
@@ -64,3 +65,30 @@ class ParsedDraft:
     @property
     def full_text(self) -> str:
         return "\n".join(f"{a.label}　{a.text}" for a in self.articles)
+
+
+@dataclass(frozen=True)
+class DraftArticle:
+    key: str  # "12" or "12之一" (minyi.core.drafts.Article.key)
+    number: int
+    suffix: str | None
+    label: str
+    text: str
+    chapter: str | None = None  # "第二章 生产、销售和维修"
+    section: str | None = None
+    # Number of 项 in each 款 (len = number of paragraphs).
+    paragraph_items: tuple[int, ...] = ()
+    paragraph_texts: tuple[str, ...] = ()
+    provision_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    article_key: str
+    paragraph: int | None = None
+    item: int | None = None
+    evidence: str = ""
+    span: tuple[int, int] = (0, 0)
+    method: str = "explicit"
+    # How it was found: article / range / list / chapter / relative / quote / declared.
+    via: str = "article"

@@ -15,6 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# Keys with a meaning across importers and storage.
+FIXES_KEY = "fixes_raw_record_id"  # CommentIn.meta: the quarantined record this row corrects
+PARENT_FINGERPRINT = "parent_fingerprint"  # SourceIn.meta: the source this one came inside
+PARENT_LOCATOR = "parent_locator"  # SourceIn.meta: the record (e-mail message) it came with
+ROLLUP_BUNDLE_KEY = "rollup_bundle"  # SourceIn.meta: a lower level's bundle or feedback table
+ROLLUP_KEY = "rollup"  # CommentIn.meta: a row rolled up from below (people, points, key)
+# The versioned JSON bundles that carry feedback up and decisions down between levels.
+FEEDBACK_BUNDLE_SCHEMA = "minyi.feedback-bundle/1"
+DECISIONS_BUNDLE_SCHEMA = "minyi.decisions-bundle/1"
+UNEDITED_FIX_KEY = "unedited_fix"  # CommentIn.meta: a fix-file row exactly as exported
+
 
 @dataclass
 class CommentIn:
@@ -71,5 +82,16 @@ def record_hash(fingerprint: str | None, locator: str | None, payload: dict[str,
     return digest.hexdigest()
 
 
+def origin_hash(name: str, locator: str | None, payload: dict[str, Any]) -> str:
+    """Identity of a record of a named file: its place in the file and what it says, not
+    the file's bytes, so a re-saved workbook's rows are recognised."""
+    return record_hash(f"file\x00{name}", locator, payload)
+
+
 def file_fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 hex digest of the exact text (the embedding cache and suggestion key)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,8 +20,19 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from minyi.core.errors import ConfigError
+from minyi.core.vocab import EMBEDDING_BACKENDS, PIPELINE_COMPONENTS, canonical_backend_name
 
-class PipelineSettings(BaseModel):
+# The web application refuses to start while the secret key is this one.
+DEFAULT_SECRET_KEY = "change-me-in-minyi.toml"
+
+
+class _Section(BaseModel):
+    # A misspelt key is an error naming it, never silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class PipelineSettings(_Section):
     """Which component runs each stage (chosen by name) and its thresholds."""
 
     normaliser: str = "default"
@@ -44,14 +55,29 @@ class PipelineSettings(BaseModel):
     cluster_distance_threshold: float | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator(*PIPELINE_COMPONENTS)
+    @classmethod
+    def _known_component(cls, value: str, info: Any) -> str:
+        known = PIPELINE_COMPONENTS[info.field_name]
+        if value not in known:
+            raise ValueError(f"{value!r} is not a known component; choose one of {', '.join(known)}")
+        return value
 
-class ReportSettings(BaseModel):
+    @field_validator("embedding_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if canonical_backend_name(value) is None:
+            raise ValueError(f"{value!r} is not a known backend; choose one of {', '.join(EMBEDDING_BACKENDS)}")
+        return value
+
+
+class ReportSettings(_Section):
     output_dir: str = "minyi-output"
     libreoffice: str = "soffice"
 
 
-class WebSettings(BaseModel):
-    secret_key: str = "change-me-in-minyi.toml"
+class WebSettings(_Section):
+    secret_key: str = DEFAULT_SECRET_KEY
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -60,7 +86,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MINYI_",
         env_nested_delimiter="__",
-        extra="ignore",
+        extra="forbid",
     )
 
     database_url: str = "sqlite:///minyi.db"
@@ -90,14 +116,33 @@ def _cached() -> Settings:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build settings now (reads the TOML file and the environment)."""
-    from minyi.errors import ConfigError
-
+    """Build settings now (reads the TOML file and the environment); a ConfigError naming
+    the first wrong key and why."""
     try:
         return Settings(**overrides)
-    except Exception as exc:  # pydantic ValidationError or a TOML syntax error
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings ({config_origin()}): {describe(exc)}") from exc
+    except Exception as exc:  # a TOML syntax error
         first = str(exc).splitlines()
-        raise ConfigError(f"invalid settings: {' '.join(first[:3])}") from exc
+        raise ConfigError(f"invalid settings ({config_origin()}): {' '.join(first[:3])}") from exc
+
+
+def config_origin() -> str:
+    path = Path(os.environ.get("MINYI_CONFIG", "minyi.toml"))
+    return f"{path} and MINYI_* variables" if path.is_file() else "MINYI_* variables"
+
+
+def describe(exc: ValidationError) -> str:
+    """'pipeline.clusterer: 'foo' is not a known component …; pipeline.colour: unknown key'."""
+    parts = []
+    for error in exc.errors():
+        key = ".".join(str(x) for x in error["loc"])
+        if error["type"] == "extra_forbidden":
+            parts.append(f"{key}: unknown key")
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            parts.append(f"{key}: {message}")
+    return "; ".join(parts)
 
 
 def get_settings() -> Settings:

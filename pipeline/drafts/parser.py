@@ -21,16 +21,17 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minyi.errors import InputError
-from pipeline.drafts.model import Article, Paragraph, ParsedDraft
-from pipeline.numerals import parse_number, to_chinese
+from minyi.core.errors import InputError
+from minyi.core import citations
+from minyi.core.drafts import Article, Paragraph, ParsedDraft
+from minyi.core.numerals import parse_number, to_chinese
 
 # ------------------------------------------------------------------ patterns
 
-_NUM_CHARS = "0-9０-９零〇一二三四五六七八九十百千两"
+_NUM_CHARS = citations.NUMERAL_CHARS
 _SP = r"[ \t\u3000\u00a0]*"
 _NUM = rf"[{_NUM_CHARS}](?:{_SP}[{_NUM_CHARS}])*"
-_SUFFIX_NUM = "一二三四五六七八九十"
+_SUFFIX_NUM = citations.SUFFIX_DIGITS
 _SEPARATORS = " \t\u3000\u00a0:：、.．"
 
 _ARTICLE_RE = re.compile(

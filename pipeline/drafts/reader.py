@@ -1,7 +1,7 @@
 """Read a draft file (.txt, .md, .docx, .pdf) into plain text.
 
 Every failure a user can cause (missing file, binary junk, unknown encoding, corrupt
-Word/PDF file, a scanned PDF) raises :class:`minyi.errors.InputError` with one line that
+Word/PDF file, a scanned PDF) raises :class:`minyi.core.errors.InputError` with one line that
 names the file.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from minyi.errors import InputError
+from minyi.core.errors import InputError
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -362,7 +362,7 @@ def _style_ppr(paragraph):  # type: ignore[no-untyped-def]
 
 def _format_number(n: int, fmt: str) -> str:
     if fmt.startswith("chinese") or fmt == "ideographTraditional":
-        from pipeline.numerals import to_chinese
+        from minyi.core.numerals import to_chinese
 
         return to_chinese(n)
     if fmt == "decimalEnclosedParen":

@@ -589,23 +589,23 @@ def crawl_cli():
 
 @pytest.fixture
 def crawl_lib():
-    """Call ``collectors.crawl.run_crawl(**kwargs)`` in a fresh process; returns its summary
-    as a dict, or {"error": type, "message": str} when it raised."""
+    """Call ``minyi.services.crawl.crawl(unit_of_work, SYSTEM, spider, **kwargs)`` in a fresh
+    process; returns its summary as a dict, or {"error": type, "message": str} when it raised."""
 
     code = (
         "import json, sys\n"
-        "from collectors.crawl import run_crawl\n"
+        "from minyi.services.context import SYSTEM, unit_of_work\n"
+        "from minyi.services.crawl import crawl\n"
         "kw = json.loads(sys.argv[1])\n"
         "try:\n"
-        "    print(json.dumps(run_crawl(**kw).to_dict(), ensure_ascii=False, default=str))\n"
+        "    print(json.dumps(crawl(unit_of_work, SYSTEM, **kw).to_dict(), ensure_ascii=False, default=str))\n"
         "except Exception as exc:\n"
         "    print(json.dumps({'error': type(exc).__name__, 'message': str(exc)}, ensure_ascii=False))\n"
     )
 
     def run(db_url: str, spider: str, **kwargs) -> dict:
-        kwargs = {"quiet": True, **kwargs}
         kwargs["settings_overrides"] = {**FAST, **kwargs.get("settings_overrides", {})}
-        payload = json.dumps({"spider_name": spider, **kwargs}, default=str)
+        payload = json.dumps({"spider": spider, **kwargs}, default=str)
         proc = subprocess.run(
             [sys.executable, "-c", code, payload], capture_output=True, text=True, env=_env(db_url), timeout=90, cwd=REPO
         )

@@ -13,8 +13,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from collectors.importers import import_files, read_file, read_sources
+from collectors.importers import read_file, read_sources
 from collectors.importers.email import html_to_text
+from minyi.services.context import SYSTEM
+from minyi.services.intake import import_files
 from models.entities import Comment, RawRecord, Source
 from models.store import create_consultation
 
@@ -122,13 +124,13 @@ def test_attachment_is_read_as_a_child_source(tmp_path):
 def test_attachment_import_links_sources_and_accounts_for_every_record(session, tmp_path):
     cid = create_consultation(session, title="条例").id
     path = eml_with_attachment(tmp_path / "joint.eml")
-    summary = import_files(session, cid, [path])
+    summary = import_files(session, SYSTEM, cid, [path])
     session.commit()
     assert (summary.imported, summary.containers, summary.quarantined) == (len(SHEET_ROWS) - 1, 1, 0)
     parent, child = session.scalars(select(Source).order_by(Source.id)).all()
     message = session.scalars(select(RawRecord).where(RawRecord.source_id == parent.id)).one()
     assert child.parent_id == parent.id and child.meta["parent_raw_record_id"] == message.id
-    again = import_files(session, cid, [path])
+    again = import_files(session, SYSTEM, cid, [path])
     assert again.imported == 0 and again.skipped == summary.records
 
 
@@ -146,7 +148,7 @@ def test_corrupt_attachment_is_quarantined_not_fatal(session, tmp_path):
     path = tmp_path / "bad.eml"
     path.write_bytes(msg.as_bytes())
     cid = create_consultation(session, title="条例").id
-    summary = import_files(session, cid, [path])
+    summary = import_files(session, SYSTEM, cid, [path])
     assert summary.quarantined == 1 and "坏.xlsx" in summary.quarantine[0][2]
     assert session.scalar(select(func.count()).select_from(Comment)) == 0
 
@@ -154,8 +156,8 @@ def test_corrupt_attachment_is_quarantined_not_fatal(session, tmp_path):
 def test_mbox_import_is_idempotent(session, tmp_path):
     cid = create_consultation(session, title="条例").id
     path = mbox_of_three(tmp_path / "inbox.mbox")
-    first = import_files(session, cid, [path])
-    second = import_files(session, cid, [path])
+    first = import_files(session, SYSTEM, cid, [path])
+    second = import_files(session, SYSTEM, cid, [path])
     assert (first.imported, second.imported, second.skipped) == (3, 0, 3)
 
 

@@ -9,9 +9,11 @@ import pytest
 from docx import Document
 from sqlalchemy import func, select
 
-from collectors.importers import import_files, read_file
+from collectors.importers import read_file
 from collectors.importers.minutes import match_turn, participant_count, split_who
-from minyi.errors import InputError
+from minyi.core.errors import InputError
+from minyi.services.context import SYSTEM
+from minyi.services.intake import import_files
 from models.entities import Comment, Source
 from models.store import create_consultation
 
@@ -165,8 +167,8 @@ def test_corrupt_docx_is_an_input_error(tmp_path):
 
 def test_minutes_import_accounts_for_every_turn_and_row(session, minutes):
     cid = create_consultation(session, title="条例").id
-    summary = import_files(session, cid, [minutes])
-    again = import_files(session, cid, [minutes])
+    summary = import_files(session, SYSTEM, cid, [minutes])
+    again = import_files(session, SYSTEM, cid, [minutes])
     session.commit()
     assert summary.imported == len(TURNS) + len(TABLE) - 1 and summary.quarantined == 0
     assert again.imported == 0 and again.skipped == summary.imported

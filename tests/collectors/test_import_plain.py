@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from collectors.importers import import_files, read_file
+from collectors.importers import read_file
 from collectors.importers.plain import QUARANTINE_COLUMNS, write_quarantine_csv
+from minyi.services.context import SYSTEM
+from minyi.services.intake import import_files
 from models.entities import Comment
 from models.ingest import list_quarantined
 from models.store import create_consultation
@@ -57,7 +59,7 @@ def test_broken_json_line_is_kept_with_its_line_number(jsonl):
 
 def test_every_line_is_accounted_for(session, jsonl):
     cid = create_consultation(session, title="条例").id
-    summary = import_files(session, cid, [jsonl])
+    summary = import_files(session, SYSTEM, cid, [jsonl])
     session.commit()
     non_blank = [line for line in jsonl.read_text("utf-8").splitlines() if line.strip()]
     assert summary.imported + summary.quarantined == len(non_blank)
@@ -80,7 +82,7 @@ def test_plain_csv_is_recognised_by_its_text_column(tmp_path):
 
 def test_quarantine_fix_file_round_trip(session, tmp_path, jsonl):
     cid = create_consultation(session, title="条例").id
-    import_files(session, cid, [jsonl])
+    import_files(session, SYSTEM, cid, [jsonl])
     session.commit()
     before = list_quarantined(session, cid)
     fix = tmp_path / "fix.csv"
@@ -95,7 +97,7 @@ def test_quarantine_fix_file_round_trip(session, tmp_path, jsonl):
         writer = csv.DictWriter(fh, fieldnames=QUARANTINE_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    summary = import_files(session, cid, [fix])
+    summary = import_files(session, SYSTEM, cid, [fix])
     session.commit()
     # The fixed row becomes a comment; the two untouched rows are still unusable: they are
     # not stored again and their originals stay in quarantine.
@@ -107,5 +109,5 @@ def test_quarantine_fix_file_round_trip(session, tmp_path, jsonl):
     broken = next(r for r in rows if r["locator"] == "line=3")
     assert broken["text"] == "" and broken["raw_text"] == BROKEN
     assert next(r for r in rows if r["id"] == "bbs-4")["channel"] == "wechat"
-    again = import_files(session, cid, [fix])
+    again = import_files(session, SYSTEM, cid, [fix])
     assert (again.imported, again.skipped, again.unresolved) == (0, 1, 2)

@@ -11,8 +11,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from collectors.importers import import_files, read_file
-from minyi.errors import InputError
+from collectors.importers import read_file
+from minyi.core.errors import InputError
+from minyi.services.context import SYSTEM
+from minyi.services.intake import import_files
 from models.entities import Comment, RawRecord, Source
 from models.store import create_consultation
 
@@ -64,8 +66,9 @@ def cid(session) -> int:
 
 
 def records_of(path, **kw):
+    """The source and its row records (an instructions sheet's one record left out)."""
     source, records = read_file(path, **kw)
-    return source, list(records)
+    return source, [r for r in records if r.locator is None or "row=" in r.locator]
 
 
 def test_header_is_found_below_a_merged_title_row(form):
@@ -92,10 +95,14 @@ def test_payload_keeps_the_row_as_strings_keyed_by_header(form):
     assert records[0].payload["修改意见（必填）"] == ROWS[0][0][6]
 
 
-def test_instruction_sheet_is_skipped_and_named(form):
-    source, records = records_of(form)
-    assert source.meta["sheets_skipped"] == ["填表说明"]
-    assert all("意见征集表" in r.locator for r in records)
+def test_instruction_sheet_is_kept_whole_as_one_record_without_a_comment(form):
+    source, records = read_file(form)
+    records = list(records)
+    assert source.meta["sheets_instructions"] == ["填表说明"]
+    assert source.meta["sheets_quarantined"] == []
+    kept = [r for r in records if "意见征集表" not in r.locator]
+    assert [r.locator for r in kept] == ["sheet=填表说明"]
+    assert kept[0].comment is None and kept[0].error is None and kept[0].payload["lines"]
 
 
 def test_real_dates_serial_dates_and_chinese_dates_are_read(form):
@@ -119,7 +126,7 @@ def test_vertically_merged_article_cell_belongs_to_each_row(tmp_path):
 
 
 def test_every_row_is_accounted_for_in_the_database(session, cid, form):
-    summary = import_files(session, cid, [form])
+    summary = import_files(session, SYSTEM, cid, [form])
     session.commit()
     assert summary.imported == expected("ok") == session.scalar(select(func.count()).select_from(Comment))
     assert summary.quarantined == expected("q")
@@ -128,7 +135,7 @@ def test_every_row_is_accounted_for_in_the_database(session, cid, form):
 
 
 def test_quarantine_reasons_name_the_problem(session, cid, form):
-    summary = import_files(session, cid, [form])
+    summary = import_files(session, SYSTEM, cid, [form])
     reasons = {loc: reason for _o, loc, reason in summary.quarantine}
     assert "no opinion" in reasons["sheet=意见征集表;row=7"]
     assert "25000 characters" in reasons["sheet=意见征集表;row=8"]
@@ -137,10 +144,10 @@ def test_quarantine_reasons_name_the_problem(session, cid, form):
 
 
 def test_importing_the_same_file_twice_adds_nothing(session, cid, form, tmp_path):
-    first = import_files(session, cid, [form])
+    first = import_files(session, SYSTEM, cid, [form])
     moved = tmp_path / "copy.xlsx"
     moved.write_bytes(form.read_bytes())
-    second = import_files(session, cid, [moved])
+    second = import_files(session, SYSTEM, cid, [moved])
     session.commit()
     assert (second.imported, second.quarantined, second.skipped) == (0, 0, first.records)
     assert session.scalar(select(func.count()).select_from(Comment)) == first.imported
@@ -199,7 +206,7 @@ def test_corrupt_xlsx_raises_naming_the_file_and_stores_nothing(session, cid, fo
         z.writestr("xl/workbook.xml", b"\x00garbage<<")
     bad.write_bytes(buf.getvalue())
     with pytest.raises(InputError, match="坏文件.xlsx"):
-        import_files(session, cid, [form, bad])  # the good file first: still nothing stored
+        import_files(session, SYSTEM, cid, [form, bad])  # the good file first: still nothing stored
     assert session.scalar(select(func.count()).select_from(RawRecord)) == 0
 
 

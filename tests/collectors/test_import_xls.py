@@ -50,10 +50,11 @@ def test_xls_fields_and_dates_are_read(tmp_path):
 
 
 def test_xls_row_without_opinion_is_quarantined(tmp_path, session):
-    from collectors.importers import import_files
+    from minyi.services.context import SYSTEM
+    from minyi.services.intake import import_files
     from models.store import create_consultation
 
     consultation = create_consultation(session, title="某某条例")
-    summary = import_files(session, consultation.id, [build_xls(tmp_path / "form.xls")])
+    summary = import_files(session, SYSTEM, consultation.id, [build_xls(tmp_path / "form.xls")])
     assert (summary.imported, summary.quarantined) == (2, 1)
     assert [loc for _origin, loc, _reason in summary.quarantine] == ["sheet=意见征集表;row=5"]

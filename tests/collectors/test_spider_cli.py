@@ -71,7 +71,7 @@ def test_bad_set_option(sqlite_url, run_cli):
 
 
 def test_database_without_schema(tmp_path, monkeypatch, run_cli):
-    from minyi.settings import reset_settings
+    from minyi.core.settings import reset_settings
 
     monkeypatch.setenv("MINYI_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     reset_settings()
@@ -84,3 +84,15 @@ def test_crawl_stops_after_too_many_failed_pages(sqlite_url, sites, crawl_cli):
     run = crawl_cli(sqlite_url, "npc_flcaw", "--base-url", sites.base + "flcaw/", "--set", "MINYI_MAX_DOWNLOAD_ERRORS=1", "--json")
     assert run.returncode == 1
     assert (run.json["aborted"], run.json["finish_reason"], len(run.json["errors"])) == (True, "too many failed requests (1)", 1)
+
+
+def test_a_viewer_may_not_crawl(sqlite_url, run_cli):
+    from models.db import session_scope
+    from models.entities import User
+
+    with session_scope(sqlite_url) as session:
+        session.add(User(username="guest", role="viewer"))
+    result = run_cli("crawl", "moj", "--base-url", "http://127.0.0.1:9/", "--as", "guest")
+    assert (result.exit_code, result.stderr.strip()) == (
+        2, "Error: user 'guest' (viewer) may not create_consultation"
+    )

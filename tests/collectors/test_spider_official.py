@@ -139,10 +139,11 @@ def test_npc_recrawl_updates_only_what_changed(db_url, sites, crawl_lib):
     from models.db import get_engine
 
     with get_engine(db_url).connect() as conn:
-        updates = conn.execute(select(AuditLog.before, AuditLog.after).where(AuditLog.action == "update")).all()
+        updates = conn.execute(select(AuditLog.actor, AuditLog.before, AuditLog.after).where(AuditLog.action == "update")).all()
     assert [(u.before, u.after) for u in updates] == [
         ({"published_comment_count": 47632}, {"published_comment_count": 50001})
     ]
+    assert {u.actor for u in updates} == {"minyi"}  # the actor crawl_lib acts as (SYSTEM)
 
 
 # --- Ministry of Justice ------------------------------------------------------------

@@ -13,7 +13,7 @@ from collectors.spiders.moj import external_id_for, issuing_body_of
 from collectors.spiders.npc_flcaw import safe_file_name
 from collectors.spiders.siteconfig import DEFAULT_FLOOR_NAMES, Sel, load_site_config, parse_site_config
 from collectors.spiders.textutil import html_to_text, parse_datetime, parse_deadline
-from minyi.errors import ConfigError
+from minyi.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(

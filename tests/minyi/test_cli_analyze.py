@@ -9,7 +9,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from collectors.records import CommentIn, RecordIn, SourceIn
+from minyi.core.records import CommentIn, RecordIn, SourceIn
 
 COMMENTS = [
     CommentIn("一、第三十条限速太低，建议改为二十五公里。\n二、第五十七条应改为“应当”投保。", external_id="A-1",
@@ -60,8 +60,14 @@ def test_analyze_json_then_export_in_every_format(run_cli, consultation_id, tmp_
     assert first["articles"] == [30] and first["chapter"] == "第四章 通行管理"
     assert first["mapping_method"] == "explicit" and first["mapping_score"] == 1.0
     assert first["external_id"] == "A-1" and first["type"] == "修改" and first["cluster_id"]
+    # Masked by default, the original text too; the contact point's own staff may ask for it.
     phone = next(r for r in rows if r["external_id"] == "A-2")
-    assert "13812345678" in phone["text"] and "【手机号】" in phone["masked_text"]
+    assert "13812345678" not in out.stdout and "【手机号】" in phone["text"] and "【手机号】" in phone["masked_text"]
+    assert "李四" not in out.stdout
+    full = run_cli("export", "suggestions", "-c", consultation_id, "--include-personal-data")
+    assert full.exit_code == 0, full.stderr
+    raw = next(json.loads(line) for line in full.stdout.splitlines() if '"A-2"' in line)
+    assert "13812345678" in raw["text"] and "【手机号】" in raw["masked_text"]
     general = next(r for r in rows if r["external_id"] == "A-3")
     assert general["mapping_method"] in {"general", "semantic"}
     assert (general["articles"] == []) == (general["mapping_method"] == "general")
@@ -81,6 +87,27 @@ def test_analyze_json_then_export_in_every_format(run_cli, consultation_id, tmp_
     header = [c.value for c in sheet[1]]
     assert required <= set(header)
     assert sheet.max_row == 5
+
+
+def test_only_who_may_see_personal_data_exports_it(run_cli, consultation_id, sqlite_url):
+    from models.db import session_scope
+    from models.entities import AuditLog, User
+
+    with session_scope(sqlite_url) as s:
+        s.add(User(username="审阅人", role="reviewer"))
+        s.add(User(username="guest", role="viewer"))
+    assert run_cli("analyze", "-c", consultation_id, "--backend", "tfidf", "--quiet").exit_code == 0
+    masked = run_cli("export", "suggestions", "-c", consultation_id, "--as", "审阅人")
+    assert masked.exit_code == 0 and "13812345678" not in masked.stdout
+    refused = run_cli("export", "suggestions", "-c", consultation_id, "--include-personal-data", "--as", "审阅人")
+    assert refused.exit_code == 2 and "may not see_personal_data" in refused.stderr
+    viewer = run_cli("export", "suggestions", "-c", consultation_id, "--as", "guest")
+    assert viewer.exit_code == 2 and "'guest' (viewer) may not report" in viewer.stderr
+    assert run_cli("export", "suggestions", "-c", consultation_id, "--include-personal-data",
+                   "--as", "admin-op").exit_code == 0
+    with session_scope(sqlite_url) as s:
+        [entry] = s.query(AuditLog).filter(AuditLog.action == "export_personal_data").all()
+        assert entry.actor == "admin-op" and entry.after["rows"] == 4
 
 
 def test_analyze_prints_a_table_without_json(run_cli, consultation_id):

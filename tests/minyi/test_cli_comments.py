@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.db import session_scope
-from models.entities import Comment, RawRecord
+from models.entities import AuditLog, Comment, RawRecord, User
 from models.store import create_consultation
 
 ROWS = [
@@ -137,6 +137,23 @@ def test_list_limits_and_shows_raw_text(run_cli, cid, form):
     assert len(listed) == 1 and listed[0]["text"] == ROWS[0][2] and listed[0]["author_name"] == "张三"
     table = run_cli("comments", "list", "--consultation", cid)
     assert table.exit_code == 0 and f"{GOOD} comment(s)." in table.stdout
+
+
+def test_the_audit_log_names_the_user_given_with_as(run_cli, db_url, cid, form):
+    result = run_cli("comments", "import", form, "--consultation", cid, "--quiet", "--as", "王敏")
+    assert result.exit_code == 0, result.stderr
+    with session_scope(db_url) as s:
+        rows = s.execute(select(AuditLog.actor, AuditLog.after).where(AuditLog.action == "import")).all()
+    assert [(r.actor, r.after["file"], r.after["imported"]) for r in rows] == [("王敏", form.name, GOOD)]
+
+
+def test_a_viewer_may_not_import_or_see_the_quarantine(run_cli, db_url, cid, form):
+    with session_scope(db_url) as s:
+        s.add(User(username="guest", role="viewer"))
+    for args in (("import", form), ("quarantine",)):
+        result = run_cli("comments", *args, "--consultation", cid, "--as", "guest")
+        assert result.exit_code == 2 and "'guest' (viewer) may not import" in result.stderr
+    assert counts(db_url) == (0, 0)
 
 
 def test_every_command_has_help_with_an_example(run_cli):

@@ -41,7 +41,7 @@ def test_missing_consultation_is_exit_2(run_cli, db_url):
 
 
 def test_database_not_created_yet_says_so(run_cli, tmp_path, monkeypatch):
-    from minyi.settings import reset_settings
+    from minyi.core.settings import reset_settings
 
     monkeypatch.setenv("MINYI_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
     reset_settings()
@@ -52,7 +52,7 @@ def test_database_not_created_yet_says_so(run_cli, tmp_path, monkeypatch):
 
 
 def test_db_upgrade_reports_the_revision(run_cli, tmp_path, monkeypatch):
-    from minyi.settings import reset_settings
+    from minyi.core.settings import reset_settings
 
     monkeypatch.setenv("MINYI_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
     reset_settings()

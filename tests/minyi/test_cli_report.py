@@ -98,8 +98,32 @@ def test_stats_formats_and_chart(built, run_cli, tmp_path):
     assert result.exit_code == 2 and "--by: 'month'" in result.stderr
 
 
+def test_as_user_names_the_actor_and_a_viewer_is_refused(built, run_cli, tmp_path):
+    from sqlalchemy import select
+
+    from models.db import session_scope
+    from models.entities import AuditLog, User
+
+    with session_scope(built.url) as s:
+        s.add(User(username="guest", role="viewer"))
+        s.add(User(username="审阅人", role="reviewer"))
+    for args in (("report", "feedback", "--consultation", built.consultation_id, "-o", tmp_path / "f.docx"),
+                 ("report", "review", "--consultation", built.consultation_id, "-o", tmp_path / "r.docx"),
+                 ("report", "stats", "--year", 2025, "-o", tmp_path / "y.docx"),
+                 ("stats", "--by", "year")):
+        refused = run_cli(*args, "--as", "guest")
+        assert refused.exit_code == 2 and "'guest' (viewer) may not report" in refused.stderr, args
+    assert not (tmp_path / "f.docx").exists()
+    result = run_cli("report", "feedback", "--consultation", built.consultation_id, "-o", tmp_path / "f.docx",
+                     "--as", "审阅人")
+    assert result.exit_code == 0, result.stderr
+    with session_scope(built.url) as s:
+        actors = s.scalars(select(AuditLog.actor).where(AuditLog.action == "record_feedback")).all()
+    assert actors == ["审阅人"]
+
+
 def test_help_has_examples(run_cli):
     for args in (("report", "feedback", "--help"), ("report", "review", "--help"),
                  ("report", "stats", "--help"), ("stats", "--help")):
         result = run_cli(*args)
-        assert result.exit_code == 0 and "Example: minyi" in result.stdout
+        assert result.exit_code == 0 and "Example: minyi" in result.stdout and "--as" in result.stdout

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.embedding_store import cached_embeddings, count_embeddings, get_embeddings, put_embeddings
-from pipeline.embed import TfidfEmbedder, text_hash
+from minyi.services.analysis import cached_embeddings
+from models.embedding_store import count_embeddings, get_embeddings, put_embeddings
+from minyi.core.records import text_hash
+from pipeline.embed import TfidfEmbedder
 
 
 def test_put_and_get_round_trip_exact_float32(session):

@@ -7,17 +7,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from collectors.records import CommentIn, RecordIn, SourceIn
-from minyi.errors import InputError, NotFoundError
+from minyi.core.errors import InputError, NotFoundError
+from minyi.core.records import FIXES_KEY, PARENT_FINGERPRINT, PARENT_LOCATOR, CommentIn, RecordIn, SourceIn
 from models.entities import Comment, ContactPoint, RawRecord, Source
-from models.ingest import (
-    FIXES_KEY,
-    MAX_TEXT_CHARS,
-    PARENT_FINGERPRINT,
-    PARENT_LOCATOR,
-    ingest,
-    list_quarantined,
-)
+from models.ingest import MAX_TEXT_CHARS, ingest, list_quarantined
 from models.store import create_consultation
 
 

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from pipeline.align import align_versions, diff_article, format_inline_diff, inserted_text, summarise
-from pipeline.drafts.model import Article, Paragraph, ParsedDraft
-from pipeline.numerals import to_chinese
+from minyi.core.drafts import Article, Paragraph, ParsedDraft
+from minyi.core.numerals import to_chinese
 
 
 def art(n: int, text: str, suffix: str | None = None) -> Article:

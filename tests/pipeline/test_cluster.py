@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minyi.errors import ConfigError
-from minyi.settings import PipelineSettings
+from minyi.core.errors import ConfigError
+from minyi.core.settings import PipelineSettings
 from pipeline.cluster import cluster_scope, ctfidf_keywords, medoid
 from pipeline.embed import get_embedder, thresholds_for
 
@@ -45,7 +45,9 @@ def use():
 def test_topics_recovered_with_labels_and_weighted_sizes(use, method):
     texts, gold = _flatten()
     weights = [3] + [1] * (len(texts) - 1)  # the first suggestion stands for a group of 3
-    clusters = cluster_scope(texts, use.encode(texts), weights, method=method, settings=SETTINGS)
+    # Topic view: the embedding cosine alone (embedding_weight 1.0) at the old threshold.
+    clusters = cluster_scope(texts, use.encode(texts), weights, method=method, settings=SETTINGS,
+                             embedding_weight=1.0, distance_threshold=0.562)
     _check_partition(clusters, len(texts))
     assert sum(c.size for c in clusters) == sum(weights)
     # No cluster mixes topics, and most of each topic's suggestions share one cluster.
@@ -112,3 +114,36 @@ def test_ctfidf_prefers_words_distinctive_of_a_cluster_and_medoid_is_central():
     emb = np.array([[1, 0], [0.9, 0.1], [0.8, 0.2], [0, 1]], dtype=np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     assert medoid(emb, [0, 1, 2]) == 1
+
+
+def test_opposed_requests_never_share_a_cluster_and_same_request_does():
+    """One cluster = one proposal: raising and lowering a fine, stricter and more lenient,
+    stay apart even when worded alike; the same request in other words joins."""
+    from pipeline.cluster import proposal_distances, requested_directions
+
+    texts = [
+        "第九十五条罚款太低，建议提高罚款上限，按营业额比例处罚。",
+        "罚款上限太低，对大平台不痛不痒，建议提高。",
+        "第九十五条罚款过高，建议降低，以违法所得为基数。",
+        "罚款过重，中小企业承受不了，建议降低罚款数额。",
+    ]
+    assert requested_directions(texts[0])["amount"] == 1 and requested_directions(texts[2])["amount"] == -1
+    tfidf = get_embedder("tfidf", SETTINGS)
+    emb = tfidf.encode(texts)
+    dist = proposal_distances(texts, emb, "违反本条例规定的，处上一年度营业额百分之五以下罚款。", 0.0)
+    assert dist[0, 2] == 2.0 and dist[1, 3] == 2.0
+    clusters = cluster_scope(texts, emb, method="agglomerative", settings=SETTINGS, distance_threshold=1.5,
+                             embedding_weight=0.0)
+    _check_partition(clusters, len(texts))
+    for c in clusters:
+        assert not ({0, 1} & set(c.members) and {2, 3} & set(c.members)), "raise and lower merged"
+    assert any({0, 1} <= set(c.members) for c in clusters) and any({2, 3} <= set(c.members) for c in clusters)
+
+
+def test_kinds_are_never_mixed():
+    texts = ["支持本条规定", "支持本条规定，很好", "建议修改本条规定", "建议修改本条规定的期限"]
+    emb = get_embedder("tfidf", SETTINGS).encode(texts)
+    clusters = cluster_scope(texts, emb, settings=SETTINGS, distance_threshold=1.9, embedding_weight=0.5,
+                             kinds=["support", "support", "change", "change"])
+    assert sorted(sorted(c.members) for c in clusters) == [[0, 1], [2, 3]]
+

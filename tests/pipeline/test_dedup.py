@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minyi.settings import PipelineSettings
+from minyi.core.settings import PipelineSettings
 from pipeline.dedup import canonical_text, deduplicate, numbers_of, stance
 from pipeline.embed import get_embedder, thresholds_for
 
@@ -125,3 +125,24 @@ def test_semantic_stage_is_blocked_not_quadratic_and_still_finds_planted_duplica
     found = result.pairs()
     assert all(p in found for p in planted)
     assert len(found) == len(planted)
+
+
+def test_shortened_letters_join_their_campaign_and_own_sentences_stay_visible():
+    """A campaign read as whole letters: a short copy made of the template's words joins it;
+    an independent comment on the same matter does not; each letter's own sentences are
+    kept apart from the template's."""
+    from pipeline.dedup import campaigns_of, own_sentences, shortened_letters
+
+    template = "《条例（草案）》第二十一条规定不得拖欠账款，我们非常支持。希望进一步明确付款期限：验收合格之日起三十日内支付，最长不超过六十日。恳请采纳！"
+    own = ["我是一家提供保洁服务的小微企业负责人，服务费要拖五个月。", "我是一家食材配送企业负责人，四十多万元至今未结清。",
+           "我是一家布展公司的负责人，尾款一直说没有预算。", "我是一家校服供应商，欠款占营业额三成。"]
+    letters = [o + template for o in own] + [
+        "同上，建议三十日内付款，最长不超过六十日。中小企业等不起！",
+        "付款期限应当由合同双方自行约定，条例不宜规定统一期限。",
+        "建议增加逾期付款的利息，按同期利率计算。",
+    ]
+    groups = [{0}] * 4 + [set(), set(), set()]
+    assert [c.letters for c in campaigns_of(letters, groups)] == [[0, 1, 2, 3]]
+    joined = shortened_letters(letters, groups, draft_text="机关、事业单位不得拖欠市场主体账款。")
+    assert set(joined) == {4}
+    assert own_sentences(letters[0], joined[4].wording) == [own[0]]

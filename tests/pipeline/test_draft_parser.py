@@ -10,7 +10,7 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from pipeline.drafts.model import ParsedDraft
+from minyi.core.drafts import ParsedDraft
 from pipeline.drafts.parser import format_outline, parse_file, parse_text
 
 DATA = Path(__file__).parent / "data" / "drafts"

@@ -8,7 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from minyi.errors import InputError
+from minyi.core.errors import InputError
 from pipeline.drafts.parser import parse_file
 from pipeline.drafts.reader import read_document
 

@@ -7,8 +7,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from minyi.errors import ConfigError, DependencyMissing
-from minyi.settings import PipelineSettings
+from minyi.core.errors import ConfigError, DependencyMissing
+from minyi.core.settings import PipelineSettings
 from pipeline.embed import (
     THRESHOLDS_FILE,
     TfidfEmbedder,

@@ -52,7 +52,8 @@ def test_email_wechat_and_bank_card():
     assert m.text == "邮箱 【邮箱】，微信：【微信号】，卡号【银行卡号】"
     assert m.kinds == ["bank_card", "email", "wechat"]
     bad = card[:-1] + str((int(card[-1]) + 1) % 10)
-    assert "【银行卡号】" not in mask(f"卡号{bad}").text
+    assert "【银行卡号】" not in mask(f"订单编号{bad}").text  # no Luhn, no card context
+    assert mask(f"卡号{bad}").text == "卡号【银行卡号】"  # after 卡号 a mistyped card still is one
 
 
 def test_names_in_labelled_lines_speaker_turns_and_signatures():

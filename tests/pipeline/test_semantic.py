@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from minyi.settings import PipelineSettings
+from minyi.core.settings import PipelineSettings
 from pipeline.embed import get_embedder
 from pipeline.semantic import (
     ArticleDoc,
@@ -48,11 +48,12 @@ def _top1(links, gold) -> bool:
 
 
 def test_tokens_use_the_legal_dictionary_and_drop_stop_words():
-    tokens = tokenize("建议对电动自行车的行政处罚由主管部门作出")
-    assert {"电动自行车", "行政处罚", "主管部门"} <= set(tokens)
+    tokens = tokenize("建议对违法行为的行政处罚由主管部门作出")
+    assert {"违法行为", "行政处罚", "主管部门"} <= set(tokens)
     assert "的" not in tokens and "建议" not in tokens
-    assert "电动自行车" in expand_query("电瓶车不能进电梯")
-    assert key_terms("骑电瓶车要戴头盔") >= {"电动自行车", "安全头盔"}
+    # Only general legal vocabulary ships (issue 10): no draft's topic words.
+    assert "罚款" in expand_query("罚单开得太多")
+    assert key_terms("罚单太多，要投诉") >= {"罚款", "投诉举报"}
     assert cited_keys("同意第四十五条和第10条之一") == ["45", "10之一"]
 
 
@@ -75,8 +76,11 @@ def test_sample_reference_free_top1_at_least_80_percent(sample, mapper):
         f"{len(points)}; with the threshold {linked_right:.1%} linked to a gold article; "
         f"{unlinked:.0%} of {len(general)} 总体意见 points left unlinked"
     )
-    assert top1 >= 0.80
-    assert linked_right >= 0.75
+    # The sample's own synonyms and dictionary entries were removed (issue 10: nothing in
+    # resources may be specific to one draft's topic), so its old 80% is no longer the
+    # floor: the measured figure minus a margin (bench/RESULTS.md, Held-out evaluation).
+    assert top1 >= 0.55
+    assert linked_right >= 0.45
     for ls in links:
         assert all(l.method == "semantic" and 0.0 <= l.score <= 1.0 for l in ls)
         assert [l.score for l in ls] == sorted((l.score for l in ls), reverse=True)
@@ -112,7 +116,7 @@ def test_multi_article_links_and_threshold():
     emb = get_embedder("tfidf", PipelineSettings())
     m = SemanticMapper(docs, emb, settings=PipelineSettings(), top_k=3)
     # A penalty complaint goes to the penalty article first.
-    assert m.map(["不戴头盔罚五十元太重了"])[0][0].article_key == "2"
+    assert m.map(["未佩戴安全头盔罚五十元太重了"])[0][0].article_key == "2"
     # Nothing in common with any article: 总体意见.
     assert m.map(["希望政府多修公园"])[0] == []
     strict = SemanticMapper(docs, emb, settings=PipelineSettings(), threshold=1.01)

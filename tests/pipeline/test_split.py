@@ -29,6 +29,14 @@ def test_arabic_and_parenthesised_enumerations():
     ]
 
 
+def test_yi_shi_er_shi_enumeration_keeps_an_uncited_last_point_apart():
+    s = split_comment("我们提出以下意见。一是第六十二条应当明确提前通知的时限。二是第六十五条建议留出适应期。"
+                      "三是希望在政策制定时听取行业协会的意见。以上意见，恳请研究采纳。")
+    assert s.texts == ["第六十二条应当明确提前通知的时限。", "第六十五条建议留出适应期。", "希望在政策制定时听取行业协会的意见。"]
+    # Not a marker inside a sentence, nor "一是一，二是二".
+    assert len(split_comment("一是一，二是二，这条很好。").texts) == 1
+
+
 def test_nested_enumeration_stays_inside_its_point():
     s = split_comment("一、关于第四十五条：1. 架空层应允许充电；2. 应配备喷淋。\n二、关于第五十条：收费应公开。")
     assert s.texts == ["关于第四十五条：1. 架空层应允许充电；2. 应配备喷淋。", "关于第五十条：收费应公开。"]
@@ -117,7 +125,8 @@ def test_split_on_the_sample_consultation(sqlite_url, sample_dir):
 
     from sqlalchemy import select
 
-    from collectors.importers import import_files
+    from minyi.services.context import SYSTEM
+    from minyi.services.intake import import_files
     from models.db import session_scope
     from models.entities import Comment
     from models.store import create_consultation
@@ -128,7 +137,7 @@ def test_split_on_the_sample_consultation(sqlite_url, sample_dir):
         pytest.skip(f"{labels} is absent")
     with session_scope(sqlite_url) as session:
         c = create_consultation(session, title="深圳经济特区电动自行车管理条例（征求意见稿）")
-        import_files(session, c.id, sorted((sample_dir / "comments").iterdir()))
+        import_files(session, SYSTEM, c.id, sorted((sample_dir / "comments").iterdir()))
         texts = list(session.scalars(select(Comment.text).where(Comment.consultation_id == c.id)))
     pieces = {p for t in texts for p in split_comment(normalise_text(t), TITLE).texts}
     marker = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|[①-⑳])\s*")

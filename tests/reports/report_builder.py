@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.drafts.model import Article, Paragraph, ParsedDraft
+from minyi.core.drafts import Article, Paragraph, ParsedDraft
 
 CP_A = "华富街道基层立法联系点"
 CP_B = "桃源街道基层立法联系点"
@@ -147,7 +147,7 @@ class Built:
 def _draft() -> ParsedDraft:
     articles = []
     for number, suffix, chapter, text in ARTICLES:
-        from pipeline.numerals import to_chinese
+        from minyi.core.numerals import to_chinese
 
         label = f"第{to_chinese(number)}条{suffix or ''}"
         paragraphs = [Paragraph(p) for p in text.split("\n")]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.align import align_versions
-from pipeline.drafts.model import Article, Paragraph, ParsedDraft
-from pipeline.numerals import to_chinese
-from reports.adoption import (
+from minyi.core.drafts import Article, Paragraph, ParsedDraft
+from minyi.core.numerals import to_chinese
+from pipeline.adoption import (
     ADOPTED,
     NOT_ADOPTED,
     PARTLY,

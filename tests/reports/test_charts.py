@@ -47,7 +47,7 @@ def test_a_font_without_chinese_is_refused(tmp_path):
     """The negative control: with DejaVu Sans the same label would be tofu, and save refuses."""
     from matplotlib.figure import Figure
 
-    from minyi.errors import DependencyMissing
+    from minyi.core.errors import DependencyMissing
     from reports import charts
 
     fig = Figure()

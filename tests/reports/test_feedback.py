@@ -1,4 +1,7 @@
-"""The feedback document sent upward: content from the database, GB/T 9704 layout, masking."""
+"""The feedback document sent upward: content from the database, GB/T 9704 layout, masking.
+
+Built through ``minyi.services.documents`` (load, mask, build) and written through
+``reports.formats``, as every shell does."""
 
 from __future__ import annotations
 
@@ -10,7 +13,10 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from sqlalchemy import distinct, func, select
 
+from minyi.services import documents
+from minyi.services.context import SYSTEM
 from models.entities import Comment, FeedbackItem, Source, Suggestion
+from reports import formats
 from report_builder import CP_A, CP_B
 from report_helpers import assert_no_personal_data, docx_text, east_asia
 
@@ -43,10 +49,8 @@ def _db_counts(session, consultation_id, point_id):
 
 
 def test_feedback_figures_and_sections_match_the_database(built, db_session):
-    from reports.feedback import build_feedback
-
     session = db_session
-    doc = build_feedback(session, built.consultation_id, on=date(2025, 10, 14))
+    doc = documents.feedback(session, SYSTEM, built.consultation_id, date=date(2025, 10, 14))
     comments, suggestions, dedup, symposiums, participants = _db_counts(
         session, built.consultation_id, built.contact_points[CP_A]
     )
@@ -57,9 +61,14 @@ def test_feedback_figures_and_sections_match_the_database(built, db_session):
     assert doc.title == "关于《深圳经济特区电动自行车管理条例（征求意见稿）》的意见建议"
     intro = "".join(doc.intro)
     assert "2025年9月15日至10月15日" in intro
-    assert f"共召开座谈会{symposiums}场，参加人员{participants}人次" in intro
+    # Symposium dates and head counts from the minutes' meta, nothing more.
+    assert f"先后于2025年9月20日、9月27日召开座谈会{symposiums}场，参加人员共{participants}人次" in intro
     assert f"共收到意见{comments}件，梳理出意见建议{suggestions}条，去除重复意见后为{dedup}条" in intro
-    assert "召开座谈会、发放意见征集表和问卷、接收来信来邮、网络平台征集" in intro
+    # Only the channels actually used, forum posts as 网络平台; no visit was made.
+    assert "通过召开座谈会、发放意见征集表、接收来信来邮和网络平台征集等方式征求意见" in intro
+    assert "走访" not in intro and "其他方式" not in intro
+    assert "（涉及5个条文）" in intro
+    assert "座谈会3件、意见征集表2件、来信来邮1件、网络平台2件" in intro
     # Only CP_A's opinions: the 第四条 cluster came from the other contact point only.
     assert [r.article_label for r in doc.articles] == ARTICLE_ORDER
     # 第三条: four people of CP_A (one a duplicate that is no cluster member); the
@@ -67,7 +76,8 @@ def test_feedback_figures_and_sections_match_the_database(built, db_session):
     art3 = doc.articles[1]
     assert art3.count == 4 and art3.count_text == "有4人提出"
     assert art3.suggestion.startswith("建议将第三条第二款修改为")
-    assert "原始发票难以提供" in art3.reason
+    # The reviewer's consolidated text goes with the reviewer's reason.
+    assert art3.reason.startswith("外卖快递从业人员车辆来源多样")
     assert "深圳市电动自行车行业协会" in art3.proposers and "社区居民1人" in art3.proposers
     # Unreviewed cluster: the representative's masked text.
     assert doc.articles[2].suggestion.startswith("第五条禁止在楼道充电很好")
@@ -80,10 +90,8 @@ def test_feedback_figures_and_sections_match_the_database(built, db_session):
 
 
 def test_other_contact_point_gets_its_own_document(built, db_session):
-    from reports.feedback import build_feedback
-
     session = db_session
-    doc = build_feedback(session, built.consultation_id, CP_B)
+    doc = documents.feedback(session, SYSTEM, built.consultation_id, contact_point=CP_B)
     assert doc.issuer == CP_B
     assert [r.article_label for r in doc.articles] == ["第三条", "第四条"]
     assert [r.count for r in doc.articles] == [1, 2]
@@ -91,22 +99,18 @@ def test_other_contact_point_gets_its_own_document(built, db_session):
 
 
 def test_unknown_contact_point_is_a_clear_error(built, db_session):
-    from minyi.errors import NotFoundError
-    from reports.feedback import build_feedback
-
+    from minyi.core.errors import NotFoundError
     with pytest.raises(NotFoundError, match="--contact-point: no contact point named '不存在'"):
-        build_feedback(db_session, built.consultation_id, "不存在")
+        documents.feedback(db_session, SYSTEM, built.consultation_id, contact_point="不存在")
 
 
 def test_saving_replaces_the_previous_rows_of_the_same_point(built, db_session):
-    from reports.feedback import build_feedback, save_feedback
-
     session = db_session
-    doc_a = build_feedback(session, built.consultation_id)
-    doc_b = build_feedback(session, built.consultation_id, CP_B)
-    save_feedback(session, doc_a, "a1.docx")
-    save_feedback(session, doc_b, "b.docx")
-    save_feedback(session, doc_a, "a2.docx")
+    doc_a = documents.feedback(session, SYSTEM, built.consultation_id)
+    doc_b = documents.feedback(session, SYSTEM, built.consultation_id, contact_point=CP_B)
+    documents.record_feedback(session, SYSTEM, doc_a, "a1.docx")
+    documents.record_feedback(session, SYSTEM, doc_b, "b.docx")
+    documents.record_feedback(session, SYSTEM, doc_a, "a2.docx")
     session.commit()
     items = session.scalars(select(FeedbackItem).order_by(FeedbackItem.id)).all()
     a_items = [i for i in items if i.contact_point_id == built.contact_points[CP_A]]
@@ -120,10 +124,8 @@ def test_saving_replaces_the_previous_rows_of_the_same_point(built, db_session):
 
 @pytest.fixture
 def feedback_docx(built_sqlite, sqlite_session, tmp_path):
-    from reports.feedback import build_feedback, write_feedback
-
-    doc = build_feedback(sqlite_session, built_sqlite.consultation_id, on=date(2025, 10, 14))
-    path = write_feedback(doc, "docx", str(tmp_path / "feedback.docx"))
+    doc = documents.feedback(sqlite_session, SYSTEM, built_sqlite.consultation_id, date=date(2025, 10, 14))
+    path = formats.write(doc, "docx", tmp_path / "feedback.docx")
     return doc, Document(path)
 
 
@@ -157,10 +159,40 @@ def test_docx_fonts(feedback_docx):
     assert east_asia(body.runs[0]) == "仿宋_GB2312" and body.runs[0].font.size.pt == 16
     assert body.paragraph_format.line_spacing.pt == pytest.approx(28.95)
     item = next(p for p in paragraphs if p.text.startswith("（一）"))
-    assert east_asia(item.runs[0]) == "楷体" and east_asia(item.runs[1]) == "仿宋_GB2312"
-    # The font table names a fall-back for machines without the official fonts.
+    assert east_asia(item.runs[0]) == "楷体_GB2312" and east_asia(item.runs[1]) == "仿宋_GB2312"
+    # The font table names a fall-back for each official font, of its own class (serif,
+    # sans, script), for machines without the official fonts.
+    from lxml import etree
+
     font_table = next(r.target_part for r in document.part.rels.values() if r.reltype.endswith("/fontTable"))
-    assert '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>' in font_table.blob.decode("utf-8")
+    root = etree.fromstring(font_table.blob)
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    declared = {f.get(w + "name"): f for f in root.iter(w + "font")}
+    expected = {"方正小标宋简体": ("华文中宋", "roman"), "仿宋_GB2312": ("仿宋", "roman"),
+                "黑体": ("SimHei", "modern"), "楷体_GB2312": ("楷体", "script"), "宋体": ("SimSun", "roman")}
+    for name, (alt, family) in expected.items():
+        font = declared[name]
+        assert font.find(w + "altName").get(w + "val") == alt
+        assert font.find(w + "family").get(w + "val") == family
+    # The four faces differ where the fall-backs are used too.
+    from reports import fonts
+
+    chains = [fonts.TITLE.fallbacks, fonts.BODY.fallbacks, fonts.HEADING1.fallbacks, fonts.HEADING2.fallbacks]
+    assert len({c[0] for c in chains}) == 4
+    on_linux = fonts.substitutions({"Noto Serif CJK SC", "Noto Sans CJK SC", "AR PL UKai CN", "AR PL UMing CN"})
+    assert len(set(on_linux[f.name] for f in (fonts.TITLE, fonts.BODY, fonts.HEADING1, fonts.HEADING2))) == 4
+
+
+def test_docx_document_properties(feedback_docx):
+    from datetime import datetime, timezone
+
+    doc, document = feedback_docx
+    props = document.core_properties
+    assert props.title == doc.title and props.author == CP_A and props.last_modified_by == CP_A
+    assert props.created.date() == datetime.now(timezone.utc).date()
+    assert props.comments == "" and "python-docx" not in (props.author + props.comments)
+    app = next(p for p in document.part.package.iter_parts() if str(p.partname) == "/docProps/app.xml")
+    assert b"Microsoft" not in app.blob
 
 
 def test_docx_table_rows_counts_and_masking(feedback_docx):
@@ -169,12 +201,18 @@ def test_docx_table_rows_counts_and_masking(feedback_docx):
     header = [c.text for c in table.rows[0].cells]
     assert header == ["序号", "条款", "草案原文", "修改意见", "理由", "提出人/单位", "人数"]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    # No row is split across pages where it fits on one.
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
     body = [[c.text for c in row.cells] for row in table.rows[1:]]
     assert [r[1] for r in body] == ARTICLE_ORDER
     assert [r[0] for r in body] == [str(i) for i in range(1, 6)]
-    assert [r[6] for r in body] == [r.count_text for r in doc.articles]
-    assert body[1][6] == "有4人提出"
+    assert [r[6] for r in body] == [str(r.count) for r in doc.articles]
+    assert body[1][6] == "4"
     assert body[1][2].startswith("电动自行车应当经登记取得号牌后")
+    # Widths: the columns fill the 156 mm text block; 条款 fits its longest label on one line.
+    grid = [int(c.get(qn("w:w"))) / 1440 * 25.4 for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert abs(sum(grid) - 156) < 1
+    assert grid[1] >= len("第五条之一") * 10.5 * 25.4 / 72 + 2.4
     text = docx_text(document)
     for heading in ("一、征求意见工作开展情况", "二、总体意见", "三、逐条修改意见", "四、其他意见建议"):
         assert heading in text
@@ -184,33 +222,41 @@ def test_docx_table_rows_counts_and_masking(feedback_docx):
 
 
 def test_xlsx_sheets_and_row_counts(built_sqlite, sqlite_session, tmp_path):
-    from reports.feedback import build_feedback, write_feedback
-
     session = sqlite_session
-    doc = build_feedback(session, built_sqlite.consultation_id)
-    wb = load_workbook(write_feedback(doc, "xlsx", str(tmp_path / "f.xlsx")))
+    doc = documents.feedback(session, SYSTEM, built_sqlite.consultation_id)
+    wb = load_workbook(formats.write(doc, "xlsx", tmp_path / "f.xlsx"))
     assert wb.sheetnames == ["概况", "总体意见", "逐条修改意见", "其他意见建议", "附件：意见建议明细"]
     _, suggestions, *_ = _db_counts(session, built_sqlite.consultation_id, built_sqlite.contact_points[CP_A])
     appendix = list(wb["附件：意见建议明细"].iter_rows(values_only=True))
-    assert appendix[0][:7] == ("序号", "意见编号", "渠道", "来源", "来源文件/网址", "联系点", "意见内容（已脱敏）")
+    assert appendix[0][:9] == ("序号", "意见编号", "渠道", "来源文件/网址", "位置", "提出人（已脱敏）", "提交日期",
+                               "联系点", "意见内容（已脱敏）")
     assert len(appendix) - 1 == suggestions
+    assert [r[0] for r in appendix[1:]] == list(range(1, suggestions + 1))  # numbers, not text
     by_id = {row[1]: row for row in appendix[1:]}
     dup = by_id[built_sqlite.suggestion_ids[("c8", 0)]]
-    assert dup[2] == "论坛/网络平台" and dup[4] == "https://forum.example.cn/thread/123"
-    assert dup[7] == "第三条" and dup[10] == "三-2" and dup[11] == 3
+    assert dup[2] == "网络平台" and dup[3] == "https://forum.example.cn/thread/123"
+    assert dup[5] == "周*" and dup[6] == "2025-10-03"
+    assert dup[9] == "第三条" and dup[12] == "三-2" and dup[13] == 3
+    form = by_id[built_sqlite.suggestion_ids[("c4", 0)]]
+    assert form[3] == "意见征集表.xlsx" and form[5] == "刘*"  # the file's name, not its path
     articles = list(wb["逐条修改意见"].iter_rows(values_only=True))
     assert len(articles) - 1 == len(doc.articles)
+    assert [r[0] for r in articles[1:]] == list(range(1, len(doc.articles) + 1))
     assert [r[1] for r in articles[1:]] == ARTICLE_ORDER
-    assert [r[7] for r in articles[1:]] == [r.count for r in doc.articles]
+    assert [r[6] for r in articles[1:]] == [r.count for r in doc.articles]
+    for ws in wb:  # printable: A4 landscape, one page wide, the header on every page
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows
+    cells = [str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v]
+    assert not [c for c in cells if c.startswith("/") or "/tmp/" in c or ":\\" in c]
     all_text = "\n".join(str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v)
     assert_no_personal_data(all_text)
 
 
 def test_markdown_has_every_section_and_row(built_sqlite, sqlite_session, tmp_path):
-    from reports.feedback import build_feedback, write_feedback
-
-    doc = build_feedback(sqlite_session, built_sqlite.consultation_id)
-    path = write_feedback(doc, "md", str(tmp_path / "f.md"))
+    doc = documents.feedback(sqlite_session, SYSTEM, built_sqlite.consultation_id)
+    path = formats.write(doc, "md", tmp_path / "f.md")
     text = open(path, encoding="utf-8").read()
     assert text.startswith(f"# {doc.title}")
     table_lines = [line for line in text.splitlines() if line.startswith("| ")]
@@ -221,13 +267,34 @@ def test_markdown_has_every_section_and_row(built_sqlite, sqlite_session, tmp_pa
     assert_no_personal_data(text)
 
 
-def test_masking_safety_net_catches_what_the_masker_missed():
-    from models.report_queries import scrub_personal_data
+def test_saving_is_audited_with_the_actor(built, db_session):
+    from minyi.services.context import Actor
+    from models.entities import AuditLog
 
-    raw = "张伟（13812345678，0755-83451234，44030119900101123X，zw@example.com）建议删除第三条"
-    out = scrub_personal_data(raw, ["张伟"])
-    assert out == "张某（***，***，***，***）建议删除第三条"
-    assert scrub_personal_data("第十二条第二款修改为二十五公里", []) == "第十二条第二款修改为二十五公里"
+    doc = documents.feedback(db_session, SYSTEM, built.consultation_id)
+    documents.record_feedback(db_session, Actor("审阅人甲", "reviewer"), doc, "f.docx")
+    db_session.commit()
+    [entry] = db_session.scalars(select(AuditLog).where(AuditLog.action == "record_feedback")).all()
+    assert entry.actor == "审阅人甲" and entry.consultation_id == built.consultation_id
+    assert entry.after["items"] == len(doc.rows) and entry.after["report_file"] == "f.docx"
+
+
+def test_the_masker_masks_every_text_field_of_a_row_and_its_author():
+    from minyi.core.reporting import SuggestionRow
+
+    raw = "张伟（13812345678，0755-83451234，11010519491231002X，zw@example.com）建议删除第三条"
+    row = SuggestionRow(
+        suggestion_id=1, comment_id=1, consultation_id=1, text=raw, type=None, is_general=False,
+        is_out_of_scope=False, duplicate_group_id=None, duplicate_size=1, channel="email",
+        contact_point_id=None, contact_point=None, organisation="联系人：李娜", role=None, source_id=None,
+        source_name="来信 13987654321.eml", source_origin=None, submitted_at=None,
+        reason="我是张伟，电话15011112222", original_text=raw, author_name="张伟",
+    )
+    masked = documents.Masker().row(row)
+    shown = " ".join([masked.text, masked.original_text, masked.reason, masked.organisation, masked.source_name])
+    assert_no_personal_data(shown)
+    assert masked.author_name is None and masked.text.endswith("建议删除第三条")
+    assert documents.Masker().text("第十二条第二款修改为二十五公里") == "第十二条第二款修改为二十五公里"
 
 
 def test_draft_name_and_title_lines():
@@ -243,7 +310,8 @@ def test_draft_name_and_title_lines():
 
 def test_table_merges_the_repeated_article_and_draft_text(tmp_path):
     from reports.docx_writer import write_docx
-    from reports.feedback import ARTICLE_COLUMNS, ARTICLE_WIDTHS, Doc, Table
+    from reports.document import Doc, Table
+    from reports.feedback import ARTICLE_COLUMNS, ARTICLE_WIDTHS
     from reports.markdown import render_markdown
 
     rows = [

@@ -25,10 +25,11 @@ def test_feedback_pdf_has_pages_and_a_cjk_font(built_sqlite, sqlite_session, tmp
         pytest.skip("LibreOffice (soffice) is not installed; apt-get install libreoffice-writer-nogui")
     from pypdf import PdfReader
 
-    from reports.feedback import build_feedback, write_feedback
+    from minyi.services.context import SYSTEM
+    from minyi.services.documents import feedback_document
 
-    doc = build_feedback(sqlite_session, built_sqlite.consultation_id)
-    path = write_feedback(doc, "pdf", str(tmp_path / "feedback.pdf"))
+    path = feedback_document(sqlite_session, SYSTEM, built_sqlite.consultation_id, "pdf",
+                             tmp_path / "feedback.pdf").path
     reader = PdfReader(path)
     assert len(reader.pages) >= 2
     fonts = _fonts(reader)
@@ -41,14 +42,16 @@ def test_feedback_pdf_has_pages_and_a_cjk_font(built_sqlite, sqlite_session, tmp
 
 
 def test_missing_libreoffice_is_a_clear_error(built_sqlite, sqlite_session, tmp_path, monkeypatch):
-    from minyi.errors import DependencyMissing
-    from minyi.settings import reset_settings
-    from reports.feedback import build_feedback, write_feedback
+    from minyi.core.errors import DependencyMissing
+    from minyi.core.settings import reset_settings
+    from minyi.services.context import SYSTEM
+    from minyi.services.documents import feedback
+    from reports import formats
 
     monkeypatch.setenv("MINYI_REPORTS__LIBREOFFICE", "no-such-soffice-binary")
     reset_settings()
-    doc = build_feedback(sqlite_session, built_sqlite.consultation_id)
+    doc = feedback(sqlite_session, SYSTEM, built_sqlite.consultation_id)
     with pytest.raises(DependencyMissing, match="LibreOffice .*'no-such-soffice-binary'.* not installed"):
-        write_feedback(doc, "pdf", str(tmp_path / "feedback.pdf"))
+        formats.write(doc, "pdf", tmp_path / "feedback.pdf")
     assert not (tmp_path / "feedback.pdf").exists()
     reset_settings()

@@ -7,8 +7,10 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from minyi.errors import InputError, NotFoundError
-from models.adoption_store import detect_adoption, effective_decisions, set_adoption
+from minyi.core.errors import InputError, NotFoundError
+from minyi.services.adoption import detect_adoption, set_adoption
+from minyi.services.context import SYSTEM, Actor
+from models.adoption_store import effective_decisions
 from models.entities import (
     AdoptionDecision,
     AuditLog,
@@ -20,8 +22,8 @@ from models.entities import (
     SuggestionProvision,
 )
 from models.store import article_provisions, create_consultation, get_version, load_draft_version
-from pipeline.drafts.model import Article, Paragraph, ParsedDraft
-from pipeline.numerals import to_chinese
+from minyi.core.drafts import Article, Paragraph, ParsedDraft
+from minyi.core.numerals import to_chinese
 
 PURPOSE = "为了加强电动自行车管理，维护道路交通秩序，保障人身和财产安全，制定本条例。"
 PENALTY = "违反本条例规定，驾驶电动自行车未佩戴安全头盔的，由公安机关交通管理部门处五百元罚款。"
@@ -89,7 +91,7 @@ def _statuses(session, consultation_id):
 
 def test_detect_writes_auto_decisions(session, consultation):
     c, s = consultation
-    summary = detect_adoption(session, c.id, FINAL)
+    summary = detect_adoption(session, SYSTEM, c.id, FINAL)
     session.commit()
     assert summary.final_loaded and summary.suggestions == 4 and summary.created == 4
     assert summary.alignment["deleted"] == 1 and summary.alignment["added"] == 1
@@ -112,9 +114,9 @@ def test_detect_writes_auto_decisions(session, consultation):
 
 def test_detect_is_idempotent(session, consultation):
     c, _ = consultation
-    detect_adoption(session, c.id, FINAL)
+    detect_adoption(session, SYSTEM, c.id, FINAL)
     session.commit()
-    again = detect_adoption(session, c.id, FINAL)
+    again = detect_adoption(session, SYSTEM, c.id, FINAL)
     session.commit()
     assert (again.final_loaded, again.created, again.updated, again.unchanged) == (False, 0, 0, 4)
     n = session.scalar(select(func.count()).select_from(AdoptionDecision))
@@ -127,10 +129,10 @@ def test_detect_is_idempotent(session, consultation):
 
 def test_manual_decision_survives_redetection(session, consultation):
     c, s = consultation
-    detect_adoption(session, c.id, FINAL)
-    set_adoption(session, suggestion_ids=[s["stall"].id], status="部分采纳", user="张审", note="已在实施细则体现")
+    detect_adoption(session, SYSTEM, c.id, FINAL)
+    set_adoption(session, Actor('张审'), suggestion_ids=[s["stall"].id], status="部分采纳", note="已在实施细则体现")
     session.commit()
-    summary = detect_adoption(session, c.id, FINAL)
+    summary = detect_adoption(session, SYSTEM, c.id, FINAL)
     session.commit()
     assert summary.manual_kept == 1
     assert summary.effective_counts["部分采纳"] == 1 and summary.auto_counts["未采纳"] == 1
@@ -157,11 +159,11 @@ def test_manual_decision_survives_redetection(session, consultation):
 
 def test_redetection_against_a_changed_text_updates_auto_rows(session, consultation):
     c, s = consultation
-    detect_adoption(session, c.id, FINAL)
-    set_adoption(session, suggestion_ids=s["lower"].id, status="未采纳", user="李审")
+    detect_adoption(session, SYSTEM, c.id, FINAL)
+    set_adoption(session, Actor('李审'), suggestion_ids=s["lower"].id, status="未采纳")
     # A later reading where 第四条 now says 可以: the stall suggestion becomes adopted.
     second = parsed(PURPOSE, PENALTY.replace("五百元", "二百元"), NEW_ART, STALL.replace("应当", "可以"), EFFECT)
-    summary = detect_adoption(session, c.id, second, label="三审稿")
+    summary = detect_adoption(session, SYSTEM, c.id, second, label="三审稿")
     session.commit()
     # Every auto row now refers to the 三审稿; only one changed its status.
     assert summary.updated == 4 and summary.auto_counts == {"采纳": 3, "无法判断": 1}
@@ -178,7 +180,7 @@ def test_set_by_cluster(session, consultation):
     for key in ("lower", "stall"):
         session.add(ClusterMember(cluster_id=cluster.id, suggestion_id=s[key].id))
     session.flush()
-    rows = set_adoption(session, cluster_id=cluster.id, status="研究参考", user="王审")
+    rows = set_adoption(session, Actor('王审'), cluster_id=cluster.id, status="研究参考")
     session.commit()
     assert sorted(r.suggestion_id for r in rows) == sorted([s["lower"].id, s["stall"].id])
     assert set(_statuses(session, c.id).values()) == {"研究参考"}
@@ -187,18 +189,38 @@ def test_set_by_cluster(session, consultation):
 def test_set_rejects_bad_input(session, consultation):
     c, s = consultation
     with pytest.raises(InputError, match="status"):
-        set_adoption(session, suggestion_ids=[s["lower"].id], status="通过", user="张审")
+        set_adoption(session, Actor('张审'), suggestion_ids=[s["lower"].id], status="通过")
     with pytest.raises(InputError, match="user"):
-        set_adoption(session, suggestion_ids=[s["lower"].id], status="采纳", user=" ")
+        set_adoption(session, Actor(' '), suggestion_ids=[s["lower"].id], status="采纳")
     with pytest.raises(NotFoundError, match="suggestion"):
-        set_adoption(session, suggestion_ids=[999999], status="采纳", user="张审")
+        set_adoption(session, Actor('张审'), suggestion_ids=[999999], status="采纳")
     with pytest.raises(NotFoundError, match="cluster"):
-        set_adoption(session, cluster_id=999999, status="采纳", user="张审")
+        set_adoption(session, Actor('张审'), cluster_id=999999, status="采纳")
 
 
 def test_final_label_must_differ_from_the_comment_base(session, consultation):
     c, _ = consultation
     with pytest.raises(InputError, match="label"):
-        detect_adoption(session, c.id, FINAL, label="征求意见稿")
+        detect_adoption(session, SYSTEM, c.id, FINAL, label="征求意见稿")
     with pytest.raises(NotFoundError):
-        detect_adoption(session, 999999, FINAL)
+        detect_adoption(session, SYSTEM, 999999, FINAL)
+
+
+def test_only_those_allowed_to_decide_adoption_may_and_every_decision_is_audited(session, consultation):
+    from minyi.core.errors import PermissionDenied
+    from models.entities import AdoptionDecision, AuditLog
+
+    c, s = consultation
+    with pytest.raises(PermissionDenied, match="adopt"):
+        detect_adoption(session, Actor("访客", role="viewer"), c.id, FINAL)
+    with pytest.raises(PermissionDenied, match="adopt"):
+        set_adoption(session, Actor("某联系点", role="staff", contact_point_ids=frozenset({99})),
+                     suggestion_ids=[s["lower"].id], status="采纳")
+    assert session.scalar(select(func.count()).select_from(AdoptionDecision)) == 0
+    detect_adoption(session, SYSTEM, c.id, FINAL)
+    set_adoption(session, Actor("张审", role="reviewer"), suggestion_ids=[s["lower"].id], status="部分采纳")
+    session.commit()
+    row = session.scalars(select(AuditLog).where(AuditLog.action == "set_adoption")).one()
+    assert row.actor == "张审" and row.consultation_id == c.id
+    assert row.before["status"] == "采纳" and row.before["source"] == "auto"
+    assert row.after["status"] == "部分采纳" and row.after["decided_by"] == "张审"

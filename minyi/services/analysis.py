@@ -1,0 +1,785 @@
+"""The analysis workflow for one consultation, end to end and incremental.
+
+``analyze(session, actor, consultation_id)`` reads what is new through
+``models.analysis_store``, runs the pure stages of ``pipeline/`` in order and stores what
+they found:
+
+1. normalise, 2. mask and 3. split every comment not read yet into suggestions;
+4. explicit mapping (``pipeline.references``) of suggestions not mapped yet;
+5. semantic mapping (``pipeline.semantic``) of those citing nothing — or 总体意见;
+6. duplicate detection over all suggestions (only ever adding to stored groups);
+7. embeddings (cached per backend and text) and 8. clustering per article, per 总体意见 and
+   per 其他 (out of scope) — new suggestions join the nearest stored cluster of their scope
+   when close enough, the rest form new clusters;
+9. rule-based type and out-of-scope detection (run before dedup and clustering, since a
+   cluster's type and an out-of-scope suggestion's scope depend on it; timed as its own stage).
+
+Re-running after new comments arrive processes only what changed. Nothing a reviewer did is
+undone: manual links, manual clusters and members, and cluster texts are never touched
+(``models.analysis_store`` only adds). A consultation without a draft runs the same way
+without mapping: every suggestion is 总体意见 and clustered once.
+
+Stages are chosen by name from ``get_settings().pipeline`` through ``pipeline.components``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from minyi.core.drafts import Reference
+from minyi.core.progress import Progress, no_progress
+from minyi.services.context import Actor, audit
+from models.store import get_consultation
+from models import analysis_store as store
+from models.embedding_store import get_embeddings, put_embeddings
+from pipeline import incremental
+from pipeline.components import SEMANTIC_MAPPERS, component
+from pipeline.embed import embed_cached
+from pipeline.citation_check import check_citation
+from pipeline.references import DraftIndex
+
+STAGES = ("normalise", "mask", "split", "map_explicit", "map_semantic", "dedup", "embed",
+          "classify", "cluster")
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    consultation_id: int
+    backend: str
+    has_draft: bool
+    comments: int = 0  # comments read in this run
+    suggestions: int = 0  # suggestions created in this run
+    mapped_explicit: int = 0
+    mapped_semantic: int = 0
+    general: int = 0
+    out_of_scope: int = 0
+    reference_problems: int = 0  # citations of articles the draft does not have
+    citation_checks: int = 0  # citations flagged 疑似引用有误 for the reviewer
+    not_opinion: int = 0  # host lines, greetings, "同问", replies without context
+    duplicate_groups: int = 0  # new groups
+    duplicate_groups_extended: int = 0
+    clusters: int = 0  # new clusters
+    clusters_extended: int = 0
+    clustered: int = 0  # memberships added
+    personal_data: dict[str, int] = field(default_factory=dict)  # masked spans by kind
+    types: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Timer:
+    def __init__(self, summary: RunSummary, progress: Progress | None) -> None:
+        self.summary, self.progress = summary, progress
+
+    def stage(self, name: str, total: int) -> _Stage:
+        return _Stage(self, name, total)
+
+
+class _Stage:
+    def __init__(self, timer: _Timer, name: str, total: int) -> None:
+        self.timer, self.name, self.total = timer, name, total
+
+    def __enter__(self) -> _Stage:
+        self.t0 = time.perf_counter()
+        if self.timer.progress:
+            self.timer.progress(self.name, 0, self.total)
+        return self
+
+    def tick(self, done: int) -> None:
+        if self.timer.progress and (done % 200 == 0):
+            self.timer.progress(self.name, done, self.total)
+
+    def __exit__(self, *exc: object) -> None:
+        seconds = self.timer.summary.seconds
+        seconds[self.name] = round(seconds.get(self.name, 0.0) + time.perf_counter() - self.t0, 3)
+        if self.timer.progress and exc[0] is None:
+            self.timer.progress(self.name, self.total, self.total)
+
+
+def cached_embeddings(session: Session, embedder: Any, texts: list[str]) -> np.ndarray:
+    """Embeddings of ``texts`` through the database cache: only new texts are embedded."""
+    return embed_cached(
+        embedder,
+        texts,
+        lambda backend, hashes: get_embeddings(session, backend, hashes),
+        lambda backend, vectors: put_embeddings(session, backend, vectors),
+    )
+
+
+def load_draft_context(session: Session, consultation_id: int) -> store.DraftContext:
+    """The stored draft, with the analysis' index over its articles."""
+    ctx = store.load_draft_context(session, consultation_id)
+    if ctx.articles:
+        ctx.index = DraftIndex(ctx.articles, title=ctx.titles[0], other_titles=ctx.titles[1:])
+    return ctx
+
+
+def analyze(
+    session: Session,
+    actor: Actor,
+    consultation_id: int,
+    *,
+    backend: str | None = None,
+    progress: Progress = no_progress,
+    settings: Any = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> RunSummary:
+    """Run the pipeline on what is new in the consultation; returns the run's summary and
+    records it as a ``PipelineRun``.
+
+    ``workers`` / ``scheduler``: embedding batches and the clustering of each scope run on a
+    Dask cluster (``minyi.services.distributed``); the result is the same as in process.
+    Results are committed stage by stage (and every ``SPLIT_CHUNK`` comments while
+    splitting), so other writers wait at most one chunk and a killed run is resumed by the
+    next one."""
+    from minyi.services.distributed import executor
+
+    consultation = get_consultation(session, consultation_id)
+    actor.require("analyze", consultation)
+    with executor(workers, scheduler) as run_on:
+        return _analyze(session, actor, consultation_id, backend, progress, settings, run_on)
+
+
+def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str | None,
+             progress: Progress, settings: Any, run_on: Any) -> RunSummary:
+    from minyi.core.settings import get_settings
+    from minyi.services.distributed import PartitionedEmbedder
+    from pipeline.embed import canonical_backend
+
+    pipe = settings or get_settings().pipeline
+    backend_name = canonical_backend(backend or pipe.embedding_backend)
+    ctx = load_draft_context(session, consultation_id)
+    # A run killed part-way left committed chunks behind: this run finishes its work.
+    resumed = store.close_interrupted_runs(session, consultation_id)
+    run = store.start_run(
+        session, consultation_id, backend_name, {**pipe.model_dump(), "embedding_backend": backend_name}
+    )
+    _commit(session)
+    summary = RunSummary(run.id, consultation_id, backend_name, ctx.has_draft)
+    timer = _Timer(summary, progress)
+    embedder_box: dict[str, Any] = {}
+
+    def embedder():  # type: ignore[no-untyped-def]
+        # Loaded on first use: a run with nothing new never loads a model.
+        if "e" not in embedder_box:
+            from pipeline.embed import get_embedder
+
+            local = get_embedder(backend_name, pipe)
+            embedder_box["e"] = (PartitionedEmbedder(local, backend_name, pipe, run_on)
+                                 if run_on.workers > 1 else local)
+        return embedder_box["e"]
+
+    vectors: dict[str, np.ndarray] = {}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        """Rows for ``texts`` through the embedding cache (timed as the "embed" stage)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+        if missing:
+            with timer.stage("embed", len(missing)):
+                for t, v in zip(missing, cached_embeddings(session, embedder(), missing)):
+                    vectors[t] = v
+        if not texts:
+            return np.zeros((0, embedder().dim), dtype=np.float32)
+        return np.stack([vectors[t] for t in texts])
+
+    # Each stage commits what it stored: a chunk is consistent on its own, and the next
+    # run's queries (comments not split, suggestions not mapped / classified / clustered)
+    # pick up exactly what a killed run left undone.
+    _split_new_comments(session, consultation_id, ctx, pipe, timer)
+    _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed)
+    _commit(session)
+    # Classify before dedup: out-of-scope marks decide the "other" scope dedup compares in.
+    _classify(session, consultation_id, ctx, pipe, timer)
+    _commit(session)
+    if summary.suggestions or resumed:
+        _deduplicate(session, consultation_id, ctx, pipe, timer, embedder, embed)
+        _commit(session)
+    _cluster(session, consultation_id, ctx, pipe, timer, embedder, embed, run_on)
+    store.finish_run(session, run, summary.to_dict())
+    audit(session, actor, "analyze", run, consultation_id=consultation_id,
+          after={k: v for k, v in summary.to_dict().items() if k != "seconds"})
+    return summary
+
+
+def _commit(session: Session) -> None:
+    """End one chunk of the run's writes: other writers wait at most for one chunk."""
+    session.commit()
+
+
+# Comments split, and their suggestions stored, per committed chunk of the split stage.
+SPLIT_CHUNK = 2000
+
+
+# --- 1-3: normalise, mask, split ---------------------------------------------------------
+
+
+def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer) -> None:
+    normaliser = component("normaliser", pipe.normaliser)
+    masker = component("masker", pipe.masker)
+    splitter = component("splitter", pipe.splitter)
+    comments = store.comments_to_split(session, cid)
+    summary = timer.summary
+    summary.comments = len(comments)
+    pii: Counter[str] = Counter()
+
+    with timer.stage("normalise", len(comments)) as st:
+        normalised = []
+        for i, c in enumerate(comments, 1):
+            normalised.append(normaliser(c.text or ""))
+            st.tick(i)
+    with timer.stage("mask", len(comments)) as st:
+        masked = []
+        for i, n in enumerate(normalised, 1):
+            m = masker(n.text)
+            pii.update(s.kind for s in m.spans)
+            masked.append(m)
+            st.tick(i)
+    with timer.stage("split", len(comments)) as st:
+        new_pieces = []
+        for i, (c, n, m) in enumerate(zip(comments, normalised, masked), 1):
+            parts = splitter(n.text, ctx.titles)
+            pieces = []
+            for p in parts.pieces:
+                pm = m.piece(p.text)  # masked with what the whole comment revealed
+                pieces.append((p.text, pm.text, {"continues": True} if getattr(p, "continues", False) else {}))
+            store.save_comment_text(
+                c,
+                n.text,
+                m.text,
+                {
+                    "run": summary.run_id,
+                    # Comment.meta may be shown where personal data may not: cut-out quotes
+                    # and signatures are recorded by kind and size, set-aside text masked.
+                    "removed": [{"kind": k, "chars": len(x)} for k, x in n.removed],
+                    "set_aside": [m.piece(x).text for x in parts.dropped],
+                    "personal_data": [s.to_dict() for s in m.spans],
+                },
+            )
+            new_pieces.append((c, pieces))
+            st.tick(i)
+            if len(new_pieces) >= SPLIT_CHUNK:
+                # A comment is marked read together with its suggestions, never without.
+                summary.suggestions += store.add_suggestions(session, new_pieces)
+                _commit(session)
+                new_pieces = []
+        summary.suggestions += store.add_suggestions(session, new_pieces)
+    summary.personal_data = dict(pii)
+    _commit(session)
+
+
+# --- 4-5: mapping ----------------------------------------------------------------------------
+
+
+def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
+                         timer: _Timer, embedder: Callable[[], Any],
+                         embed: Callable[[list[str]], np.ndarray]) -> None:
+    """Scope and articles of every suggestion not mapped yet (see ``pipeline.scope``):
+    非意见 first (host lines, greetings, "同问"), then explicit citations (a cited chapter is
+    one 总体意见 row for the chapter; a doubtful citation is flagged, never re-mapped), then
+    semantic mapping of the rest, with thread context for forum replies."""
+    from pipeline import scope as scoping
+
+    todo = store.suggestions_to_map(session, cid)
+    summary = timer.summary
+    if not todo:
+        return
+    rest = []
+    for s, c, n in todo:
+        reason = scoping.not_opinion(s.masked_text or s.text, speaker_role=(c.meta or {}).get("speaker_role"))
+        if reason:
+            s.scope = "not_opinion"
+            store.set_meta(s, mapping="not_opinion", not_opinion=reason)
+            summary.not_opinion += 1
+        else:
+            rest.append((s, c, n))
+    todo = rest
+    if not ctx.has_draft:
+        # Opinions on a topic, not on a text: everything is general.
+        for s, _c, _n in todo:
+            s.is_general, s.scope = True, "general"
+            store.set_meta(s, mapping="general")
+        summary.general += len(todo)
+        return
+    mapper = component("mapper", pipe.mapper)
+    unmapped = []
+    explicit: list[tuple[Any, list[str], list[str], list[str]]] = []  # (suggestion, keys, missing, quote hits)
+    with timer.stage("map_explicit", len(todo)) as st:
+        first: dict[int, int] = {}
+        for s, c, _n in todo:
+            first.setdefault(c.id, s.ordinal)  # todo is in (comment, ordinal) order
+        context = store.previous_contexts(session, first)
+        for i, (s, c, n_parts) in enumerate(todo, 1):
+            single = n_parts == 1
+            text = s.masked_text or s.text
+            res = mapper(
+                text,
+                ctx.index,
+                context=context[c.id],
+                declared=c.declared_articles or [],
+                declared_mode="union" if single else "fallback",
+                quoted_text=c.quoted_text if single else None,
+            )
+            refs = list(res.references)
+            if not refs and (s.meta or {}).get("continues") and context[c.id]:
+                # "第五十条明码标价好，但建议统一支付方式": the second point is on the same article.
+                refs = [Reference(context[c.id], evidence="承接上文所引条款", via="relative")]
+            context[c.id] = res.context
+            meta: dict[str, Any] = {"reference_context": res.context}
+            missing = [_missing_key(p.evidence) for p in res.problems if p.reason.startswith("草案没有")]
+            if res.problems:
+                meta["reference_problems"] = [
+                    {"evidence": p.evidence, "reason": p.reason} for p in res.problems
+                ]
+                summary.reference_problems += len(res.problems)
+            if res.cross_references:
+                meta["cross_references"] = res.cross_references
+            if refs:
+                store.add_explicit_links(session, s, refs, ctx.provision_ids, unlinked=True)
+                meta["mapping"] = "explicit"
+                s.scope = "article"
+                summary.mapped_explicit += 1
+                cited = [r.article_key for r in refs if r.via in ("article", "list", "range")]
+                quotes = [r.article_key for r in refs if r.via == "quote"]
+                explicit.append((s, list(dict.fromkeys(cited)), [m for m in missing if m], quotes))
+            elif res.chapters:
+                chapter, section = res.chapters[0]
+                s.is_general, s.scope = True, "chapter"
+                meta.update(mapping="chapter", chapter=chapter, section=section)
+                summary.general += 1
+            else:
+                unmapped.append((s, c, n_parts, [m for m in missing if m]))
+            store.set_meta(s, **meta)
+            st.tick(i)
+    if pipe.mapper not in SEMANTIC_MAPPERS:
+        for s, _c, _n, _m in unmapped:
+            s.is_general, s.scope = True, "general"
+            store.set_meta(s, mapping="general")
+        summary.general += len(unmapped)
+        return
+    if not unmapped and not explicit:
+        return
+    mapper_ = _semantic_mapper(session, ctx, pipe, timer, embedder)
+    keys = [a.key for a in mapper_.articles]
+    # The consultation's explicitly cited suggestions are labelled examples for the rest, and
+    # their scores tell whether each citation fits what the suggestion says.
+    ex_texts = [s.masked_text or s.text for s, _k, _m, _q in explicit]
+    ex_emb = embed(ex_texts)
+    with timer.stage("map_semantic", len(explicit)):
+        if explicit:
+            single = [(k, (s, cited)) for k, (s, cited, _m, _q) in enumerate(explicit) if len(cited) == 1]
+            mapper_.learn_examples(ex_emb[[k for k, _ in single]] if single else ex_emb[:0],
+                                   [cited[0] for _k, (_s, cited) in single])
+            own = mapper_.score_matrix([_without_citations(t) for t in ex_texts], ex_emb)
+            for (s, cited, missing, quotes), row in zip(explicit, own):
+                check = check_citation(cited, missing, keys, row, quote_hits=quotes)
+                if check:
+                    s.citation_check = check
+                    summary.citation_checks += 1
+        for s, _c, _n, missing in unmapped:
+            if missing:  # a number the draft does not have, and nothing else: flag, do not map
+                row = mapper_.score_matrix([_without_citations(s.masked_text or s.text)],
+                                           embed([s.masked_text or s.text]))[0]
+                s.citation_check = check_citation([], missing, keys, row)
+                summary.citation_checks += 1
+    if unmapped:
+        _map_semantic(session, ctx, pipe, timer, embed, mapper_, [(s, c, n) for s, c, n, _m in unmapped])
+    session.flush()
+
+
+_MISSING = __import__("re").compile(r"第(\S+?)条")
+
+
+def _missing_key(evidence: str) -> str | None:
+    """The article key of a citation the draft does not have ("第一百二十条" → "120")."""
+    from minyi.core.numerals import parse_number
+
+    m = _MISSING.search(evidence or "")
+    if not m:
+        return None
+    try:
+        return str(parse_number(m.group(1)))
+    except ValueError:
+        return None
+
+
+def _without_citations(text: str) -> str:
+    """The suggestion without its 第X条 citations: what it says, for checking the citation."""
+    from minyi.core.citations import LOOSE
+
+    return LOOSE.sub("", text)
+
+
+def _semantic_mapper(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
+                     embedder: Callable[[], Any]) -> Any:
+    from pipeline.semantic import ArticleDoc, SemanticMapper, _article_pieces
+
+    with timer.stage("map_semantic", len(ctx.index.articles)):
+        docs = [
+            ArticleDoc(
+                key=a.key, label=a.label, text=a.text,
+                chapter=" ".join(x for x in (a.chapter, a.section) if x) or None,
+                provision_id=a.provision_id,
+            )
+            for a in ctx.index.articles
+        ]
+        emb = embedder()
+        pieces = [p for d in docs for p in _article_pieces(d)]
+        return SemanticMapper(docs, emb, settings=pipe, article_embeddings=cached_embeddings(session, emb, pieces))
+
+
+def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
+                  embed: Callable[[list[str]], np.ndarray], mapper_: Any,
+                  unmapped: list[tuple[Any, Any, int]]) -> None:
+    """Reference-free suggestions: articles by score (best, and a second only when nearly
+    tied), forum replies that agree with an earlier post take its articles, and what has no
+    clear article is 总体意见 or 草案范围外 (``pipeline.scope``)."""
+    from pipeline import scope as scoping
+
+    summary = timer.summary
+    texts = [s.masked_text or s.text for s, _c, _n in unmapped]
+    # The whole comment (and the form's quoted draft wording) helps a short point such
+    # as "“鼓励”改为“应当”" find its article.
+    contexts = [
+        "\n".join(x for x in ((c.masked_text if n > 1 else None), c.quoted_text) if x) or None
+        for _s, c, n in unmapped
+    ]
+    # Through the run's embedding cache (timed as "embed"): without expand_embeddings these
+    # are the suggestions' own embeddings, which dedup and clustering reuse.
+    text_emb = embed(mapper_.embedding_texts(texts))
+    context_emb = None
+    if mapper_.params.context_embed:
+        context_emb = embed([c or t for c, t in zip(contexts, texts)])
+    threshold = mapper_.params.threshold
+    with timer.stage("map_semantic", len(unmapped)):
+        scores = mapper_.scores(texts, text_emb, contexts=contexts, context_embeddings=context_emb)
+        thread_articles = _thread_articles(session, ctx, unmapped)
+        for (s, c, _n), text, row in zip(unmapped, texts, scores):
+            cmeta = c.meta or {}
+            found = mapper_.links_from_scores(row)
+            best = float(row.max()) if row.size else 0.0
+            thread = cmeta.get("thread_id")
+            floor = cmeta.get("floor")
+            agrees = scoping.agrees_with_earlier_post(text)
+            via = "semantic"
+            if agrees and thread is not None and floor and floor > 1:
+                inherited = _earlier_post_articles(thread_articles.get(thread, {}), floor)
+                if inherited:
+                    found, via = [_Inherited(k, 1.0) for k in inherited], "thread"
+            if via == "semantic" and found:
+                strict = threshold + GENERAL_MARGIN
+                if (scoping.general_cue(text) or scoping.grievance_cue(text)) and best < strict:
+                    found = []
+            rows = [
+                (ctx.provision_ids[l.article_key], l.score,
+                 "承接楼上所说条款" if via == "thread" else f"语义匹配 {l.score:.2f}")
+                for l in found
+                if l.article_key in ctx.provision_ids
+            ]
+            if rows:
+                store.add_semantic_links(session, s, rows)
+                s.scope = "article"
+                store.set_meta(s, mapping=via)
+                summary.mapped_semantic += 1
+                if thread is not None and floor:
+                    thread_articles.setdefault(thread, {})[floor] = [l.article_key for l in found]
+            elif agrees and (thread is None or not floor or floor <= 1) and len(text) < 40:
+                # "我同意李某的意见": a reply whose context is unknown says nothing by itself.
+                s.scope = "not_opinion"
+                store.set_meta(s, mapping="not_opinion", not_opinion="reply without context")
+                summary.not_opinion += 1
+            else:
+                s.is_general = True
+                s.scope = "out_of_scope" if scoping.grievance_cue(text) else "general"
+                s.is_out_of_scope = s.scope == "out_of_scope"
+                store.set_meta(s, mapping="general")
+                summary.general += 1
+
+
+# How much better than the mapping threshold a text that speaks of the whole draft, or of a
+# personal grievance, must match an article to be put on it.
+GENERAL_MARGIN = 0.12
+
+
+@dataclass(frozen=True)
+class _Inherited:
+    article_key: str
+    score: float
+
+
+def _thread_articles(session: Session, ctx: store.DraftContext,
+                     unmapped: list[tuple[Any, Any, int]]) -> dict[Any, dict[int, list[str]]]:
+    """thread id → floor → article keys, for the threads the unmapped replies are in: the
+    posts mapped already (explicitly in this run, or in earlier runs)."""
+    threads = {(c.meta or {}).get("thread_id") for _s, c, _n in unmapped} - {None}
+    if not threads:
+        return {}
+    return store.thread_articles(session, ctx.consultation_id, threads, ctx.provision_ids)
+
+
+def _earlier_post_articles(floors: dict[int, list[str]], floor: int) -> list[str]:
+    """The articles of the nearest earlier post that has some."""
+    for f in sorted((f for f in floors if f < floor), reverse=True):
+        if floors[f]:
+            return floors[f]
+    return []
+
+
+# --- 6: duplicates ---------------------------------------------------------------------------
+
+
+def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
+                 embedder: Callable[[], Any], embed: Callable[[list[str]], np.ndarray]) -> None:
+    """Over all suggestions (a new one may repeat an old one); runs when some are new.
+
+    Each suggestion is compared within its cluster scope ("article:12", "general",
+    "other"): the same short text on two articles ("建议删除这一条。") is two proposals,
+    while long texts (form letters, campaigns) are still matched across scopes."""
+    rows = store.dedup_inputs(session, cid, ctx)
+    if len(rows) < 2:
+        return
+    dedup = component("deduplicator", pipe.deduplicator)
+    texts = [r.text for r in rows]
+    vectors = embed(texts)
+    with timer.stage("dedup", len(rows)):
+        ids = [r.suggestion_id for r in rows]
+        result = dedup(texts, vectors, settings=pipe, scopes=[r.scope for r in rows], backend=embedder().name)
+        current = {r.suggestion_id: r.duplicate_group_id for r in rows}
+        groups = [(g.kind, [ids[i] for i in g.members], ids[g.canonical]) for g in result.groups]
+        _campaign_letters(session, rows, result, groups, ctx.full_text)
+        created, extended = store.apply_duplicate_groups(session, cid, groups, current)
+        timer.summary.duplicate_groups = created
+        timer.summary.duplicate_groups_extended = extended
+        if ctx.has_draft:
+            session.flush()
+            timer.summary.mapped_semantic += _articles_from_group(session, cid)
+
+
+def _articles_from_group(session: Session, cid: int) -> int:
+    """A copy the mapper left as 总体意见 ("同上，建议三十日内付款") takes the articles that most of
+    its duplicate group's other members are linked to: it says what they say. Reviewed
+    scopes and explicit or manual links are never touched."""
+    added = 0
+    for members in store.grouped_suggestions(session, cid).values():
+        linked = [pids for _s, pids in members if pids]
+        if not linked or len(linked) == len(members):
+            continue
+        counts = Counter(p for pids in linked for p in set(pids))
+        common = [p for p, n in counts.items() if n * 2 >= len(linked)]
+        for s, pids in members:
+            if pids or s.reviewed_scope or s.scope != "general" or not common:
+                continue
+            store.add_semantic_links(session, s, [(p, 1.0, "与同组重复意见相同") for p in common])
+            s.is_general, s.scope = False, "article"
+            store.set_meta(s, mapping="duplicate")
+            added += 1
+    return added
+
+
+def _campaign_letters(session: Session, rows: list[store.DedupInput], result: Any,
+                      groups: list[tuple[str, list[int], int]], draft_text: str) -> None:
+    """Campaigns read as whole letters (``pipeline.dedup.shortened_letters``): a shortened
+    copy ("同上，建议三十日内付款") joins its campaign's largest group (``groups`` is extended in
+    place), and every campaign member's own sentences are kept in its meta ("own_sentences")
+    for the documents and the web page."""
+    from pipeline.dedup import campaigns_of, own_sentences, shortened_letters
+
+    letter_of: dict[Any, list[int]] = {}
+    for k, r in enumerate(rows):
+        letter_of.setdefault(r.comment_id if r.comment_id is not None else ("s", r.suggestion_id), []).append(k)
+    group_at = result.group_index(len(rows))
+    letters = list(letter_of.values())
+    texts = ["。".join(rows[k].text for k in ks) for ks in letters]
+    letter_groups = [{group_at[k] for k in ks if group_at[k] is not None} for ks in letters]
+    template_of = {n: c.wording for c in campaigns_of(texts, letter_groups, draft_text) for n in c.letters}
+    for n, campaign in shortened_letters(texts, letter_groups, draft_text).items():
+        _kind, members, canonical = groups[campaign.groups[0]]
+        groups[campaign.groups[0]] = ("campaign", members + [rows[k].suggestion_id for k in letters[n]], canonical)
+        template_of[n] = campaign.wording
+    own = {}
+    for n, template in template_of.items():
+        for k in letters[n]:
+            sentences = own_sentences(rows[k].text, template)
+            if sentences:
+                own[rows[k].suggestion_id] = {"own_sentences": sentences}
+    store.set_meta_by_id(session, own)
+
+
+# --- 9: classify (before clustering) ----------------------------------------------------------
+
+
+def _classify(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer) -> None:
+    from pipeline.classify import is_out_of_scope
+
+    classifier = component("classifier", pipe.classifier)
+    todo = store.suggestions_to_classify(session, cid)
+    if not todo:
+        return
+    types: Counter[str] = Counter()
+    with timer.stage("classify", len(todo)) as st:
+        for i, s in enumerate(todo, 1):
+            s.type = classifier(s.masked_text or s.text)
+            types[s.type] += 1
+            if s.scope == "general" and ctx.has_draft and is_out_of_scope(s.masked_text or s.text, ctx.full_text):
+                s.is_out_of_scope, s.scope = True, "out_of_scope"
+            if s.scope == "out_of_scope":
+                timer.summary.out_of_scope += 1
+            st.tick(i)
+    timer.summary.types = dict(types)
+    session.flush()
+
+
+# --- 7-8: embed and cluster --------------------------------------------------------------------
+
+
+def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
+             embedder: Callable[[], Any], embed: Callable[[list[str]], np.ndarray],
+             run_on: Any = None) -> None:
+    """New suggestions join stored clusters of their scope (in the driver: it reads and
+    writes the database); the rest are clustered per scope, one partition each, on
+    ``run_on`` (``minyi.services.distributed``), and stored in the scopes' order."""
+    from minyi.services.distributed import InProcess
+    from pipeline.embed import thresholds_for
+
+    scopes = store.scope_members(session, cid, ctx)
+    store.drop_stale_memberships(session, cid, scopes)
+    existing = store.existing_clusters(session, cid)
+    pending: dict[str, list[store.ScopeMember]] = {}
+    for scope, members in scopes.items():
+        done = {sid for ids in existing.get(scope, {}).values() for sid in ids}
+        new = [m for m in members if m.suggestion_id not in done]
+        if new:
+            pending[scope] = new
+    if not pending:
+        return
+    # Embeddings of every suggestion involved: the new ones and the members of stored
+    # clusters of the same scopes (for their centroids); cached, so cheap on re-runs.
+    needed: dict[int, str] = {}
+    group_of: dict[int, int | None] = {}
+    for scope in pending:
+        for m in scopes[scope]:
+            needed[m.suggestion_id] = m.text
+            group_of[m.suggestion_id] = m.duplicate_group_id
+    ids = list(needed)
+    vectors = embed([needed[i] for i in ids])
+    vec = {sid: vectors[k] for k, sid in enumerate(ids)}
+    cluster_scope = component("clusterer", pipe.clusterer)
+    calibrated = thresholds_for(embedder(), pipe)
+    distance, embedding_weight = calibrated.cluster_distance, calibrated.cluster_embedding_weight
+    # The draft's wording is c-TF-IDF's background: words every comment uses (电动自行车)
+    # stop being every cluster's label.
+    background = [a.text for a in ctx.index.articles] if ctx.has_draft else None
+    article_texts = {a.key: a.text for a in ctx.index.articles} if ctx.has_draft else {}
+    summary = timer.summary
+    jobs: list[_ScopeJob] = []
+    with timer.stage("cluster", len(pending)) as st:
+        for n_scope, (scope, new) in enumerate(pending.items(), 1):
+            stored = existing.get(scope, {})
+            provision_id = ctx.provision_ids.get(scope.split(":", 1)[1]) if scope.startswith("article:") else None
+            article_text = article_texts.get(scope.split(":", 1)[1]) if scope.startswith("article:") else None
+            type_of = {m.suggestion_id: m.type for m in scopes[scope]}
+            text_of = {m.suggestion_id: m.text for m in scopes[scope]}
+            # People who support an article and people who want it changed never share a
+            # cluster: "有N人提出" must count people who said the same thing.
+            rest_all: list[store.ScopeMember] = []
+            stance_of: dict[int, str] = {}
+            for stance, new_part in incremental.by_stance(new).items():
+                stored_part = {c: ids for c, ids in stored.items() if incremental.cluster_stance(ids, type_of) == stance}
+                touched, rest = incremental.join_stored(new_part, stored_part, vec, group_of, distance,
+                                                        text_of=text_of, article_text=article_text,
+                                                        embedding_weight=embedding_weight)
+                for cluster_id, sids in touched.items():
+                    store.add_cluster_members(session, cluster_id, sids)
+                    summary.clustered += len(sids)
+                summary.clusters_extended += len(touched)
+                store.refresh_cluster_sizes(session, touched)
+                rest_all += rest
+                stance_of.update((m.suggestion_id, stance) for m in rest)
+            if rest_all:
+                # One clustering per scope (its request words are weighed over the whole
+                # scope), stances kept apart inside it.
+                jobs.append(_new_clusters_job(scope, provision_id, rest_all, vec, cluster_scope, pipe,
+                                              (distance, embedding_weight, article_text), background,
+                                              stance_of))
+            st.tick(n_scope)
+        _commit(session)  # the joins to stored clusters: one chunk
+        # The scopes' clusterings are independent: partitions, stored in the scopes' order.
+        outs = (run_on or InProcess()).map(_cluster_partition, [j.call for j in jobs])
+        for n_job, (job, out) in enumerate(zip(jobs, outs), 1):
+            _store_new_clusters(session, cid, job, out, summary)
+            if n_job % 20 == 0:
+                _commit(session)
+    session.flush()
+
+
+@dataclass
+class _ScopeJob:
+    """One scope's new clustering: ``call`` = (clusterer, args, kwargs) is all a worker
+    needs; the rest stays in the driver to store the result."""
+
+    scope: str
+    provision_id: int | None
+    units: list[list[store.ScopeMember]]
+    call: tuple[Any, tuple[Any, ...], dict[str, Any]]
+
+
+def _cluster_partition(call: tuple[Any, tuple[Any, ...], dict[str, Any]]) -> Any:
+    """Runs where the executor puts it (a Dask worker, or here): pure."""
+    fn, args, kwargs = call
+    return fn(*args, **kwargs)
+
+
+def _new_clusters_job(scope: str, provision_id: int | None, rest: list[store.ScopeMember],
+                      vec: dict[int, np.ndarray], cluster_scope: Any, pipe: Any,
+                      calibrated: tuple[float, float, str | None],
+                      background: list[str] | None = None,
+                      stance_of: dict[int, str] | None = None) -> _ScopeJob:
+    """The clustering of members that joined no stored cluster.
+    ``calibrated``: (distance threshold, embedding weight, the scope's article text);
+    ``stance_of``: suggestion → stance (units of different stances never share a cluster)."""
+    distance, embedding_weight, article_text = calibrated
+    units = incremental.units(rest)
+    reps = [u[0] for u in units]
+    args = ([r.text for r in reps], np.stack([vec[r.suggestion_id] for r in reps]), [len(u) for u in units])
+    kwargs = dict(
+        method=pipe.clusterer,
+        distance_threshold=distance,
+        settings=pipe,
+        background=background,
+        article_text=article_text,
+        embedding_weight=embedding_weight,
+        kinds=[stance_of.get(r.suggestion_id, "change") for r in reps] if stance_of else None,
+    )
+    return _ScopeJob(scope, provision_id, units, (cluster_scope, args, kwargs))
+
+
+def _store_new_clusters(session: Session, cid: int, job: _ScopeJob, out: Any, summary: RunSummary) -> None:
+    """Store one scope's new clusters (in the clusterer's order)."""
+    scope, provision_id, units = job.scope, job.provision_id, job.units
+    reps = [u[0] for u in units]
+    for c in out:
+        members = [m for i in c.members for m in units[i]]
+        types = Counter(m.type for m in members if m.type)
+        store.create_cluster(
+            session, cid, scope, provision_id,
+            label=c.label, keywords=c.keywords,
+            representative=reps[c.representative].suggestion_id,
+            members=[m.suggestion_id for m in members],
+            # "有N人提出": people (comments), not pieces of their letters.
+            size=len({m.comment_id or ("s", m.suggestion_id) for m in members}),
+            type_=types.most_common(1)[0][0] if types else None,
+        )
+        summary.clusters += 1
+        summary.clustered += len(members)
+
+

@@ -1,0 +1,122 @@
+"""Incremental clustering helpers: stances, units and joining stored clusters.
+
+Pure functions over scope members (anything with ``suggestion_id``, ``type``,
+``duplicate_group_id`` and ``text``); the application layer loads the members and stores
+what these decide.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
+
+
+# Suggestion types that state a position of their own; the rest (修改/增加/其他) all ask
+# for a change and may share a cluster, since the rules often confuse 修改 and 增加.
+STANCES = {"支持": "support", "反对": "oppose", "询问": "question", "删除": "delete"}
+
+
+def stance_of(type_: str | None) -> str:
+    return STANCES.get(type_ or "", "change")
+
+
+def by_stance(members: list[Any]) -> dict[str, list[Any]]:
+    """Members by stance; a duplicate group stays together (under its first member's)."""
+    group_stance: dict[int, str] = {}
+    parts: dict[str, list[Any]] = defaultdict(list)
+    for m in members:
+        stance = stance_of(m.type)
+        if m.duplicate_group_id is not None:
+            stance = group_stance.setdefault(m.duplicate_group_id, stance)
+        parts[stance].append(m)
+    return dict(parts)
+
+
+def cluster_stance(member_ids: list[int], type_of: dict[int, str | None]) -> str:
+    stances = Counter(stance_of(type_of.get(sid)) for sid in member_ids)
+    return stances.most_common(1)[0][0] if stances else "change"
+
+
+def units(members: list[Any]) -> list[list[Any]]:
+    """Members grouped by duplicate group (one unit, weighted by its size, per group)."""
+    by_group: dict[Any, list[Any]] = defaultdict(list)
+    for m in members:
+        by_group[m.duplicate_group_id if m.duplicate_group_id is not None else ("s", m.suggestion_id)].append(m)
+    return list(by_group.values())
+
+
+def join_stored(
+    new: list[Any],
+    stored: dict[int, list[int]],
+    vec: dict[int, np.ndarray],
+    group_of: dict[int, int | None],
+    distance: float,
+    *,
+    text_of: dict[int, str] | None = None,
+    article_text: str | None = None,
+    embedding_weight: float = 1.0,
+) -> tuple[dict[int, list[int]], list[Any]]:
+    """New members that belong to a stored cluster of their scope: a duplicate of one of its
+    members, or within ``distance`` of it — the mean proposal distance to its members
+    (``pipeline.cluster.proposal_distances``, as the clustering itself links) when
+    ``text_of`` gives the texts, else the cosine distance to its centroid. A request opposed
+    to one of the cluster's members never joins it. Returns {cluster: new ids} and the
+    members left over."""
+    touched: dict[int, list[int]] = defaultdict(list)
+    if not stored:
+        return touched, new
+    group_cluster: dict[int, int] = {}
+    cluster_ids = [c for c, ids in stored.items() if ids]
+    for c in cluster_ids:
+        for sid in stored[c]:
+            gid = group_of.get(sid)
+            if gid is not None:
+                group_cluster.setdefault(gid, c)
+    to_cluster = _distance_to_clusters(new, stored, cluster_ids, vec, text_of, article_text, embedding_weight)
+    rest = []
+    for k, m in enumerate(new):
+        target = group_cluster.get(m.duplicate_group_id) if m.duplicate_group_id is not None else None
+        if target is None and cluster_ids:
+            best = int(np.argmin(to_cluster[k]))
+            if float(to_cluster[k, best]) <= distance:
+                target = cluster_ids[best]
+        if target is None:
+            rest.append(m)
+        else:
+            touched[target].append(m.suggestion_id)
+            if m.duplicate_group_id is not None:
+                group_cluster.setdefault(m.duplicate_group_id, target)
+    return touched, rest
+
+
+def _distance_to_clusters(new: list[Any], stored: dict[int, list[int]], cluster_ids: list[int],
+                          vec: dict[int, np.ndarray], text_of: dict[int, str] | None,
+                          article_text: str | None, embedding_weight: float) -> np.ndarray:
+    """(new member × stored cluster) distances."""
+    if not cluster_ids or not new:
+        return np.full((len(new), len(cluster_ids)), np.inf)
+    if text_of is None:
+        centroids = []
+        for c in cluster_ids:
+            rows = [vec[s] for s in stored[c] if s in vec]
+            centroid = np.mean(rows, axis=0) if rows else np.zeros_like(next(iter(vec.values())))
+            norm = np.linalg.norm(centroid)
+            centroids.append(centroid / norm if norm else centroid)
+        return 1.0 - np.stack([vec[m.suggestion_id] for m in new]) @ np.stack(centroids).T
+    from pipeline.cluster import proposal_distances
+
+    old_ids = [s for c in cluster_ids for s in stored[c] if s in vec and s in text_of]
+    ids = [m.suggestion_id for m in new] + old_ids
+    dist = proposal_distances([text_of[s] for s in ids], np.stack([vec[s] for s in ids]), article_text,
+                              embedding_weight)
+    col = {s: len(new) + k for k, s in enumerate(old_ids)}
+    out = np.full((len(new), len(cluster_ids)), np.inf)
+    for j, c in enumerate(cluster_ids):
+        cols = [col[s] for s in stored[c] if s in col]
+        if cols:
+            block = dist[: len(new)][:, cols]
+            # Opposed to any member (2.0): never joins, whatever the mean.
+            out[:, j] = np.where(block.max(axis=1) >= 2.0, np.inf, block.mean(axis=1))
+    return out

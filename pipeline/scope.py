@@ -1,0 +1,85 @@
+"""Where a suggestion belongs, before and beside mapping: 条文意见 (article), 总体意见
+(general: the whole draft, or a chapter — one row for the chapter), 草案范围外
+(out_of_scope: grievances and matters outside the draft), 非意见 (not_opinion: greetings, a
+host's remarks, "同问", submission notes, content-free replies).
+
+The rules are about how people write to a consultation, not about any draft's topic:
+
+- ``not_opinion``: what a host or chair says (``speaker_role == "host"``, given by the
+  minutes importer), thanks and greetings that ask for nothing, "附件……请查收", questions
+  about the consultation itself (截止日期), and forum replies that only echo ("同问", "顶");
+- ``reply``: a forum reply that agrees with an earlier post ("同意楼上", "+1", "同上") takes
+  its articles from the thread when the thread is known;
+- ``general_cue``: words about the draft as a whole (总体, 全文, 条例名称, 上位法, 实施细则);
+  such a text needs a clearly better article match before it is put on an article;
+- ``grievance_cue``: a personal complaint or request for help (去哪里申诉, 帮忙催一下,
+  有没有人管) — with no article match it is 草案范围外.
+"""
+
+from __future__ import annotations
+
+import re
+
+SCOPES = ("article", "general", "chapter", "out_of_scope", "not_opinion")
+
+_REQUEST = re.compile(r"建议|应当|应该|必须|不得|要求|希望|改为|增加|删除|明确|规定")
+_GREETING_ONLY = re.compile(
+    r"^(?:[^。！？!?]{0,12}(?:谢谢|感谢|辛苦|您好|你好|大家好|致敬|点赞|收到)[^。！？!?]{0,30}[。！!？?…~～]*)+$"
+)
+_SUBMISSION = re.compile(r"附件(?:为|是|中|里)?|请查收|详见附件|见附件|另附|附后")
+_PROCEDURE = re.compile(
+    r"(?:截止|截至)(?:日期|时间|到)|什么时候截止|哪天截止|(?:在哪里?|怎么|如何|通过什么方式)(?:提交|提意见|反映意见)"
+    r"|意见(?:怎么|如何|在哪)(?:提交|提)"
+)
+# Replies that add nothing ("同问", "顶", "mark"): not an opinion of their own.
+_ECHO_ONLY = re.compile(r"^\s*(?:同问|顶+(?:一下)?|沙发|蹲|mark|Mark|MARK|围观|路过)[！!。，,~～\s]*")
+# Replies that agree with an earlier post: they carry its point.
+_AGREE = re.compile(
+    r"^\s*(?:同意楼上|赞同楼上|支持楼上|楼[主上](?:各位)?(?:说|讲)得(?:对|好|有道理|在理)|说得对|同上|附议|\+1|＋1|同感|同意(?:楼上|[^，。]{0,6}的意见)"
+    r"|我也(?:这么|这样)?(?:认为|觉得)|赞同|赞成楼上|顶楼主|支持楼主|同意楼主)"
+)
+_GENERAL = re.compile(
+    r"总体|整体|全文|通篇|全篇|条例名称|名称叫|立法目的|框架|体例|结构上|各条|逐条|多处|条文太多|"
+    r"出台|上位法|配套|实施细则|过渡期|与会(?:人员|代表|同志)|大家(?:普遍)?认为|普遍认为|"
+    r"(?:条例|草案|意见稿)(?:的)?(?:内容|规定)?(?:太|过于|比较|很|总的)|本条例(?:总的|整体)|拆分|英文译本|翻译"
+)
+_GRIEVANCE = re.compile(
+    r"(?:去哪里?|到哪里?|找谁|向谁|怎么|如何)(?:申诉|投诉|举报|报案|办理|解决|退|维权|要回)|帮(?:忙|我们?)[^。]{0,8}(?:催|问|查|解决|处理)"
+    r"|有没有人管|没人管|不管|管管|打不通|没到账|还没(?:退|到|给|结)|拖欠我|被拍|罚款\s*\d+|扣\s*\d+\s*分|"
+    r"楼上邻居|楼下|隔壁|油烟|装修|噪音|太坑|能不能快|要排队|被拒|请问[^。]{0,20}(?:能不能|可不可以|怎么办)"
+)
+_FIRST_PERSON = re.compile(r"我|本人|我家|我们(?:家|小区|公司)")
+
+
+def not_opinion(text: str, *, speaker_role: str | None = None, forum_reply: bool = False) -> str | None:
+    """Why the text is not an opinion (a short English reason), or None."""
+    t = (text or "").strip()
+    if speaker_role == "host":
+        return "host"
+    if not t:
+        return "empty"
+    if _GREETING_ONLY.match(t) and not _REQUEST.search(t):
+        return "greeting"
+    if _SUBMISSION.search(t) and not _REQUEST.search(_SUBMISSION.sub("", t)) and len(t) < 120:
+        return "submission note"
+    if _PROCEDURE.search(t) and len(t) < 60:
+        return "question about the consultation"
+    if _ECHO_ONLY.match(t):
+        rest = _ECHO_ONLY.sub("", t, count=1)
+        if not rest or not re.search(r"建议|应当|应该|必须|不得|不能|要求", rest):
+            return "echo reply"
+    return None
+
+
+def agrees_with_earlier_post(text: str) -> bool:
+    """"同意楼上，……" / "+1，……": the reply's subject is the earlier post's."""
+    return bool(_AGREE.match(text or ""))
+
+
+def general_cue(text: str) -> bool:
+    return bool(_GENERAL.search(text or ""))
+
+
+def grievance_cue(text: str) -> bool:
+    t = text or ""
+    return bool(_GRIEVANCE.search(t)) and bool(_FIRST_PERSON.search(t) or "请问" in t or "？" in t or "?" in t)

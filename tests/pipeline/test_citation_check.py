@@ -1,0 +1,50 @@
+"""Citation check: flag a citation whose text does not fit, never re-map; name the likely article."""
+
+import numpy as np
+
+from pipeline.citation_check import check_citation, neighbour_keys
+
+KEYS = [str(n) for n in range(1, 61)]
+
+
+def row(**scores: float) -> np.ndarray:
+    out = np.zeros(len(KEYS))
+    for key, value in scores.items():
+        out[KEYS.index(key.lstrip("a"))] = value
+    return out
+
+
+def test_a_sound_citation_is_not_flagged():
+    assert check_citation(["20"], [], KEYS, row(a20=0.5, a50=0.55)) is None
+
+
+def test_a_missing_number_names_the_best_article():
+    check = check_citation([], ["120"], KEYS, row(a12=0.6))
+    assert check["cited"] == [120] and check["likely"] == [12]
+    assert "草案没有第120条" in check["evidence"]
+
+
+def test_content_elsewhere_names_the_best_article():
+    check = check_citation(["20"], [], KEYS, row(a20=0.05, a50=0.6, a21=0.2))
+    assert check == {"cited": [20], "likely": [50],
+                     "evidence": "疑似引用有误，可能为第50条：内容与第50条的匹配度0.60，与第20条仅0.05"}
+
+
+def test_a_neighbour_nearly_tied_with_the_best_is_the_likely_one():
+    # 第二十条 written for 第二十一条: one off, scoring within the slack of the best article.
+    check = check_citation(["20"], [], KEYS, row(a20=0.06, a50=0.47, a21=0.43))
+    assert check["cited"] == [20] and check["likely"] == [21]
+    # Swapped digits (12 for 21) count as a neighbour too.
+    assert check_citation(["12"], [], KEYS, row(a12=0.0, a40=0.5, a21=0.48))["likely"] == [21]
+
+
+def test_a_neighbour_raises_no_flag_by_itself():
+    # The neighbour only chooses among flags: without the margin over the cited one, no flag.
+    assert check_citation(["12"], [], KEYS, row(a12=0.43, a11=0.52)) is None
+
+
+def test_neighbour_keys():
+    assert neighbour_keys("12") == ["11", "13", "21"]
+    assert neighbour_keys("20") == ["19", "21"]
+    assert neighbour_keys("11") == ["10", "12"]
+    assert neighbour_keys("5之一") == []
