@@ -256,8 +256,9 @@ def queue_semantic(session: Session, consultation_id: int, limit: int) -> list[t
 
 
 def queue_flagged(session: Session, consultation_id: int, limit: int) -> list[tuple[int, str]]:
-    """Suggestions with a citation problem, a chapter-level citation, or host / complaint
-    words: (id, kind)."""
+    """Suggestions with a citation problem (an article the draft lacks, or a citation whose
+    article does not match what the suggestion says), a chapter-level opinion, or host /
+    complaint words: (id, kind)."""
     out: list[tuple[int, str]] = []
     meta = cast(Suggestion.meta, String)
     for sid in session.scalars(
@@ -266,10 +267,14 @@ def queue_flagged(session: Session, consultation_id: int, limit: int) -> list[tu
     ):
         out.append((sid, "missing_article"))
     for sid in session.scalars(
-        select(SuggestionProvision.suggestion_id).join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
-        .where(*_queue_base(consultation_id), SuggestionProvision.method == "explicit",
-               SuggestionProvision.evidence.like("%章%"), ~SuggestionProvision.evidence.like("%条%"))
-        .group_by(SuggestionProvision.suggestion_id).order_by(SuggestionProvision.suggestion_id).limit(limit)
+        select(Suggestion.id).where(*_queue_base(consultation_id), Suggestion.citation_check.is_not(None),
+                                    cast(Suggestion.citation_check, String) != "null")
+        .order_by(Suggestion.id).limit(limit)
+    ):
+        out.append((sid, "citation_mismatch"))
+    for sid in session.scalars(
+        select(Suggestion.id).where(*_queue_base(consultation_id), Suggestion.scope == "chapter")
+        .order_by(Suggestion.id).limit(limit)
     ):
         out.append((sid, "chapter"))
     for kind, words in (("host", HOST_WORDS), ("complaint", COMPLAINT_WORDS)):
@@ -310,7 +315,7 @@ def suggestions_by_id(session: Session, suggestion_ids: list[int]) -> dict[int, 
                "masked_text": s.masked_text, "type": s.type, "is_general": bool(s.is_general),
                "is_out_of_scope": bool(s.is_out_of_scope), "reviewed_scope": s.reviewed_scope,
                "reference_problems": (s.meta or {}).get("reference_problems") or [],
-               "comment_text": ctext, "comment_masked": cmasked, "contact_point_id": point, "channel": channel,
+               "citation_check": s.citation_check, "comment_text": ctext, "comment_masked": cmasked, "contact_point_id": point, "channel": channel,
                "contact_point": pname}
         for s, ctext, cmasked, point, channel, pname in rows
     }

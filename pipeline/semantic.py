@@ -23,9 +23,10 @@ Score of a (suggestion, article) pair, in [0, 1]:
 
 The top ``top_k`` articles scoring at least ``threshold`` and within ``relative`` of the
 best are linked (several links are allowed); none means 总体意见 (an empty list). All
-parameters per backend live in ``resources/thresholds.toml``, written by
-``bench/calibrate.py`` (tuned on the sample consultation's reference-free points; see
-bench/RESULTS.md); settings override the threshold.
+parameters per backend live in ``resources/thresholds.toml``: tfidf's and
+sentence-transformers' written by ``bench/calibrate.py`` (tuned on the sample consultation's
+reference-free points), the default USE backend's re-tuned on the tuning drafts by
+``eval/tune_mapping.py`` (see bench/RESULTS.md); settings override the threshold.
 """
 
 from __future__ import annotations

@@ -154,7 +154,7 @@ def analyze(
 def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str | None,
              progress: Progress, settings: Any, run_on: Any) -> RunSummary:
     from minyi.core.settings import get_settings
-    from minyi.services.distributed import PartitionedEmbedder
+    from minyi.services.distributed import InProcess, PartitionedEmbedder
     from pipeline.embed import canonical_backend
 
     pipe = settings or get_settings().pipeline
@@ -176,8 +176,8 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
             from pipeline.embed import get_embedder
 
             local = get_embedder(backend_name, pipe)
-            embedder_box["e"] = (PartitionedEmbedder(local, backend_name, pipe, run_on)
-                                 if run_on.workers > 1 else local)
+            embedder_box["e"] = (local if isinstance(run_on, InProcess)
+                                 else PartitionedEmbedder(local, backend_name, pipe, run_on))
         return embedder_box["e"]
 
     vectors: dict[str, np.ndarray] = {}

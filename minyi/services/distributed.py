@@ -51,12 +51,28 @@ class InProcess:
         return [fn(p) for p in partitions]
 
 
+def warm_up() -> None:
+    """Load what the partitions need (jieba's dictionaries, scikit-learn) on a worker while
+    the driver still splits and maps: a cold worker spends seconds on it."""
+    from sklearn.cluster import AgglomerativeClustering  # noqa: F401
+
+    import pipeline.cluster  # noqa: F401
+    import pipeline.embed  # noqa: F401
+    from pipeline.semantic import tokenize
+
+    tokenize("电动自行车停放充电管理")
+
+
 class DaskExecutor:
     """Partitions as tasks on a ``dask.distributed`` client; results gathered in order."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        from distributed import fire_and_forget
+
+        for address in client.scheduler_info().get("workers", {}):
+            fire_and_forget(client.submit(warm_up, pure=False, workers=[address], allow_other_workers=False))
 
     def map(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
         if len(partitions) <= 1:
@@ -126,7 +142,7 @@ class PartitionedEmbedder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         texts = list(texts)
-        if len(texts) <= self.batch or self.run.workers <= 1:
+        if len(texts) <= self.batch:
             return self.local.encode(texts)
         # At least one batch per worker, so a stage of a few thousand texts is shared.
         size = min(self.batch, -(-len(texts) // self.run.workers))

@@ -38,13 +38,14 @@ REASON_ZH = {
     "low_score": "语义匹配得分低",
     "small_margin": "两个条款得分接近",
     "missing_article": "引用的条款在草案中不存在",
+    "citation_mismatch": "疑似引用有误：所引条款与意见内容不符",
     "chapter": "按章引用，未指明具体条款",
     "host": "疑似主持人发言",
     "complaint": "疑似投诉举报",
     "unplaced": "未能对应到具体条款",
 }
 # Sureness of each flagged kind (lower: shown earlier in the queue).
-FLAG_SURENESS = {"missing_article": 0.05, "host": 0.1, "complaint": 0.1, "chapter": 0.3, "unplaced": 0.45}
+FLAG_SURENESS = {"missing_article": 0.05, "citation_mismatch": 0.08, "host": 0.1, "complaint": 0.1, "chapter": 0.3, "unplaced": 0.45}
 STATUS_ZH = {"open": "征求意见中", "closed": "已截止", "reported": "已报送", "archived": "已归档"}
 
 
@@ -246,6 +247,12 @@ def review_queue(session: Session, actor: Actor, consultation_id: int, *, limit:
             links=links.get(item["id"], []), placement=_placement(row, links.get(item["id"], [])),
             clusters=clusters.get(item["id"], []), problems=row["reference_problems"],
         )
+        check = row["citation_check"]
+        if check and check.get("likely"):
+            likely = "、".join(f"第{n}条" for n in check["likely"])
+            item["reasons"] = [
+                f"{r}（可能为{likely}）" if r == REASON_ZH["citation_mismatch"] else r for r in item["reasons"]
+            ]
     return {"consultation": _consultation_fields(consultation), "items": items,
             "open": pq.queue_open_count(session, consultation_id), "may_review": actor.may("review", consultation)}
 

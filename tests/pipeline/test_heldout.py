@@ -110,3 +110,11 @@ def test_sample_rows_take_reason_from_the_proposer(sample_db):
                 continue
             rep = s.get(Suggestion, cl.representative_suggestion_id)
             assert s.get(Comment, rep.comment_id).reason in (None, "", cl.reason_text)
+
+
+def test_the_mapping_grid_search_refuses_held_out_drafts():
+    # eval/SPLITS.md: parameters are never learned on the drafts the figures are quoted from.
+    from eval.tune_mapping import main
+
+    with pytest.raises(SystemExit, match="not a tuning draft"):
+        main(["beijing-parking", "--backend", "use"])

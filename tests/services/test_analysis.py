@@ -299,3 +299,79 @@ def test_support_and_requested_changes_never_share_a_cluster(session):
         ).all()
     )
     assert {by_comment["A"], by_comment["B"]}.isdisjoint({by_comment["C"], by_comment["D"]})
+
+
+class _Killed(Exception):
+    pass
+
+
+def _decisions(session, cid):
+    """What the analysis decided, by external id and ordinal: scope, type, articles, the
+    duplicate group's members and the cluster's members."""
+    rows = session.execute(
+        select(Suggestion, Comment.external_id).join(Comment, Comment.id == Suggestion.comment_id)
+        .where(Suggestion.consultation_id == cid)
+    ).all()
+    key = {s.id: (ext, s.ordinal) for s, ext in rows}
+    group_members: dict = {}
+    for s, _ext in rows:
+        group_members.setdefault(s.duplicate_group_id, set()).add(key[s.id])
+    cluster_of = dict(session.execute(
+        select(ClusterMember.suggestion_id, ClusterMember.cluster_id).where(ClusterMember.suggestion_id.in_(list(key)))
+    ).all())
+    cluster_members: dict = {}
+    for sid, c in cluster_of.items():
+        cluster_members.setdefault(c, set()).add(key[sid])
+    return {
+        key[s.id]: (
+            s.text, s.scope, s.type, _articles_of(session, s.id),
+            sorted(group_members[s.duplicate_group_id]) if s.duplicate_group_id else None,
+            sorted(cluster_members[cluster_of[s.id]]) if s.id in cluster_of else None,
+        )
+        for s, _ext in rows
+    }
+
+
+def test_a_run_killed_after_splitting_leaves_consistent_rows_and_the_next_run_finishes_it(
+        session, consultation, sample_dir, monkeypatch):
+    import minyi.services.analysis as analysis
+    from pipeline.drafts.parser import parse_file
+
+    # The uninterrupted run, on a second consultation with the same comments.
+    other = create_consultation(session, title="深圳经济特区电动自行车管理条例（征求意见稿）")
+    load_draft_version(session, other.id, parse_file(sample_dir / "draft.md"))
+    _add(session, other.id, FIRST, "first-copy")
+    _add(session, other.id, SECOND, "second-copy")
+    session.commit()
+    analyze(session, SYSTEM, other.id, backend="tfidf")
+    session.commit()
+
+    _add(session, consultation, SECOND, "second")
+    session.commit()
+    monkeypatch.setattr(analysis, "SPLIT_CHUNK", 4)  # the split stage commits every 4 comments
+
+    def kill_after_split(stage, done, total):
+        if stage == "map_explicit":
+            raise _Killed()
+
+    with pytest.raises(_Killed):
+        analyze(session, SYSTEM, consultation, backend="tfidf", progress=kill_after_split)
+    session.rollback()  # what a killed process's connection amounts to
+
+    # Every comment is split, with its suggestions; nothing after the split is stored.
+    comments = session.scalars(select(Comment).where(Comment.consultation_id == consultation)).all()
+    assert len(comments) == len(FIRST) + len(SECOND)
+    assert all(c.normalized_text is not None and c.suggestions for c in comments)
+    kept = session.scalars(select(Suggestion).where(Suggestion.consultation_id == consultation)).all()
+    assert len(kept) == len(FIRST) + len(SECOND) + 1
+    assert all(s.type is None and s.duplicate_group_id is None for s in kept)
+    assert session.scalar(select(func.count()).select_from(Cluster).where(Cluster.consultation_id == consultation)) == 0
+    runs = session.scalars(select(PipelineRun).where(PipelineRun.consultation_id == consultation)).all()
+    assert [r.status for r in runs] == ["running"]
+
+    resumed = analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    assert resumed.comments == 0 and resumed.suggestions == 0  # the split is not done again
+    runs = session.scalars(select(PipelineRun).where(PipelineRun.consultation_id == consultation)).all()
+    assert [r.status for r in runs] == ["interrupted", "ok"]
+    assert _decisions(session, consultation) == _decisions(session, other.id)

@@ -97,6 +97,7 @@ def _counts(summary) -> dict:
     return {k: v for k, v in summary.to_dict().items() if k not in ("seconds", "run_id", "consultation_id")}
 
 
+@pytest.mark.slow  # about 75 s on the shared 2-core machine (LocalCluster start, 2 × 2 runs)
 def test_two_dask_workers_give_the_single_process_result(tmp_path, sample_dir, monkeypatch):
     from distributed import LocalCluster
 
@@ -143,6 +144,12 @@ def test_partitioned_embedder_gives_the_rows_of_one_encode_call():
     parted = distributed.PartitionedEmbedder(local, "tfidf", pipe, TwoWorkers(), batch=8)
     assert (parted.encode(texts) == local.encode(texts)).all()
     assert parted.name == local.name and parted.dim == local.dim
+
+
+def test_workers_start_a_local_cluster_that_maps_in_order():
+    with distributed.executor(workers=2) as run_on:
+        assert isinstance(run_on, distributed.DaskExecutor) and run_on.workers == 2
+        assert run_on.map(len, ["a", "bb", "ccc", "", "eeeee"]) == [1, 2, 3, 0, 5]
 
 
 def test_workers_and_scheduler_exclude_each_other():
