@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import InputError
+from minyi.core.dates import as_date
 from minyi.services.context import Actor, audit
 from models import review_store as rs
 from models.entities import AuditLog
@@ -134,8 +135,8 @@ def list_audit(
     the whole day)."""
     consultation = get_consultation(session, consultation_id) if consultation_id is not None else None
     actor.require("audit", consultation)
-    start = _day(since, "--since")
-    end = _day(until, "--until")
+    start = as_date(since, "--since")
+    end = as_date(until, "--until")
     if start and end and end < start:
         raise InputError(f"--until {end} is before --since {start}", message_zh="结束日期早于开始日期")
     rows = rs.audit_rows(
@@ -171,16 +172,6 @@ def export_audit(session: Session, actor: Actor, fmt: str, **filters: Any) -> tu
              for e in entries],
         )
     return text, AUDIT_EXPORT_FORMATS[fmt]
-
-
-def _day(value: date | str | None, option: str) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InputError(f"{option}: {value!r} is not a date in YYYY-MM-DD form",
-                         message_zh=f"“{value}”不是有效日期") from exc
 
 
 def render_entry(row: AuditLog) -> AuditEntry:

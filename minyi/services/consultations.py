@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.core.drafts import ParsedDraft
+from minyi.core.dates import as_date
 from minyi.core.errors import InputError
 from minyi.services.audit_log import ChangeResult, record_change
 from minyi.services.context import Actor, audit
@@ -69,19 +70,6 @@ class DraftLoad:
             "consultation_id": self.consultation_id, "version_id": self.version_id, "label": self.label,
             "articles": self.articles, "created": self.created, "comment_base": self.comment_base,
         }
-
-
-def as_date(value: date | str | None, option: str) -> date | None:
-    """A date from a form or an option (YYYY-MM-DD); "" and None are no date."""
-    if value is None or isinstance(value, date):
-        return value
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InputError(f"{option}: {value!r} is not a date in YYYY-MM-DD form",
-                         message_zh=f"“{value}”不是有效日期（应为YYYY-MM-DD）") from exc
 
 
 def _parsed(draft: Path | str | ParsedDraft) -> tuple[ParsedDraft, str | None]:

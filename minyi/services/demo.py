@@ -11,7 +11,6 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +50,6 @@ def read_manifest(sample_dir: Path) -> dict[str, Any]:
         raise InputError(f"{path}: {exc}") from exc
 
 
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
 def ensure_sample_consultation(session, manifest: dict[str, Any], sample_dir: Path) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
     """Find or create the sample consultation and load its draft; returns (id, created)."""
     from minyi.services.consultations import create_consultation, find_by_external_id
@@ -79,15 +72,15 @@ def ensure_sample_consultation(session, manifest: dict[str, Any], sample_dir: Pa
         title=info["title"],
         issuing_body=info.get("issuing_body"),
         level=info.get("level"),
-        opened_on=_as_date(info.get("opened")),
-        deadline=_as_date(info.get("deadline")),
+        opened_on=info.get("opened"),
+        deadline=info.get("deadline"),
         contact_point=point.get("name"),
         contact_point_level=point.get("level"),
         source_url=info.get("source_url"),
         external_id=external_id,
         addressee=info.get("addressee"),
         signer=info.get("signer"),
-        signed_on=_as_date(info.get("signed_on")),
+        signed_on=info.get("signed_on"),
         draft=parsed,
         label=draft.get("label", "征求意见稿"),
     )
