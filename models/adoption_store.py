@@ -13,6 +13,7 @@ Two kinds of rows per suggestion, at most one of each (unique on suggestion + so
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,17 +247,34 @@ def brief(d: AdoptionDecision | None) -> dict[str, Any] | None:
     return {"suggestion_id": d.suggestion_id, "status": d.status, "source": d.source, "decided_by": d.decided_by, "note": d.note}
 
 
-def effective_decisions(session: Session, consultation_id: int) -> list[dict[str, Any]]:
-    """One row per suggestion that has a decision: the reviewer's if any, else the
-    detector's; ordered by suggestion id."""
+def decision_summary(session: Session, consultation_id: int) -> list[tuple[int, str, str]]:
+    """(suggestion id, status, source) of the decision that counts per suggestion, ordered
+    by suggestion id: plain columns, to count and page by before reading whole rows."""
+    chosen: dict[int, dict[str, str]] = {}
+    for sid, status, source in session.execute(
+        select(AdoptionDecision.suggestion_id, AdoptionDecision.status, AdoptionDecision.source)
+        .where(AdoptionDecision.consultation_id == consultation_id)
+        .order_by(AdoptionDecision.suggestion_id, AdoptionDecision.id)
+    ):
+        chosen[sid] = winning({"status": status, "source": source}, chosen.get(sid))
+    return [(sid, d["status"], d["source"]) for sid, d in chosen.items()]
+
+
+def effective_decisions(session: Session, consultation_id: int,
+                        suggestion_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """One row per suggestion that has a decision (of ``suggestion_ids`` only, when given):
+    the reviewer's if any, else the detector's; ordered by suggestion id."""
     get_consultation(session, consultation_id)
-    rows = session.execute(
+    query = (
         select(AdoptionDecision, Suggestion, Comment)
         .join(Suggestion, Suggestion.id == AdoptionDecision.suggestion_id)
         .join(Comment, Comment.id == Suggestion.comment_id)
         .where(AdoptionDecision.consultation_id == consultation_id)
-        .order_by(AdoptionDecision.suggestion_id)
-    ).all()
+        .order_by(AdoptionDecision.suggestion_id, AdoptionDecision.id)
+    )
+    if suggestion_ids is not None:
+        query = query.where(AdoptionDecision.suggestion_id.in_(suggestion_ids or [-1]))
+    rows = session.execute(query).all()
     chosen: dict[int, tuple[AdoptionDecision, Suggestion, Comment]] = {}
     for d, s, c in rows:
         kept = chosen.get(d.suggestion_id)
@@ -285,6 +303,7 @@ def effective_decisions(session: Session, consultation_id: int) -> list[dict[str
     return out
 
 
-def count_statuses(decisions: list[dict[str, Any]]) -> dict[str, int]:
-    counts = Counter(d["status"] for d in decisions)
+def count_statuses(decisions: Iterable[dict[str, Any] | str]) -> dict[str, int]:
+    """Decisions (or their statuses) per status, in the vocabulary's order."""
+    counts = Counter(d if isinstance(d, str) else d["status"] for d in decisions)
     return {s: counts[s] for s in ADOPTION_STATUSES if counts[s]}

@@ -324,6 +324,7 @@ def grouped_suggestions(session: Session, consultation_id: int) -> dict[int, lis
 
 def set_meta(suggestion: Suggestion, **values: Any) -> None:
     suggestion.meta = {**(suggestion.meta or {}), **values}
+    suggestion.sureness = None  # where it stands changed: the review queue works it out again
 
 
 def add_explicit_links(session: Session, suggestion: Suggestion, refs: Iterable[Reference],
@@ -336,6 +337,7 @@ def add_explicit_links(session: Session, suggestion: Suggestion, refs: Iterable[
         )
     }
     n = 0
+    suggestion.sureness = None
     for r in refs:
         pid = provision_ids.get(r.article_key)
         if pid is None or pid in existing:
@@ -354,6 +356,7 @@ def add_explicit_links(session: Session, suggestion: Suggestion, refs: Iterable[
 def add_semantic_links(session: Session, suggestion: Suggestion, links: Iterable[tuple[int, float, str]]) -> int:
     """``links``: (provision id, calibrated score, evidence)."""
     n = 0
+    suggestion.sureness = None
     for pid, score, evidence in links:
         session.add(
             SuggestionProvision(

@@ -192,6 +192,8 @@ class Comment(CreatedAt, Base):
     """A comment as one person or group submitted it."""
 
     __tablename__ = "comment"
+    # The contact points of a consultation, read per point (the article view's filter).
+    __table_args__ = (Index("ix_comment_point", "contact_point_id", "consultation_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
@@ -244,10 +246,15 @@ class Suggestion(Versioned, CreatedAt, Base):
     """One point of a comment (a comment may make several)."""
 
     __tablename__ = "suggestion"
-    __table_args__ = (UniqueConstraint("comment_id", "ordinal"),)
+    __table_args__ = (
+        UniqueConstraint("comment_id", "ordinal"),
+        # The review queue (open suggestions, least sure first) and the counts by reviewed
+        # scope read this index only.
+        Index("ix_suggestion_queue", "consultation_id", "reviewed_scope", "sureness"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))  # indexed first in the composite index above
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
@@ -272,6 +279,10 @@ class Suggestion(Versioned, CreatedAt, Base):
     # A citation that looks wrong, for the reviewer ({"cited": [54], "likely": [50],
     # "evidence": "…"}); None when the citation is sound. The writer's citation stays linked.
     citation_check: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How sure the analysis is of where it put the suggestion (pipeline.queue: lower is
+    # less sure; QUEUE_SURE and above stays out of the review queue). None: not yet worked
+    # out, after the analysis (re)placed the suggestion.
+    sureness: Mapped[float | None] = mapped_column(Float)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     comment: Mapped[Comment] = relationship(back_populates="suggestions")
@@ -310,9 +321,11 @@ class Cluster(Versioned, CreatedAt, Base):
     """Suggestions on one article (or 总体意见) that make the same point."""
 
     __tablename__ = "cluster"
+    # One article's clusters (the article view of one article).
+    __table_args__ = (Index("ix_cluster_article", "consultation_id", "provision_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))  # indexed first in the composite index above
     # The article the cluster is about; None for 总体意见 (general) or 其他.
     provision_id: Mapped[int | None] = mapped_column(ForeignKey("provision.id"))
     scope: Mapped[str] = mapped_column(String(50))  # "article:12", "general", "other"

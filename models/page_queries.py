@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import InputError, NotFoundError
@@ -49,15 +49,12 @@ def consultation_counts(session: Session, consultation_ids: list[int]) -> dict[i
 
 
 def contact_points_of(session: Session, consultation_id: int) -> list[tuple[int, str]]:
-    """Contact points that collected comments of the consultation."""
-    return [
-        (pid, name)
-        for pid, name in session.execute(
-            select(ContactPoint.id, ContactPoint.name)
-            .where(ContactPoint.id.in_(select(Comment.contact_point_id).where(Comment.consultation_id == consultation_id)))
-            .order_by(ContactPoint.name)
-        )
-    ]
+    """Contact points that collected comments of the consultation (one index probe per
+    point, not a scan of the comments)."""
+    collected = select(Comment.id).where(Comment.contact_point_id == ContactPoint.id,
+                                         Comment.consultation_id == consultation_id).exists()
+    return [(pid, name) for pid, name in session.execute(
+        select(ContactPoint.id, ContactPoint.name).where(collected).order_by(ContactPoint.name))]
 
 
 # --- the draft ------------------------------------------------------------------------------
@@ -94,19 +91,18 @@ def cluster_rows(
     stype: str | None = None,
     reviewed: bool | None = None,
     cluster_ids: set[int] | None = None,
+    provision_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Every cluster of the consultation with its representative's text; with member
-    filters (contact point, channel, type) only clusters with a matching member, and
-    ``matching`` the number of those members."""
-    rep = Suggestion.__table__.alias("rep")
-    rep_comment = Comment.__table__.alias("rep_comment")
-    query = (
-        select(Cluster, rep.c.text, rep.c.masked_text, rep_comment.c.contact_point_id)
-        .outerjoin(rep, rep.c.id == Cluster.representative_suggestion_id)
-        .outerjoin(rep_comment, rep_comment.c.id == rep.c.comment_id)
-        .where(Cluster.consultation_id == consultation_id)
-        .order_by(Cluster.size.desc(), Cluster.id)
-    )
+    """The consultation's clusters (of one article with ``provision_id``), largest first,
+    without their texts (``suggestion_texts``); with member filters (contact point,
+    channel, type) only clusters with a matching member, and ``matching`` the number of
+    those members."""
+    query = select(
+        Cluster.id, Cluster.provision_id, Cluster.scope, Cluster.label, Cluster.type, Cluster.size, Cluster.reviewed,
+        Cluster.consolidated_text, Cluster.reason_text, Cluster.row_version, Cluster.representative_suggestion_id,
+    ).where(Cluster.consultation_id == consultation_id).order_by(Cluster.size.desc(), Cluster.id)
+    if provision_id is not None:
+        query = query.where(Cluster.provision_id == provision_id)
     if reviewed is not None:
         query = query.where(Cluster.reviewed.is_(reviewed))
     if cluster_ids is not None:
@@ -114,49 +110,60 @@ def cluster_rows(
     matching: dict[int, int] | None = None
     conditions = _member_filter(contact_point_id, channel, stype)
     if conditions:
-        matching = dict(session.execute(
+        counted = (
             select(ClusterMember.cluster_id, func.count())
             .join(Suggestion, Suggestion.id == ClusterMember.suggestion_id)
             .join(Comment, Comment.id == Suggestion.comment_id)
             .where(Suggestion.consultation_id == consultation_id, *conditions)
             .group_by(ClusterMember.cluster_id)
-        ).all())
+        )
+        if provision_id is not None:
+            counted = counted.where(ClusterMember.cluster_id.in_(
+                select(Cluster.id).where(Cluster.consultation_id == consultation_id, Cluster.provision_id == provision_id)))
+        matching = dict(session.execute(counted).all())
     rows = []
-    for c, text, masked, point in session.execute(query):
-        if matching is not None and c.id not in matching:
+    for r in session.execute(query):
+        if matching is not None and r.id not in matching:
             continue
         rows.append({
-            "id": c.id, "provision_id": c.provision_id, "scope": c.scope, "label": c.label, "type": c.type,
-            "size": c.size, "reviewed": bool(c.reviewed), "consolidated_text": c.consolidated_text,
-            "reason_text": c.reason_text, "version": c.row_version,
-            "representative_id": c.representative_suggestion_id, "text": text, "masked_text": masked,
-            "contact_point_id": point, "matching": matching.get(c.id) if matching is not None else None,
+            "id": r.id, "provision_id": r.provision_id, "scope": r.scope, "label": r.label, "type": r.type,
+            "size": r.size, "reviewed": bool(r.reviewed), "consolidated_text": r.consolidated_text,
+            "reason_text": r.reason_text, "version": r.row_version, "representative_id": r.representative_suggestion_id,
+            "matching": matching.get(r.id) if matching is not None else None,
         })
     return rows
 
 
 def cluster_members(session: Session, cluster_id: int) -> list[dict[str, Any]]:
-    """The suggestions of a cluster with their comment's origin and duplicate group."""
-    rows = session.execute(
-        select(Suggestion, Comment.contact_point_id, Comment.channel, Comment.text, Comment.masked_text,
-               ContactPoint.name, DuplicateGroup.kind, DuplicateGroup.canonical_suggestion_id, ClusterMember.is_manual)
-        .join(ClusterMember, ClusterMember.suggestion_id == Suggestion.id)
-        .join(Comment, Comment.id == Suggestion.comment_id)
-        .outerjoin(ContactPoint, ContactPoint.id == Comment.contact_point_id)
-        .outerjoin(DuplicateGroup, DuplicateGroup.id == Suggestion.duplicate_group_id)
-        .where(ClusterMember.cluster_id == cluster_id)
-        .order_by(Suggestion.id)
+    """The suggestions of a cluster with their comment's origin and duplicate group, without
+    their texts (``suggestion_texts`` for the members a page shows): a 5,000-member
+    cluster reads in tens of milliseconds. ``same_as_canonical``: the text is its group's
+    canonical text exactly (a campaign letter sent unchanged)."""
+    s, c, cm = Suggestion.__table__.c, Comment.__table__.c, ClusterMember.__table__.c
+    point, group = ContactPoint.__table__.c, DuplicateGroup.__table__.c
+    canonical = Suggestion.__table__.alias("canonical")
+    # Core columns (no ORM rows): this is the page's largest read.
+    rows = session.connection().execute(
+        select(s.id, s.row_version, s.type, s.text_hash, s.duplicate_group_id, c.contact_point_id, c.channel,
+               point.name, group.kind, group.canonical_suggestion_id, canonical.c.text_hash, cm.is_manual)
+        .join(ClusterMember.__table__, cm.suggestion_id == s.id)
+        .join(Comment.__table__, c.id == s.comment_id)
+        .outerjoin(ContactPoint.__table__, point.id == c.contact_point_id)
+        .outerjoin(DuplicateGroup.__table__, group.id == s.duplicate_group_id)
+        .outerjoin(canonical, canonical.c.id == group.canonical_suggestion_id)
+        .where(cm.cluster_id == cluster_id)
+        .order_by(s.id)
     ).all()
     return [
-        {"id": s.id, "version": s.row_version, "comment_id": s.comment_id, "text": s.text, "masked_text": s.masked_text,
-         "type": s.type, "text_hash": s.text_hash, "group_id": s.duplicate_group_id, "group_kind": kind,
-         "group_canonical": canonical, "contact_point_id": point, "contact_point": point_name, "channel": channel,
-         "comment_text": ctext, "comment_masked": cmasked, "manual": bool(manual)}
-        for s, point, channel, ctext, cmasked, point_name, kind, canonical, manual in rows
+        {"id": sid, "version": version, "type": stype, "text_hash": text_hash, "group_id": group_id,
+         "group_kind": kind, "group_canonical": canonical_id, "same_as_canonical": text_hash == canonical_hash,
+         "contact_point_id": point_id, "contact_point": point_name, "channel": channel, "manual": bool(manual)}
+        for (sid, version, stype, text_hash, group_id, point_id, channel, point_name, kind, canonical_id,
+             canonical_hash, manual) in rows
     ]
 
 
-def group_texts(session: Session, suggestion_ids: list[int]) -> dict[int, tuple[str, str | None, int | None]]:
+def suggestion_texts(session: Session, suggestion_ids: list[int]) -> dict[int, tuple[str, str | None, int | None]]:
     """suggestion id → (text, masked text, contact point of its comment)."""
     if not suggestion_ids:
         return {}
@@ -219,83 +226,62 @@ def not_opinions(session: Session, consultation_id: int, limit: int = 200) -> tu
 
 # --- the review queue -----------------------------------------------------------------------
 
-# Words of a symposium host or a complaint rather than an opinion on the draft.
-HOST_WORDS = ("主持人", "欢迎大家", "感谢大家", "下面请", "今天我们", "会议开始", "散会")
-COMPLAINT_WORDS = ("投诉", "举报", "信访")
-
 
 def _queue_base(consultation_id: int) -> list[Any]:
     return [Suggestion.consultation_id == consultation_id, Suggestion.reviewed_scope.is_(None)]
 
 
-def queue_semantic(session: Session, consultation_id: int, limit: int) -> list[tuple[int, float, float | None]]:
-    """Suggestions placed by meaning, least sure first: (id, best score, margin to the
-    second-best article or None).
-
-    One ordered scan of the semantic links; the best two per suggestion are picked while
-    reading. (Joining two ranked derived tables made SQLite loop over every pair: minutes
-    at 100k comments.)"""
+def placements_to_rate(session: Session, consultation_id: int, limit: int) -> list[dict[str, Any]]:
+    """Open suggestions whose sureness is not worked out yet (new, or placed again), at most
+    ``limit``: what the analysis decided about each, with its semantic scores best first."""
     rows = session.execute(
-        select(SuggestionProvision.suggestion_id, SuggestionProvision.score)
-        .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
-        .where(*_queue_base(consultation_id), SuggestionProvision.method == "semantic")
-        .order_by(SuggestionProvision.suggestion_id, SuggestionProvision.score.desc())
-    )
-    best: dict[int, list[float]] = {}
-    for sid, score in rows:
-        scores = best.setdefault(sid, [])
-        if len(scores) < 2:
-            scores.append(float(score))
-    out = []
-    for sid, scores in best.items():
-        top = scores[0]
-        margin = top - scores[1] if len(scores) > 1 else None
-        # Sureness: the score, or four times the margin when two articles are close.
-        sureness = margin * 4 if margin is not None and margin * 4 < top else top
-        out.append((sureness, sid, top, margin))
-    out.sort()
-    return [(sid, top, margin) for _sureness, sid, top, margin in out[:limit]]
+        select(Suggestion.id, Suggestion.text, Suggestion.scope, Suggestion.is_general, Suggestion.meta,
+               Suggestion.citation_check)
+        .where(*_queue_base(consultation_id), Suggestion.sureness.is_(None))
+        .order_by(Suggestion.id).limit(limit)
+    ).all()
+    scores = semantic_scores(session, [r.id for r in rows])
+    return [
+        {"id": r.id, "text": r.text, "scope": r.scope, "is_general": bool(r.is_general), "meta": r.meta or {},
+         "citation_check": r.citation_check, "semantic_scores": scores.get(r.id, ())}
+        for r in rows
+    ]
 
 
-def queue_flagged(session: Session, consultation_id: int, limit: int) -> list[tuple[int, str]]:
-    """Suggestions with a citation problem (an article the draft lacks, or a citation whose
-    article does not match what the suggestion says), a chapter-level opinion, or host /
-    complaint words: (id, kind)."""
-    out: list[tuple[int, str]] = []
-    meta = cast(Suggestion.meta, String)
-    for sid in session.scalars(
-        select(Suggestion.id).where(*_queue_base(consultation_id), meta.like('%"reference_problems"%'))
-        .order_by(Suggestion.id).limit(limit)
-    ):
-        out.append((sid, "missing_article"))
-    for sid in session.scalars(
-        select(Suggestion.id).where(*_queue_base(consultation_id), Suggestion.citation_check.is_not(None),
-                                    cast(Suggestion.citation_check, String) != "null")
-        .order_by(Suggestion.id).limit(limit)
-    ):
-        out.append((sid, "citation_mismatch"))
-    for sid in session.scalars(
-        select(Suggestion.id).where(*_queue_base(consultation_id), Suggestion.scope == "chapter")
-        .order_by(Suggestion.id).limit(limit)
-    ):
-        out.append((sid, "chapter"))
-    for kind, words in (("host", HOST_WORDS), ("complaint", COMPLAINT_WORDS)):
-        for sid in session.scalars(
-            select(Suggestion.id).where(*_queue_base(consultation_id), or_(*(Suggestion.text.like(f"%{w}%") for w in words)))
-            .order_by(Suggestion.id).limit(limit)
+def semantic_scores(session: Session, suggestion_ids: list[int]) -> dict[int, tuple[float, ...]]:
+    """suggestion id → the scores of its semantic links, best first."""
+    out: dict[int, list[float]] = {}
+    for start in range(0, len(suggestion_ids), 900):
+        for sid, score in session.execute(
+            select(SuggestionProvision.suggestion_id, SuggestionProvision.score)
+            .where(SuggestionProvision.suggestion_id.in_(suggestion_ids[start:start + 900]),
+                   SuggestionProvision.method == "semantic")
         ):
-            out.append((sid, kind))
-    return out
+            out.setdefault(sid, []).append(float(score))
+    return {sid: tuple(sorted(v, reverse=True)) for sid, v in out.items()}
 
 
-def queue_unplaced(session: Session, consultation_id: int, limit: int) -> list[int]:
-    """Suggestions the mapping left in 总体意见 although the draft has articles."""
-    meta = cast(Suggestion.meta, String)
-    return list(session.scalars(
-        select(Suggestion.id).where(*_queue_base(consultation_id), Suggestion.is_general.is_(True),
-                                    meta.like('%"mapping": "general"%') | meta.like('%"mapping":"general"%'))
-        .order_by(Suggestion.id).limit(limit)
-    ))
+def set_sureness(session: Session, values: dict[int, float]) -> None:
+    """Store worked-out sureness (a derived value: the row's version is left alone, so a
+    reviewer's open form does not go stale over it)."""
+    if not values:
+        return
+    table = Suggestion.__table__
+    session.execute(
+        update(table).where(table.c.id == bindparam("sid")).values(sureness=bindparam("value")),
+        [{"sid": sid, "value": value} for sid, value in values.items()],
+    )
+
+
+def queue_page(session: Session, consultation_id: int, below: float, limit: int) -> list[tuple[int, float]]:
+    """The least sure open suggestions, (id, sureness), read in index order."""
+    return [
+        (sid, value) for sid, value in session.execute(
+            select(Suggestion.id, Suggestion.sureness)
+            .where(*_queue_base(consultation_id), Suggestion.sureness < below)
+            .order_by(Suggestion.sureness, Suggestion.id).limit(limit)
+        )
+    ]
 
 
 def queue_open_count(session: Session, consultation_id: int) -> int:
@@ -317,6 +303,7 @@ def suggestions_by_id(session: Session, suggestion_ids: list[int]) -> dict[int, 
                "masked_text": s.masked_text, "type": s.type, "is_general": bool(s.is_general),
                "is_out_of_scope": bool(s.is_out_of_scope), "reviewed_scope": s.reviewed_scope,
                "reference_problems": (s.meta or {}).get("reference_problems") or [],
+               "scope": s.scope, "meta": s.meta or {},
                "citation_check": s.citation_check, "comment_text": ctext, "comment_masked": cmasked, "contact_point_id": point, "channel": channel,
                "contact_point": pname}
         for s, ctext, cmasked, point, channel, pname in rows

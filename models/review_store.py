@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -145,11 +145,15 @@ def recorded_change(session: Session, row: Any) -> AuditLog | None:
 
 def last_change(session: Session, key: str, consultation_id: int | None) -> AuditLog | None:
     """The newest audit row whose snapshots include ``key``."""
-    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(_HISTORY_LIMIT)
+    # Snapshots of a large cluster run to tens of kilobytes: only rows whose text names
+    # the key are read and decoded (and then checked, as the text may name it elsewhere).
+    named = cast(AuditLog.after, String).like(f'%"{key}"%')
+    query = select(AuditLog.id).where(named).order_by(AuditLog.id.desc()).limit(_HISTORY_LIMIT)
     if consultation_id is not None:
         query = query.where(AuditLog.consultation_id == consultation_id)
-    for row in session.scalars(query):
-        if key in ((row.after or {}).get("entities") or {}):
+    for audit_id in session.scalars(query).all():
+        row = session.get(AuditLog, audit_id)
+        if row is not None and key in ((row.after or {}).get("entities") or {}):
             return row
     return None
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -22,9 +25,19 @@ STATIC = Path(__file__).parent / "static"
 HTTP_ZH = {404: "页面不存在", 405: "不支持该请求方式", 413: "上传的文件过大"}
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # What is loaded by now (the libraries, the templates) lives as long as the server:
+    # kept out of the garbage collector's full passes, which otherwise walk it all and
+    # added 100+ ms to every other large page.
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="minyi 意见审阅", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="minyi 意见审阅", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.signer = Signer(settings.web.secret_key)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -36,6 +36,12 @@ class ConsultationEditForm(_Form):
     status: str = "open"
 
 
+class SymposiumForm(_Form):
+    version: int | None = None
+    held_on: str = Field("", max_length=20)
+    participants: str = Field("", max_length=7)  # blank: not known
+
+
 class ClusterEditForm(_Form):
     version: int | None = None
     label: str = Field("", max_length=500)

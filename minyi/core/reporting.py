@@ -285,11 +285,10 @@ class StatRow:
     status_source: str | None
 
     def masked(self, mask: Mask) -> StatRow:
-        return replace(
-            self,
-            consultation_title=mask(self.consultation_title),
-            contact_point=_masked(mask, self.contact_point),
-        )
+        title, point = mask(self.consultation_title), _masked(mask, self.contact_point)
+        if title == self.consultation_title and point == self.contact_point:
+            return self  # the usual case: no copy for each of 10^5 rows
+        return replace(self, consultation_title=title, contact_point=point)
 
 
 # --- adoption over duplicates -------------------------------------------------------------

@@ -147,7 +147,14 @@ def set_adoption(
 count_statuses = adoption_store.count_statuses
 
 
-def adoption_decisions(session: Session, actor: Actor, consultation_id: int) -> list[dict[str, Any]]:
-    """The decision that counts per suggestion (masked text)."""
+def adoption_decisions(session: Session, actor: Actor, consultation_id: int,
+                       suggestion_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """The decision that counts per suggestion (of ``suggestion_ids`` only, when given)."""
     actor.require("read", get_consultation(session, consultation_id))
-    return adoption_store.effective_decisions(session, consultation_id)
+    return adoption_store.effective_decisions(session, consultation_id, suggestion_ids)
+
+
+def decision_summary(session: Session, actor: Actor, consultation_id: int) -> list[tuple[int, str, str]]:
+    """(suggestion id, status, source) of the decision that counts per suggestion."""
+    actor.require("read", get_consultation(session, consultation_id))
+    return adoption_store.decision_summary(session, consultation_id)

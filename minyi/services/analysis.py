@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from minyi.core.drafts import Reference
 from minyi.core.progress import Progress, no_progress
 from minyi.services.context import Actor, audit
+from minyi.services.sureness import rate_placements
 from models.store import get_consultation
 from models import analysis_store as store
 from models.embedding_store import get_embeddings, put_embeddings
@@ -206,6 +207,9 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
         _deduplicate(session, consultation_id, ctx, pipe, timer, embedder, embed)
         _commit(session)
     _cluster(session, consultation_id, ctx, pipe, timer, embedder, embed, run_on)
+    _commit(session)
+    # The review queue's order for what this run placed (only those: proportional to it).
+    rate_placements(session, consultation_id)
     store.finish_run(session, run, summary.to_dict())
     audit(session, actor, "analyze", run, consultation_id=consultation_id,
           after={k: v for k, v in summary.to_dict().items() if k != "seconds"})

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from minyi.core.drafts import ParsedDraft
 from minyi.core.dates import as_date
-from minyi.core.errors import InputError
+from minyi.core.errors import InputError, NotFoundError
 from minyi.services.audit_log import ChangeResult, record_change
 from minyi.services.context import Actor, audit
 from models import review_store as rs
@@ -230,10 +230,15 @@ def update_symposium(
     held_on: date | str | None = _UNSET,
     participants: int | None = _UNSET,
     expected_version: int | None = None,
+    consultation_id: int | None = None,
 ) -> ChangeResult:
     """Correct a symposium's date and participant count (what 征求意见工作开展情况 counts:
-    "共召开座谈会N场，参加人员M人次"); None clears one."""
+    "共召开座谈会N场，参加人员M人次"); None clears one. ``consultation_id``: the
+    consultation the caller is looking at (a symposium of another one is not found)."""
     source = rs.get_source(session, source_id)
+    if consultation_id is not None and source.consultation_id != consultation_id:
+        raise NotFoundError(f"no symposium {source_id} in consultation {consultation_id}",
+                            message_zh=f"未找到座谈会{source_id}")
     consultation = store.get_consultation(session, source.consultation_id)
     actor.require("edit_consultation", consultation)
     if source.channel != "symposium":

@@ -25,6 +25,7 @@ from minyi.core.vocab import CHANNELS, REVIEWED_SCOPES, SUGGESTION_TYPES
 from minyi.services import intake, review
 from minyi.services.audit_log import ChangeResult
 from minyi.services.context import Actor, audit
+from minyi.services.sureness import placement, rate_placements
 from models.provisions import ProvisionTree
 from models import accounts as account_store
 from models import page_queries as pq
@@ -32,8 +33,15 @@ from models import review_store
 from models.entities import Consultation
 from models.store import find_version, get_consultation, list_consultations
 from pipeline.mask import mask_text
+from pipeline.sureness import QUEUE_SURE, doubts
 
 QUEUE_LIMIT = 50
+# The whole draft shows each article's largest clusters, and of 总体意见 / 范围外 each.
+CLUSTERS_PER_ARTICLE = 10
+TAIL_CLUSTERS = 50
+# A cluster page: lines of its member list, and members shown one by one in a line.
+ENTRIES_PER_PAGE = 40
+MEMBERS_PER_ENTRY = 20
 REASON_ZH = {
     "low_score": "语义匹配得分低",
     "small_margin": "两个条款得分接近",
@@ -44,8 +52,6 @@ REASON_ZH = {
     "complaint": "疑似投诉举报",
     "unplaced": "未能对应到具体条款",
 }
-# Sureness of each flagged kind (lower: shown earlier in the queue).
-FLAG_SURENESS = {"missing_article": 0.05, "citation_mismatch": 0.08, "host": 0.1, "complaint": 0.1, "chapter": 0.3, "unplaced": 0.45}
 STATUS_ZH = {"open": "征求意见中", "closed": "已截止", "reported": "已报送", "archived": "已归档"}
 
 
@@ -110,6 +116,7 @@ class ArticleView:
     filters: dict[str, Any]
     options: dict[str, Any]
     totals: dict[str, int] = field(default_factory=dict)
+    more: dict[str, int] = field(default_factory=dict)  # tail clusters not shown
 
 
 def article_view(
@@ -122,11 +129,18 @@ def article_view(
     stype: str | None = None,
     state: str | None = None,
     article_id: int | None = None,
+    part: str | None = None,
     mine: bool = False,
 ) -> ArticleView:
     """The draft article by article (款/项), each with its clusters; 总体意见, 草案范围外 and
     非意见 at the end. Filters: contact point, channel, type, review state
-    ("reviewed"/"open"), one article, and clusters assigned to the user."""
+    ("reviewed"/"open"), one article, one of the tail parts ("general"/"other"), and
+    clusters assigned to the user.
+
+    The whole draft shows each article's largest clusters (``CLUSTERS_PER_ARTICLE``, and
+    ``TAIL_CLUSTERS`` of each tail part) with how many more there are; one article or one
+    part shows all of its own. Only the shown clusters' texts are read, so the page does
+    not grow with the consultation."""
     consultation = _readable(session, actor, consultation_id)
     if channel and channel not in CHANNELS:
         raise InputError(f"unknown channel {channel!r}", message_zh="渠道无效")
@@ -134,13 +148,13 @@ def article_view(
         raise InputError(f"unknown type {stype!r}", message_zh="意见类型无效")
     if state not in (None, "", "reviewed", "open"):
         raise InputError(f"unknown state {state!r}", message_zh="审阅状态无效")
+    if part not in (None, "", "general", "other"):
+        raise InputError(f"unknown part {part!r}", message_zh="筛选条件有误")
     reviewed = {"reviewed": True, "open": False}.get(state or "")
     only = account_store.assigned_cluster_ids(session, consultation_id, actor.user_id) if mine and actor.user_id else (
         set() if mine else None)
     clusters = pq.cluster_rows(session, consultation_id, contact_point_id=contact_point_id, channel=channel,
-                               stype=stype, reviewed=reviewed, cluster_ids=only)
-    for c in clusters:
-        c["shown_text"] = visible_text(actor, consultation, c["text"], c["masked_text"], c["contact_point_id"])
+                               stype=stype, reviewed=reviewed, cluster_ids=only, provision_id=article_id)
     by_article: dict[int, list[dict[str, Any]]] = {}
     general, other = [], []
     for c in clusters:
@@ -152,11 +166,27 @@ def article_view(
             general.append(c)
     version = find_version(session, consultation_id)
     articles = _article_tree(pq.provisions(session, version.id), by_article) if version else []
+    whole = article_id is None and not part
     if article_id is not None:
         articles = [a for a in articles if a["id"] == article_id]
         if not articles:
             raise NotFoundError(f"no article {article_id} in consultation {consultation_id}", message_zh="未找到该条款")
         general, other = [], []
+    elif part:
+        articles = []
+        general, other = (general, []) if part == "general" else ([], other)
+    more = {"general": 0, "other": 0}
+    if whole:
+        for a in articles:
+            a["more"] = max(0, len(a["clusters"]) - CLUSTERS_PER_ARTICLE)
+            a["clusters"] = a["clusters"][:CLUSTERS_PER_ARTICLE]
+        more = {"general": max(0, len(general) - TAIL_CLUSTERS), "other": max(0, len(other) - TAIL_CLUSTERS)}
+        general, other = general[:TAIL_CLUSTERS], other[:TAIL_CLUSTERS]
+    shown = [c for a in articles for c in a["clusters"]] + general + other
+    texts = pq.suggestion_texts(session, [c["representative_id"] for c in shown if c["representative_id"]])
+    for c in shown:
+        text, masked, point = texts.get(c["representative_id"], ("", None, None))
+        c["shown_text"] = visible_text(actor, consultation, text, masked, point)
     total, rows = pq.not_opinions(session, consultation_id)
     for r in rows:
         r["shown_text"] = visible_text(actor, consultation, r["text"], r["masked_text"], r["contact_point_id"])
@@ -166,14 +196,15 @@ def article_view(
         articles=articles,
         general=general,
         other=other,
-        not_opinion=rows if article_id is None else [],
+        not_opinion=rows if whole else [],
         not_opinion_total=total,
         filters={"contact_point": contact_point_id, "channel": channel or "", "type": stype or "",
-                 "state": state or "", "mine": mine},
+                 "state": state or "", "mine": mine, "part": part or "", "article": article_id},
         options={"contact_points": pq.contact_points_of(session, consultation_id), "channels": CHANNELS,
                  "types": SUGGESTION_TYPES},
         totals={"clusters": len(clusters), "reviewed": sum(1 for c in clusters if c["reviewed"]),
                 "people": sum(c["size"] for c in clusters)},
+        more=more,
     )
 
 
@@ -204,6 +235,7 @@ def _article_tree(nodes: list[dict[str, Any]], clusters: dict[int, list[dict[str
             paragraphs[n["parent_id"]]["items"].append(n)
     for a in articles:
         a["people"] = sum(c["size"] for c in a["clusters"])
+        a["cluster_count"] = len(a["clusters"])
     return articles
 
 
@@ -212,47 +244,37 @@ def _article_tree(nodes: list[dict[str, Any]], clusters: dict[int, list[dict[str
 
 def review_queue(session: Session, actor: Actor, consultation_id: int, *, limit: int = QUEUE_LIMIT) -> dict[str, Any]:
     """What the analysis was least sure of, least sure first: low or close semantic scores,
-    citations of articles the draft lacks, chapter-level citations, host remarks and
-    complaints, and suggestions it could not place. A suggestion leaves the queue once a
-    reviewer accepted or moved it."""
+    citations of articles the draft lacks, citations whose article does not match the
+    content, chapter-level citations, host remarks and complaints, and suggestions it could
+    not place (``pipeline.sureness``). A suggestion leaves the queue once a reviewer
+    accepted or moved it. The order is stored by the analysis, so the page reads ``limit``
+    rows of an index whatever the consultation's size."""
     consultation = _readable(session, actor, consultation_id)
-    candidates: dict[int, dict[str, Any]] = {}
-
-    def add(sid: int, sureness: float, reason: str, detail: str | None = None) -> None:
-        item = candidates.setdefault(sid, {"id": sid, "sureness": sureness, "reasons": []})
-        item["sureness"] = min(item["sureness"], sureness)
-        item["reasons"].append(REASON_ZH[reason] + (f"（{detail}）" if detail else ""))
-
-    for sid, score, margin in pq.queue_semantic(session, consultation_id, limit):
-        if margin is not None and margin * 4 < score:
-            add(sid, margin * 4, "small_margin", f"相差{margin:.2f}")
-        else:
-            add(sid, score, "low_score", f"{score:.2f}")
-    for sid, kind in pq.queue_flagged(session, consultation_id, limit):
-        add(sid, FLAG_SURENESS[kind], kind)
-    for sid in pq.queue_unplaced(session, consultation_id, limit):
-        add(sid, FLAG_SURENESS["unplaced"], "unplaced")
-    items = sorted(candidates.values(), key=lambda i: (i["sureness"], i["id"]))[:limit]
-    ids = [i["id"] for i in items]
+    rate_placements(session, consultation_id)
+    page = pq.queue_page(session, consultation_id, QUEUE_SURE, limit)
+    ids = [sid for sid, _ in page]
     rows = pq.suggestions_by_id(session, ids)
     links = pq.links_of(session, ids)
     clusters = pq.clusters_of_suggestions(session, ids)
-    for item in items:
-        row = rows[item["id"]]
-        item.update(
+    scores = pq.semantic_scores(session, ids)
+    items = []
+    for sid, value in page:
+        row = rows[sid]
+        why = doubts(placement({**row, "semantic_scores": scores.get(sid, ())}))
+        reasons = [REASON_ZH[d.kind] + (f"（{d.detail}）" if d.detail else "") for d in why]
+        check = row["citation_check"]
+        if check and check.get("likely"):
+            likely = "、".join(f"第{n}条" for n in check["likely"])
+            reasons = [f"{r}（可能为{likely}）" if r == REASON_ZH["citation_mismatch"] else r for r in reasons]
+        items.append(dict(
+            id=sid, sureness=value, reasons=reasons,
             version=row["version"], type=row["type"], contact_point=row["contact_point"],
             channel=CHANNELS.get(row["channel"], row["channel"]),
             text=visible_text(actor, consultation, row["text"], row["masked_text"], row["contact_point_id"]),
             comment=visible_text(actor, consultation, row["comment_text"], row["comment_masked"], row["contact_point_id"]),
-            links=links.get(item["id"], []), placement=_placement(row, links.get(item["id"], [])),
-            clusters=clusters.get(item["id"], []), problems=row["reference_problems"],
-        )
-        check = row["citation_check"]
-        if check and check.get("likely"):
-            likely = "、".join(f"第{n}条" for n in check["likely"])
-            item["reasons"] = [
-                f"{r}（可能为{likely}）" if r == REASON_ZH["citation_mismatch"] else r for r in item["reasons"]
-            ]
+            links=links.get(sid, []), placement=_placement(row, links.get(sid, [])),
+            clusters=clusters.get(sid, []), problems=row["reference_problems"],
+        ))
     return {"consultation": _consultation_fields(consultation), "items": items,
             "open": pq.queue_open_count(session, consultation_id), "may_review": actor.may("review", consultation)}
 
@@ -310,42 +332,14 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text or "") if s.strip()]
 
 
-def cluster_page(session: Session, actor: Actor, cluster_id: int) -> dict[str, Any]:
-    """A cluster with its members: exact duplicates collapsed into one line with a count;
-    a form-letter campaign shown once, each member with its own added sentences."""
+def cluster_fields(session: Session, actor: Actor, cluster_id: int) -> dict[str, Any]:
+    """A cluster's own fields (what its form edits) and its consultation."""
+    return _cluster_fields(session, actor, cluster_id)[0]
+
+
+def _cluster_fields(session: Session, actor: Actor, cluster_id: int) -> tuple[dict[str, Any], Any, Consultation]:
     cluster = review_store.get_cluster(session, cluster_id)
     consultation = _readable(session, actor, cluster.consultation_id)
-    members = pq.cluster_members(session, cluster_id)
-    canon = pq.group_texts(session, [m["group_canonical"] for m in members if m["group_canonical"]])
-    for m in members:
-        m["shown_text"] = visible_text(actor, consultation, m["text"], m["masked_text"], m["contact_point_id"])
-        m["channel_zh"] = CHANNELS.get(m["channel"], m["channel"])
-    entries: list[dict[str, Any]] = []
-    exact: dict[tuple[Any, str], dict[str, Any]] = {}
-    campaigns: dict[int, dict[str, Any]] = {}
-    for m in members:
-        if m["group_kind"] == "campaign" and m["group_id"] is not None:
-            camp = campaigns.get(m["group_id"])
-            if camp is None:
-                base = canon.get(m["group_canonical"])
-                base_text = visible_text(actor, consultation, *base) if base else m["shown_text"]
-                camp = campaigns[m["group_id"]] = {"kind": "campaign", "group_id": m["group_id"],
-                                                   "text": base_text, "members": []}
-                entries.append(camp)
-            own = set(sentences(camp["text"]))
-            m["added"] = [s for s in sentences(m["shown_text"]) if s not in own]
-            camp["members"].append(m)
-            continue
-        key = (m["group_id"] if m["group_kind"] == "exact" else None, m["text_hash"])
-        if m["group_kind"] == "exact" or key in exact:
-            if key in exact:
-                exact[key]["members"].append(m)
-                continue
-        entry = {"kind": "single", "text": m["shown_text"], "members": [m]}
-        exact[key] = entry
-        entries.append(entry)
-    for e in entries:
-        e["count"] = len(e["members"])
     pending = review_store.last_change(session, review_store.key_of(cluster), cluster.consultation_id)
     return {
         "cluster": {"id": cluster.id, "label": cluster.label, "type": cluster.type, "size": cluster.size,
@@ -358,12 +352,88 @@ def cluster_page(session: Session, actor: Actor, cluster_id: int) -> dict[str, A
                     "last_change": (f"{pending.actor} {pending.at:%Y-%m-%d %H:%M} "
                                     f"{(pending.after or {}).get('summary_zh') or pending.action}") if pending else None},
         "consultation": _consultation_fields(consultation),
-        "entries": entries,
-        "members": members,
-        "siblings": pq.sibling_clusters(session, cluster),
         "may_review": actor.may("review", consultation),
         "may_assign": actor.may("edit_consultation", consultation),
+    }, cluster, consultation
+
+
+def cluster_page(session: Session, actor: Actor, cluster_id: int, *, page: int = 1) -> dict[str, Any]:
+    """A cluster with its members: exact duplicates collapsed into one line with a count;
+    a form-letter campaign shown once, each member with its own added sentences (those
+    carry the new points, so they come first).
+
+    ``ENTRIES_PER_PAGE`` lines a page; in a line, ``MEMBERS_PER_ENTRY`` members one by one
+    and the rest together (chosen at once for a split), so a page of a 5,000-member
+    cluster stays small."""
+    data, cluster, consultation = _cluster_fields(session, actor, cluster_id)
+    members = pq.cluster_members(session, cluster_id)
+    entries = _member_entries(members)
+    pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
+    page = min(max(1, page), pages)
+    shown = entries[(page - 1) * ENTRIES_PER_PAGE: page * ENTRIES_PER_PAGE]
+    for e in shown:
+        if e["kind"] == "campaign":
+            # Letters that differ from the template carry the new points: they come first.
+            e["members"].sort(key=lambda m: (m["same_as_canonical"], m["id"]))
+            e["with_added"] = sum(1 for m in e["members"] if not m["same_as_canonical"])
+        e["count"] = len(e["members"])
+        e["rest"] = e["members"][MEMBERS_PER_ENTRY:]
+        e["rest_ids"] = ",".join(str(m["id"]) for m in e["rest"])
+        e["members"] = e["members"][:MEMBERS_PER_ENTRY]
+    wanted = [e["canonical"] for e in shown if e.get("canonical")] + [
+        m["id"] for e in shown for m in (e["members"] if e["kind"] == "campaign" else e["members"][:1])]
+    texts = pq.suggestion_texts(session, wanted)
+
+    def shown_text(sid: int) -> str:
+        text, masked, point = texts.get(sid, ("", None, None))
+        return visible_text(actor, consultation, text, masked, point)
+
+    for e in shown:
+        for m in e["members"]:
+            m["channel_zh"] = CHANNELS.get(m["channel"], m["channel"])
+        if e["kind"] == "campaign":
+            e["text"] = shown_text(e["canonical"] if e["canonical"] in texts else e["members"][0]["id"])
+            own = set(sentences(e["text"]))
+            for m in e["members"]:
+                m["shown_text"] = e["text"] if m["same_as_canonical"] else shown_text(m["id"])
+                m["added"] = [x for x in sentences(m["shown_text"]) if x not in own]
+        else:
+            e["text"] = e["members"][0]["shown_text"] = shown_text(e["members"][0]["id"])
+    on_page = [m for e in shown for m in e["members"]]
+    return {
+        **data,
+        "entries": shown,
+        "members": on_page,
+        "member_count": len(members),
+        "page": page,
+        "pages": pages,
+        "siblings": pq.sibling_clusters(session, cluster),
     }
+
+
+def _member_entries(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lines of the member list in order of first appearance: one per campaign, one per
+    exact-duplicate text, one per other member."""
+    entries: list[dict[str, Any]] = []
+    exact: dict[tuple[Any, str], dict[str, Any]] = {}
+    campaigns: dict[int, dict[str, Any]] = {}
+    for m in members:
+        if m["group_kind"] == "campaign" and m["group_id"] is not None:
+            camp = campaigns.get(m["group_id"])
+            if camp is None:
+                camp = campaigns[m["group_id"]] = {"kind": "campaign", "group_id": m["group_id"],
+                                                   "canonical": m["group_canonical"], "members": []}
+                entries.append(camp)
+            camp["members"].append(m)
+            continue
+        key = (m["group_id"] if m["group_kind"] == "exact" else None, m["text_hash"])
+        if key in exact:
+            exact[key]["members"].append(m)
+            continue
+        entry = {"kind": "single", "members": [m]}
+        exact[key] = entry
+        entries.append(entry)
+    return entries
 
 
 # --- adoption -------------------------------------------------------------------------------
@@ -372,19 +442,19 @@ def cluster_page(session: Session, actor: Actor, cluster_id: int) -> dict[str, A
 def adoption_page(session: Session, actor: Actor, consultation_id: int, *, status: str | None = None,
                   source: str | None = None, page: int = 1, per_page: int = 30) -> dict[str, Any]:
     """Adoption proposals with their evidence (draft and final wording, changes marked),
-    filtered by status and by who decided (auto/manual), a page at a time."""
-    from minyi.services.adoption import adoption_decisions, count_statuses
+    filtered by status and by who decided (auto/manual), a page at a time: the decisions
+    are counted and paged on plain columns, and only the page's are read whole."""
+    from minyi.services.adoption import adoption_decisions, count_statuses, decision_summary
 
     consultation = _readable(session, actor, consultation_id)
-    decisions = adoption_decisions(session, actor, consultation_id)
-    counts = count_statuses(decisions)
-    if status:
-        decisions = [d for d in decisions if d["status"] == status]
-    if source in ("auto", "manual"):
-        decisions = [d for d in decisions if d["source"] == source]
-    total = len(decisions)
+    summary = decision_summary(session, actor, consultation_id)
+    counts = count_statuses(status for _sid, status, _source in summary)
+    chosen = [sid for sid, st, src in summary
+              if (not status or st == status) and (source not in ("auto", "manual") or src == source)]
+    total = len(chosen)
     page = max(1, page)
-    shown = decisions[(page - 1) * per_page: page * per_page]
+    ids = chosen[(page - 1) * per_page: page * per_page]
+    shown = adoption_decisions(session, actor, consultation_id, ids)
     for d in shown:
         ev = d.get("evidence") or {}
         d["diff"] = diff_spans(ev.get("draft_text") or "", ev.get("final_text") or "")
@@ -451,6 +521,11 @@ def dismiss_quarantined(session: Session, actor: Actor, consultation_id: int, re
 
 
 REVIEWED_SCOPE_ZH = REVIEWED_SCOPES
+
+
+def consultation_heading(session: Session, actor: Actor, consultation_id: int) -> dict[str, Any]:
+    """The consultation's title, status and deadline, for a page about it."""
+    return _consultation_fields(_readable(session, actor, consultation_id))
 
 
 def rights(session: Session, actor: Actor, consultation_id: int) -> dict[str, bool]:

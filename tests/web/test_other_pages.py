@@ -119,6 +119,23 @@ def test_statistics_totals_add_up(as_user, world):
     assert sum(int(line[2]) for line in lines) == int(total[2])  # suggestions
 
 
+def test_statistics_download_as_the_table_and_the_chart_of_minyi_stats(as_user, world):
+    b = as_user("admin")
+    page = b.get("/stats?by=channel").text
+    assert "/stats/download.png?by=channel" in page
+    foot = page[page.index("<tfoot>"):]
+    total_suggestions = int(re.findall(r'<td class="num">(\d+)</td>', foot)[2])
+    book = openpyxl.load_workbook(io.BytesIO(b.get("/stats/download.xlsx?by=channel").content))
+    cells = [str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None]
+    assert str(total_suggestions) in cells
+    csv_text = b.get("/stats/download.csv?by=channel").content.decode("utf-8-sig")
+    assert str(total_suggestions) in csv_text
+    chart = b.get("/stats/download.png?by=channel")
+    assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+    assert b.get("/stats/download.exe?by=channel").status_code == 400
+    assert b.get("/stats/download.png?by=nothing").status_code == 400
+
+
 def test_download_feedback_docx_review_and_exports(as_user, world):
     b = as_user("staff1")
     response = b.get(f"/c/{world.sample_id}/download/feedback.docx")
@@ -164,3 +181,31 @@ def test_admin_adds_and_edits_users(as_user, world):
     response = b.post(f"/users/{user_id}", {"role": "reviewer", "active": "true", "consultations": str(world.other_id)})
     assert response.status_code == 303
     assert rows(world, "select consultation_id from reviewer_consultation where user_id = ?", user_id) == [(world.other_id,)]
+
+
+def test_staff_record_a_symposium_s_date_and_participants(as_user, world):
+    (source, version), *_ = rows(world, "select id, row_version from source where consultation_id = ? and "
+                                        "channel = 'symposium' order by id", world.sample_id)
+    staff = as_user("staff1")
+    page = staff.get(f"/c/{world.sample_id}").text
+    assert f'id="symposium-{source}"' in page and "参加人员M人次" in page
+    response = staff.post(f"/c/{world.sample_id}/symposium/{source}",
+                          {"version": version, "held_on": "2025-09-25", "participants": "18"})
+    assert response.status_code == 303
+    meta = json.loads(rows(world, "select meta from source where id = ?", source)[0][0])
+    assert "2025-09-25" in meta.values() and 18 in meta.values()
+    (actor, action), = rows(world, "select actor, action from audit_log where action = 'update_symposium'")
+    assert (actor, action) == ("staff1", "update_symposium")
+    # A stale form, a bad count, another consultation's URL, a reviewer, another point's staff.
+    stale = staff.post(f"/c/{world.sample_id}/symposium/{source}", {"version": version, "participants": "20"})
+    assert stale.status_code == 409
+    now = rows(world, "select row_version from source where id = ?", source)[0][0]
+    bad = staff.post(f"/c/{world.sample_id}/symposium/{source}", {"version": now, "participants": "十八"})
+    assert bad.status_code == 400 and "参加人数" in bad.text
+    assert staff.post(f"/c/{world.other_id}/symposium/{source}", {"version": now}).status_code in (403, 404)
+    reviewer = as_user("rev")
+    assert f'id="symposium-{source}"' not in reviewer.get(f"/c/{world.sample_id}").text
+    assert reviewer.post(f"/c/{world.sample_id}/symposium/{source}", {"version": now, "participants": "1"}).status_code == 403
+    assert as_user("staff2").post(f"/c/{world.sample_id}/symposium/{source}",
+                                  {"version": now, "participants": "1"}).status_code in (403, 404)
+    assert json.loads(rows(world, "select meta from source where id = ?", source)[0][0]) == meta

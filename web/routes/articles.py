@@ -26,13 +26,17 @@ def _int_or_none(value: str | None) -> int | None:
 def article_view(request: Request, db: SessionDep, actor: ActorDep, consultation_id: int,
                  cp: str | None = None, channel: str | None = None, type: str | None = None,
                  state: str | None = None, mine: str | None = None, article: str | None = None,
-                 q: str | None = None):  # type: ignore[no-untyped-def]
+                 part: str | None = None, q: str | None = None):  # type: ignore[no-untyped-def]
+    if q and q.strip():
+        # A search answers on its own page: the comments found, each with its clusters.
+        found = search.search_comments(db, actor, consultation_id, q)
+        return render(request, "search.html", {"c": web_queries.consultation_heading(db, actor, consultation_id),
+                                               "found": found, "cid": consultation_id, "q": q})
     view = web_queries.article_view(
         db, actor, consultation_id, contact_point_id=_int_or_none(cp), channel=channel or None, stype=type or None,
-        state=state or None, article_id=_int_or_none(article), mine=bool(mine),
+        state=state or None, article_id=_int_or_none(article), part=part or None, mine=bool(mine),
     )
-    found = search.search_comments(db, actor, consultation_id, q) if q else None
-    return render(request, "articles.html", {"v": view, "cid": consultation_id, "found": found, "q": q or "",
+    return render(request, "articles.html", {"v": view, "cid": consultation_id, "found": None, "q": "",
                                              "may": web_queries.rights(db, actor, consultation_id)})
 
 

@@ -17,8 +17,8 @@ router = APIRouter()
 
 
 def _page(request: Request, db, actor, cluster_id: int, *, conflict: str | None = None,  # type: ignore[no-untyped-def]
-          draft: ClusterEditForm | None = None, status_code: int = 200):
-    data = web_queries.cluster_page(db, actor, cluster_id)
+          draft: ClusterEditForm | None = None, status_code: int = 200, page: int = 1):
+    data = web_queries.cluster_page(db, actor, cluster_id, page=page)
     cid = data["consultation"]["id"]
     return render(request, "cluster.html", {
         "d": data, "cid": cid, "conflict": conflict, "draft": draft,
@@ -28,15 +28,15 @@ def _page(request: Request, db, actor, cluster_id: int, *, conflict: str | None 
 
 
 @router.get("/clusters/{cluster_id}")
-def cluster(request: Request, db: SessionDep, actor: ActorDep, cluster_id: int):  # type: ignore[no-untyped-def]
-    return _page(request, db, actor, cluster_id)
+def cluster(request: Request, db: SessionDep, actor: ActorDep, cluster_id: int, page: int = 1):  # type: ignore[no-untyped-def]
+    return _page(request, db, actor, cluster_id, page=page)
 
 
 @router.post("/clusters/{cluster_id}/update")
 def update(request: Request, db: SessionDep, actor: ActorDep, cluster_id: int,
            form: Annotated[ClusterEditForm, Form()]):  # type: ignore[no-untyped-def]
     # Only what the reviewer changed goes to the operation (and so into the audit log).
-    now = web_queries.cluster_page(db, actor, cluster_id)["cluster"]
+    now = web_queries.cluster_fields(db, actor, cluster_id)["cluster"]
     changes = {
         "label": form.label if form.label.strip() != (now["label"] or "") else None,
         "representative": form.representative if form.representative not in (None, now["representative_id"]) else None,
@@ -62,9 +62,11 @@ async def _ids(request: Request, name: str) -> list[int]:
     form = await request.form()
     out = []
     for raw in form.getlist(name):
-        if not isinstance(raw, str) or not raw.isdigit():
-            raise InputError(f"bad id {raw!r}", message_zh="所选编号有误")
-        out.append(int(raw))
+        # One box may stand for several members ("12,13,14": the rest of a long line).
+        for part in (raw.split(",") if isinstance(raw, str) else [raw]):
+            if not isinstance(part, str) or not part.strip().isdigit():
+                raise InputError(f"bad id {raw!r}", message_zh="所选编号有误")
+            out.append(int(part))
     return out
 
 
@@ -104,7 +106,7 @@ def move_member(db: SessionDep, actor: ActorDep, cluster_id: int, suggestion_id:
 
 @router.post("/clusters/{cluster_id}/assign")
 def assign(db: SessionDep, actor: ActorDep, cluster_id: int, username: Annotated[str, Form(max_length=100)]):  # type: ignore[no-untyped-def]
-    data = web_queries.cluster_page(db, actor, cluster_id)
+    data = web_queries.cluster_fields(db, actor, cluster_id)
     accounts.assign(db, actor, data["consultation"]["id"], username, cluster_id=cluster_id)
     return redirect(f"/clusters/{cluster_id}", f"已分配给{username}")
 

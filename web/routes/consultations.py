@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
+from minyi.core.errors import InputError
 from minyi.core.vocab import CONSULTATION_STATUSES
 from minyi.services import consultations, web_queries
 from web.deps import ActorDep, SessionDep
 from web.render import redirect, render
 from web.routes.common import saved_uploads
-from web.schemas import ConsultationEditForm, ConsultationForm
+from web.schemas import ConsultationEditForm, ConsultationForm, SymposiumForm
 
 router = APIRouter()
 DRAFT_SUFFIXES = (".docx", ".md", ".txt", ".pdf")
@@ -52,6 +53,18 @@ def edit(db: SessionDep, actor: ActorDep, consultation_id: int, form: Annotated[
     changes = form.model_dump(exclude={"csrf_token", "version"})
     consultations.update_consultation(db, actor, consultation_id, expected_version=form.version, **changes)
     return redirect(f"/c/{consultation_id}", "已保存")
+
+
+@router.post("/c/{consultation_id}/symposium/{source_id}")
+def edit_symposium(db: SessionDep, actor: ActorDep, consultation_id: int, source_id: int,
+                   form: Annotated[SymposiumForm, Form()]):  # type: ignore[no-untyped-def]
+    count = form.participants.strip()
+    if count and not count.isdigit():
+        raise InputError(f"participants: {count!r} is not a number", message_zh="参加人数应为非负整数")
+    result = consultations.update_symposium(db, actor, source_id, held_on=form.held_on.strip() or None,
+                                            participants=int(count) if count else None,
+                                            expected_version=form.version, consultation_id=consultation_id)
+    return redirect(f"/c/{consultation_id}", result.summary_zh)
 
 
 @router.post("/c/{consultation_id}/draft")

@@ -29,17 +29,46 @@ MEDIA = {
 }
 
 
-@router.get("/stats")
-def stats(request: Request, db: SessionDep, actor: ActorDep, by: str = "contact-point", year: str = "",
-          cp: str = ""):  # type: ignore[no-untyped-def]
+def _stats_filters(by: str, year: str) -> int | None:
     if by not in GROUPINGS:
         raise InputError(f"unknown grouping {by!r}", message_zh="统计方式无效")
     if year and not (year.isdigit() and len(year) == 4):
         raise InputError(f"bad year {year!r}", message_zh="年度应为四位数字")
-    table = documents.statistics_table(db, actor, by, year=int(year) if year else None, contact_point=cp or None)
+    return int(year) if year else None
+
+
+@router.get("/stats")
+def stats(request: Request, db: SessionDep, actor: ActorDep, by: str = "contact-point", year: str = "",
+          cp: str = ""):  # type: ignore[no-untyped-def]
+    table = documents.statistics_table(db, actor, by, year=_stats_filters(by, year), contact_point=cp or None)
     peak = max([line.suggestions for line in table.lines] or [1]) or 1
     return render(request, "stats.html", {"t": table, "by": by, "year": year, "cp": cp, "groupings": GROUPINGS,
                                           "peak": peak})
+
+
+STATS_DOWNLOADS = {"xlsx": "统计表", "csv": "统计表", "png": "统计图"}
+
+
+@router.get("/stats/download.{fmt}")
+def stats_download(db: SessionDep, actor: ActorDep, fmt: str, by: str = "contact-point", year: str = "",
+                   cp: str = ""):  # type: ignore[no-untyped-def]
+    """The table as .xlsx / .csv, or the bar chart of ``minyi stats --chart`` as .png."""
+    if fmt not in STATS_DOWNLOADS:
+        raise InputError(f"no statistics download .{fmt}", message_zh="不支持该下载格式")
+    chosen = _stats_filters(by, year)
+    folder = Path(tempfile.mkdtemp(prefix="minyi-stats-"))
+    path = folder / f"{STATS_DOWNLOADS[fmt]}-{GROUPINGS[by]}.{fmt}"
+    if fmt == "png":
+        documents.statistics(db, actor, by, "table", year=chosen, contact_point=cp or None, chart=path)
+    elif fmt == "csv":
+        path.write_text(documents.statistics(db, actor, by, "csv", year=chosen, contact_point=cp or None).text or "",
+                        encoding="utf-8-sig")
+    else:
+        documents.statistics(db, actor, by, "xlsx", path, year=chosen, contact_point=cp or None)
+    import shutil
+
+    return FileResponse(path, media_type=MEDIA.get(fmt, "image/png"), filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 
 @router.get("/c/{consultation_id}/downloads")
