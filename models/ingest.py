@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from minyi.core.records import (
@@ -380,9 +380,14 @@ def _store_chunk(
     point_id: Callable[[str | None], int | None],
     summary: IngestSummary,
 ) -> None:
-    """Store one chunk's new records (RawRecord, then Comment) and flush."""
+    """Store one chunk's new records (RawRecord, then Comment) and flush.
+
+    Rows go in as two multi-row INSERTs (Core, not ORM objects: a million-row import spends
+    its time here), the comments finding their raw record by its content hash, unique in
+    the consultation."""
     seen: set[str] = set()
-    pending: list[tuple[RawRecord, Comment]] = []
+    raws: list[dict[str, Any]] = []
+    comments: list[tuple[str, dict[str, Any], RawRecord | None]] = []
     for record, ids in zip(chunk, identities):
         digest = ids[0]
         if any(h in seen or h in known for h in ids):
@@ -410,21 +415,21 @@ def _store_chunk(
                 seen.discard(digest)
                 continue
             reason = reason or problem
-        raw = RawRecord(
-            consultation_id=consultation_id,
-            source_id=src.id,
-            origin=(record.origin or src.origin or src.name)[:1000],
-            locator=record.locator[:200] if record.locator else None,
-            content_hash=digest,
-            payload=_json_safe(record.payload),
-            raw_text=_clean_text(record.raw_text),
-            status="quarantined" if reason else "ok",
-            error=reason,
-        )
-        session.add(raw)
+        raw = {
+            "consultation_id": consultation_id,
+            "source_id": src.id,
+            "origin": (record.origin or src.origin or src.name)[:1000],
+            "locator": record.locator[:200] if record.locator else None,
+            "content_hash": digest,
+            "payload": _json_safe(record.payload),
+            "raw_text": _clean_text(record.raw_text),
+            "status": "quarantined" if reason else "ok",
+            "error": reason,
+        }
+        raws.append(raw)
         if reason:
             summary.quarantined += 1
-            summary.quarantine.append((raw.origin, raw.locator, reason))
+            summary.quarantine.append((raw["origin"], raw["locator"], reason))
             continue
         if record.comment is None:
             summary.containers += 1
@@ -434,34 +439,59 @@ def _store_chunk(
         if target is not None:
             resolving.add(target.id)
             meta[FIXES_KEY] = target.id
-        comment = Comment(
-            consultation_id=consultation_id,
-            raw_record=raw,
-            source_id=src.id,
-            contact_point_id=point_id(c.contact_point),
-            channel=c.channel or src.channel,
-            external_id=str(c.external_id) if c.external_id not in (None, "") else None,
-            text=c.text.strip(),
-            author_name=c.author_name or None,
-            author_contact=c.author_contact or None,
-            author_organisation=c.author_organisation or None,
-            submitted_at=china_naive(c.submitted_at),
-            declared_articles=_json_safe({"a": list(c.declared_articles)})["a"],
-            quoted_text=c.quoted_text or None,
-            reason=c.reason or None,
-            meta=_json_safe(meta),
-        )
-        session.add(comment)
-        pending.append((target, comment))
+        comments.append((digest, {
+            "consultation_id": consultation_id,
+            "source_id": src.id,
+            "contact_point_id": point_id(c.contact_point),
+            "channel": c.channel or src.channel,
+            "external_id": str(c.external_id) if c.external_id not in (None, "") else None,
+            "text": c.text.strip(),
+            "author_name": c.author_name or None,
+            "author_contact": c.author_contact or None,
+            "author_organisation": c.author_organisation or None,
+            "submitted_at": china_naive(c.submitted_at),
+            "declared_articles": _json_safe({"a": list(c.declared_articles)})["a"],
+            "quoted_text": c.quoted_text or None,
+            "reason": c.reason or None,
+            "meta": _json_safe(meta),
+        }, target))
+    if not raws:
+        return
+    session.flush()  # what the ORM holds (a new contact point, the source) goes first
+    session.execute(insert(RawRecord.__table__), raws)
+    if comments:
+        raw_ids = _ids_by_hash(session, consultation_id, [digest for digest, _row, _t in comments])
+        rows = [{**row, "raw_record_id": raw_ids[digest]} for digest, row, _t in comments]
+        session.execute(insert(Comment.__table__), rows)
+        comment_ids = _comment_ids(session, [row["raw_record_id"] for row in rows])
+        for row, (_digest, _row, target) in zip(rows, comments):
+            comment_id = comment_ids[row["raw_record_id"]]
+            summary.imported += 1
+            summary.comment_ids.append(comment_id)
+            if target is not None:
+                target.status = "ok"
+                target.error = f"{RESOLVED_PREFIX}comment #{comment_id}; was: {target.error}"
+                summary.resolved += 1
     session.flush()
-    for target, comment in pending:
-        summary.imported += 1
-        summary.comment_ids.append(comment.id)
-        if target is not None:
-            target.status = "ok"
-            target.error = f"{RESOLVED_PREFIX}comment #{comment.id}; was: {target.error}"
-            summary.resolved += 1
-    session.flush()
+
+
+def _ids_by_hash(session: Session, consultation_id: int, hashes: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for start in range(0, len(hashes), _CHUNK):
+        out.update(session.execute(
+            select(RawRecord.content_hash, RawRecord.id).where(
+                RawRecord.consultation_id == consultation_id, RawRecord.content_hash.in_(hashes[start:start + _CHUNK]))
+        ).tuples().all())
+    return out
+
+
+def _comment_ids(session: Session, raw_record_ids: list[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for start in range(0, len(raw_record_ids), _CHUNK):
+        out.update(session.execute(
+            select(Comment.raw_record_id, Comment.id).where(Comment.raw_record_id.in_(raw_record_ids[start:start + _CHUNK]))
+        ).tuples().all())
+    return out
 
 
 def dismiss(session: Session, consultation_id: int, raw_record_id: int, reason: str) -> RawRecord:
