@@ -41,6 +41,8 @@ STREAM_ABOVE_BYTES = 32 * 1024 * 1024
 # A streamed workbook is not held in memory, so it may unpack to more than an in-memory one
 # (a 500,000-row form is about 300 MiB of XML); past this it is refused as a zip bomb.
 MAX_STREAMED_UNCOMPRESSED_BYTES = 4 * 1024 * 1024 * 1024
+# Spreadsheet XML packs 5–20 to one; far beyond that a workbook is padded to explode.
+MAX_ZIP_RATIO = 100
 STREAMABLE_KINDS = ("jsonl", "csv", "xlsx", "mbox")
 _SAMPLE_BYTES = 1024 * 1024
 _READ_BYTES = 256 * 1024
@@ -62,17 +64,23 @@ def streamed_kind(path: str | Path, *, stream_above: int = STREAM_ABOVE_BYTES) -
     path = Path(path)
     try:
         size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
     except OSError:
         return None  # the in-memory reader says what is wrong with it
+    if head.startswith(b"PK\x03\x04"):
+        # A workbook is judged by what it unpacks to (a 500,000-row form is 20 MiB on disk
+        # and 300 MiB of XML). A lower level's feedback document is a few hundred rows: a
+        # workbook this large is a form.
+        members = _zip_members(path)
+        unpacked = sum(members.values())
+        if unpacked > MAX_ZIP_RATIO * size:
+            return None  # not a spreadsheet's ratio: the in-memory reader refuses the zip bomb
+        return "xlsx" if unpacked > stream_above and "xl/workbook.xml" in members else None
     if size <= stream_above:
         return None
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
     if is_bundle(head):
         return None
-    if head.startswith(b"PK\x03\x04"):
-        # A lower level's feedback document is a few hundred rows: a file this large is a form.
-        return "xlsx" if "xl/workbook.xml" in _zip_members(path) else None
     try:
         kind = sniff_kind(head, path.name)
     except InputError:
@@ -80,12 +88,13 @@ def streamed_kind(path: str | Path, *, stream_above: int = STREAM_ABOVE_BYTES) -
     return kind if kind in ("jsonl", "csv", "mbox") else None
 
 
-def _zip_members(path: Path) -> set[str]:
+def _zip_members(path: Path) -> dict[str, int]:
+    """Member name → unpacked size, from the central directory only."""
     try:
-        with zipfile.ZipFile(path) as z:  # reads the central directory only
-            return set(z.namelist())
+        with zipfile.ZipFile(path) as z:
+            return {info.filename: info.file_size for info in z.infolist()}
     except (zipfile.BadZipFile, OSError):
-        return set()
+        return {}
 
 
 def fingerprint_and_encoding(path: Path) -> tuple[str, str]:

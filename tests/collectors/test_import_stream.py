@@ -164,3 +164,22 @@ def test_streaming_memory_does_not_grow_with_the_file(tmp_path):
 
     small, large = peak(5_000), peak(25_000)
     assert large < small * 1.5  # five times the rows, about the same peak
+
+
+def test_a_workbook_is_streamed_by_what_it_unpacks_to_and_a_padded_one_is_not(tmp_path):
+    from collectors.importers.stream import streamed_kind
+
+    form = write_xlsx(tmp_path / "form.xlsx", 3000)
+    on_disk = form.stat().st_size
+    with zipfile.ZipFile(form) as z:
+        unpacked = sum(i.file_size for i in z.infolist())
+    assert unpacked > 3 * on_disk
+    # Small on disk, large unpacked: streamed (memory stays flat however many rows).
+    assert streamed_kind(form, stream_above=on_disk * 2) == "xlsx"
+    assert streamed_kind(form, stream_above=unpacked) is None
+    # A workbook padded to explode is left to the whole-file reader, which refuses it.
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(form.read_bytes())
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/padding.bin", b"\0" * (200 * on_disk))
+    assert streamed_kind(bomb, stream_above=on_disk) is None
