@@ -114,13 +114,47 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0) -> dict:
         with session_scope(url) as session:
             result = analyze(session, SYSTEM, cid, backend=backend)
         out["seconds"]["analyze_total"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        with session_scope(url) as session:
+            from minyi.services.documents import feedback_document
+
+            feedback_document(session, SYSTEM, cid, "docx", workdir / f"feedback-{n}.docx")
+        out["seconds"]["feedback"] = round(time.perf_counter() - t, 2)
     out["stages"] = result.seconds
+    out["embedding"] = embedding_efficiency(url, backend, result.seconds.get("embed"))
     out["summary"] = {
         k: v for k, v in result.to_dict().items() if isinstance(v, int) and k not in ("run_id", "consultation_id")
     }
     out["peak_rss_gib"] = round(max(max_rss_bytes(), sampler.peak) / GiB, 3)
     out["quality"] = mapping_quality(url, cid, rows)
     return out
+
+
+def embedding_efficiency(url: str, backend: str, embed_seconds: float | None) -> dict:
+    """Texts the run embedded per second (its stage time over the texts in the fresh
+    database's embedding cache) against the backend's own throughput measured now, on
+    3,000 of the run's suggestions (a new embedder, no cache)."""
+    from sqlalchemy import select
+
+    from minyi.core.settings import get_settings
+    from models.db import session_scope
+    from models.embedding_store import count_embeddings
+    from models.entities import Suggestion
+    from pipeline.embed import get_embedder
+
+    with session_scope(url) as session:
+        texts = int(count_embeddings(session))
+        sample = list(session.scalars(select(Suggestion.masked_text).order_by(Suggestion.id.desc()).limit(3000)))
+    embedder = get_embedder(backend, get_settings().pipeline)
+    embedder.encode(sample[:50])  # load the model
+    fresh = [t + " " for t in sample[50:]]  # not in any memo
+    t = time.perf_counter()
+    embedder.encode(fresh)
+    backend_rate = len(fresh) / (time.perf_counter() - t)
+    run_rate = texts / embed_seconds if embed_seconds else None
+    return {"texts": texts, "run_per_s": round(run_rate) if run_rate else None,
+            "backend_per_s": round(backend_rate),
+            "share": round(run_rate / backend_rate, 2) if run_rate else None}
 
 
 def mapping_quality(url: str, cid: int, rows: list[dict]) -> dict:
@@ -253,7 +287,8 @@ def _spawn(kind: str, n: int, backend: str) -> dict:
 
 def e2e_table(results: list[dict]) -> str:
     stages = sorted({s for r in results for s in r.get("stages", {})}, key=_stage_order)
-    head = "| comments | generate s | ingest s | " + " | ".join(f"{s} s" for s in stages) + " | analyze total s | peak RSS GiB |"
+    head = ("| comments | generate s | ingest s | " + " | ".join(f"{s} s" for s in stages)
+            + " | analyze total s | feedback .docx s | peak RSS GiB | embedded texts/s (backend's own) |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         if "error" in r:
@@ -261,7 +296,9 @@ def e2e_table(results: list[dict]) -> str:
             continue
         cells = [f"{r['n']:,}", str(r["seconds"]["generate"]), str(r["seconds"]["ingest"])]
         cells += [str(r["stages"].get(s, "")) for s in stages]
-        cells += [str(r["seconds"]["analyze_total"]), str(r["peak_rss_gib"])]
+        e = r.get("embedding") or {}
+        cells += [str(r["seconds"]["analyze_total"]), str(r["seconds"].get("feedback", "")), str(r["peak_rss_gib"]),
+                  f"{e.get('run_per_s', '')} ({e.get('backend_per_s', '')}; {e.get('share', '')})" if e else ""]
         rows.append("| " + " | ".join(cells) + " |")
     details = "\n".join(
         f"- {r['n']:,}: summary {json.dumps(r.get('summary', {}), ensure_ascii=False)}; "

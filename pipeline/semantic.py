@@ -56,6 +56,20 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _DIGITS = re.compile(r"^[\d.]+$")
 
 
+
+# Learned examples: at most this many per article (evenly spread over the consultation),
+# compared with the suggestions this many rows at a time.
+EXAMPLES_PER_ARTICLE = 64
+_EXAMPLE_BLOCK = 2048
+
+
+def _spread(items: list[int], limit: int) -> list[int]:
+    """At most ``limit`` of ``items``, evenly spaced (all of them when there are fewer)."""
+    if len(items) <= limit:
+        return items
+    step = len(items) / limit
+    return [items[int(k * step)] for k in range(limit)]
+
 @dataclass(frozen=True)
 class ArticleDoc:
     """One article as the mapper sees it."""
@@ -421,7 +435,14 @@ class SemanticMapper:
         article each cites) as labelled examples: a suggestion close to people who cited
         article X is likely about X too, in their words rather than the draft's."""
         index = {a.key: j for j, a in enumerate(self.articles)}
-        rows = [i for i, k in enumerate(article_keys) if k in index]
+        by_article: dict[int, list[int]] = {}
+        for i, k in enumerate(article_keys):
+            if k in index:
+                by_article.setdefault(index[k], []).append(i)
+        # At most EXAMPLES_PER_ARTICLE per article, spread evenly over the consultation: the
+        # comparison stays linear in the number of suggestions (every example against every
+        # suggestion was 10 GB and minutes at 100k comments).
+        rows = sorted(i for members in by_article.values() for i in _spread(members, EXAMPLES_PER_ARTICLE))
         self._ex_emb = np.asarray(embeddings, dtype=np.float32)[rows] if rows else None
         self._ex_owner = np.array([index[article_keys[i]] for i in rows], dtype=np.int64)
 
@@ -431,10 +452,13 @@ class SemanticMapper:
         ex = getattr(self, "_ex_emb", None)
         if ex is None or not len(ex) or not len(embeddings):
             return None
-        sims = np.asarray(embeddings, dtype=np.float32) @ ex.T
+        embeddings = np.asarray(embeddings, dtype=np.float32)
         best = np.zeros((len(embeddings), len(self.articles)), dtype=np.float32)
-        for j in np.unique(self._ex_owner):
-            best[:, j] = sims[:, self._ex_owner == j].max(axis=1)
+        owners = [(j, self._ex_owner == j) for j in np.unique(self._ex_owner)]
+        for start in range(0, len(embeddings), _EXAMPLE_BLOCK):  # bounded memory
+            sims = embeddings[start:start + _EXAMPLE_BLOCK] @ ex.T
+            for j, mine in owners:
+                best[start:start + _EXAMPLE_BLOCK, j] = sims[:, mine].max(axis=1)
         p = self.params
         return np.clip((best - p.ex_lo) / max(p.ex_hi - p.ex_lo, 1e-6), 0.0, 1.0)
 

@@ -121,3 +121,29 @@ def test_multi_article_links_and_threshold():
     assert m.map(["希望政府多修公园"])[0] == []
     strict = SemanticMapper(docs, emb, settings=PipelineSettings(), threshold=1.01)
     assert strict.map(["驾驶电动自行车应当佩戴安全头盔"]) == [[]]
+
+
+def test_learned_examples_are_capped_per_article_and_compared_in_blocks(monkeypatch):
+    import numpy as np
+
+    from pipeline import semantic
+
+    docs = [ArticleDoc("1", "第一条", "驾驶电动自行车应当佩戴安全头盔。"),
+            ArticleDoc("2", "第二条", "禁止在楼道内为电动自行车充电。")]
+    m = SemanticMapper(docs, get_embedder("tfidf", PipelineSettings()), settings=PipelineSettings())
+    rng = np.random.default_rng(3)
+    examples = rng.normal(size=(300, 16)).astype(np.float32)
+    keys = ["1"] * 250 + ["2"] * 40 + ["9"] * 10  # "9": no such article, ignored
+    queries = rng.normal(size=(50, 16)).astype(np.float32)
+    m.learn_examples(examples, keys)
+    kept = np.bincount(m._ex_owner, minlength=2)
+    assert kept.tolist() == [semantic.EXAMPLES_PER_ARTICLE, 40]
+    whole = m.example_matrix(queries)
+    # The same matrix computed a few rows at a time.
+    monkeypatch.setattr(semantic, "_EXAMPLE_BLOCK", 7)
+    assert np.array_equal(m.example_matrix(queries), whole)
+    # Every kept example of article 2 counts: the best cosine is the direct maximum.
+    sims = queries @ examples[250:290].T
+    p = m.params
+    expected = np.clip((sims.max(axis=1) - p.ex_lo) / max(p.ex_hi - p.ex_lo, 1e-6), 0, 1)
+    assert np.allclose(whole[:, 1], expected, atol=1e-6)
