@@ -303,7 +303,7 @@ def effective_decisions(session: Session, consultation_id: int,
     return out
 
 
-def count_statuses(decisions: Iterable[dict[str, Any] | str]) -> dict[str, int]:
-    """Decisions (or their statuses) per status, in the vocabulary's order."""
-    counts = Counter(d if isinstance(d, str) else d["status"] for d in decisions)
+def count_statuses(statuses: Iterable[str]) -> dict[str, int]:
+    """How many decisions have each status, in the vocabulary's order."""
+    counts = Counter(statuses)
     return {s: counts[s] for s in ADOPTION_STATUSES if counts[s]}

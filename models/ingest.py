@@ -40,7 +40,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -225,15 +225,9 @@ def get_or_create_source(session: Session, consultation_id: int, source: SourceI
 
 def _existing_hashes(session: Session, consultation_id: int, hashes: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(hashes), _CHUNK):
-        found.update(
-            session.scalars(
-                select(RawRecord.content_hash).where(
-                    RawRecord.consultation_id == consultation_id,
-                    RawRecord.content_hash.in_(hashes[start : start + _CHUNK]),
-                )
-            )
-        )
+    for part in _chunks(hashes, _CHUNK):
+        found.update(session.scalars(select(RawRecord.content_hash).where(
+            RawRecord.consultation_id == consultation_id, RawRecord.content_hash.in_(part))))
     return found
 
 
@@ -257,10 +251,14 @@ def _identities(records: list[RecordIn], fingerprint: str, other_name: str | Non
     return out
 
 
-def _chunks(records: Iterable[RecordIn], size: int) -> Iterator[list[RecordIn]]:
-    chunk: list[RecordIn] = []
-    for record in records:
-        chunk.append(record)
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of at most ``size`` items (records of a streamed file, hashes for an IN list)."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) == size:
             yield chunk
             chunk = []
@@ -477,20 +475,17 @@ def _store_chunk(
 
 def _ids_by_hash(session: Session, consultation_id: int, hashes: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for start in range(0, len(hashes), _CHUNK):
-        out.update(session.execute(
-            select(RawRecord.content_hash, RawRecord.id).where(
-                RawRecord.consultation_id == consultation_id, RawRecord.content_hash.in_(hashes[start:start + _CHUNK]))
-        ).tuples().all())
+    for part in _chunks(hashes, _CHUNK):
+        out.update(session.execute(select(RawRecord.content_hash, RawRecord.id).where(
+            RawRecord.consultation_id == consultation_id, RawRecord.content_hash.in_(part))).tuples().all())
     return out
 
 
 def _comment_ids(session: Session, raw_record_ids: list[int]) -> dict[int, int]:
     out: dict[int, int] = {}
-    for start in range(0, len(raw_record_ids), _CHUNK):
-        out.update(session.execute(
-            select(Comment.raw_record_id, Comment.id).where(Comment.raw_record_id.in_(raw_record_ids[start:start + _CHUNK]))
-        ).tuples().all())
+    for part in _chunks(raw_record_ids, _CHUNK):
+        out.update(session.execute(select(Comment.raw_record_id, Comment.id).where(
+            Comment.raw_record_id.in_(part))).tuples().all())
     return out
 
 

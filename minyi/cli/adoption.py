@@ -102,7 +102,7 @@ def list_cmd(
         text = text if len(text) <= 40 else text[:39] + "…"
         conf = f"{r['confidence']:.2f}" if r["confidence"] is not None else "—"
         typer.echo(f"{r['suggestion_id']:>6}  {r['status']:<4}  {conf}  {r['decided_by']:<8}  {arts} → {final}  {text}")
-    counts = count_statuses(rows)
+    counts = count_statuses(r["status"] for r in rows)
     typer.echo("Total: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

@@ -15,9 +15,8 @@ model without writing it (for the web pages, notebooks and tests);
 
 from __future__ import annotations
 
-import functools
-
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path

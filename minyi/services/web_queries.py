@@ -256,11 +256,11 @@ def review_queue(session: Session, actor: Actor, consultation_id: int, *, limit:
     rows = pq.suggestions_by_id(session, ids)
     links = pq.links_of(session, ids)
     clusters = pq.clusters_of_suggestions(session, ids)
-    scores = pq.semantic_scores(session, ids)
     items = []
     for sid, value in page:
         row = rows[sid]
-        why = doubts(placement({**row, "semantic_scores": scores.get(sid, ())}))
+        scores = sorted((link["score"] for link in links.get(sid, []) if link["method"] == "semantic"), reverse=True)
+        why = doubts(placement({**row, "semantic_scores": scores}))
         reasons = [REASON_ZH[d.kind] + (f"（{d.detail}）" if d.detail else "") for d in why]
         check = row["citation_check"]
         if check and check.get("likely"):
