@@ -66,12 +66,74 @@ def max_rss_bytes() -> int:
 # --- one end-to-end run ---------------------------------------------------------------
 
 
-def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0) -> dict:
+class ModelClock:
+    """Seconds and texts inside the embedding backend's own forward pass (the embedder's
+    ``_encode``) during a run: the backend's throughput on exactly the run's texts."""
+
+    def __init__(self) -> None:
+        self.seconds, self.texts = 0.0, 0
+
+    def __enter__(self) -> ModelClock:
+        from pipeline import embed
+
+        self._classes = [c for c in vars(embed).values() if isinstance(c, type) and "_encode" in vars(c)]
+        self._saved = {c: c._encode for c in self._classes}
+        clock = self
+
+        def wrap(inner):  # type: ignore[no-untyped-def]
+            def timed(self, texts):  # type: ignore[no-untyped-def]
+                _load_model(self)  # loading the weights is not throughput
+                t = time.perf_counter()
+                try:
+                    return inner(self, texts)
+                finally:
+                    clock.seconds += time.perf_counter() - t
+                    clock.texts += len(texts)
+            return timed
+
+        for c in self._classes:
+            c._encode = wrap(c._encode)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for c, f in self._saved.items():
+            c._encode = f
+
+
+def _load_model(embedder: object) -> None:
+    """Touch a lazily loaded model's parts (USE loads its weights on first use)."""
+    model = getattr(embedder, "_model", None)
+    for part in ("_model", "_tokenizer"):
+        getattr(model, part, None)
+
+
+def _ingest_generated(session, cid: int, rows: list[dict], fingerprint: str):  # type: ignore[no-untyped-def]
     from minyi.core.records import CommentIn, RecordIn, SourceIn
+    from models.ingest import ingest
+
+    records = (
+        RecordIn(
+            origin="synthetic.jsonl",
+            locator=f"id={r['id']}",
+            payload={k: r[k] for k in ("id", "text", "author", "contact", "submitted_at")},
+            raw_text=r["text"],
+            comment=CommentIn(
+                text=r["text"],
+                author_name=r["author"],
+                author_contact=r["contact"],
+                external_id=r["id"],
+                channel=r["channel"],
+            ),
+        )
+        for r in rows
+    )
+    return ingest(session, cid, SourceIn(channel="forum", name="synthetic.jsonl", fingerprint=fingerprint), records)
+
+
+def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0, incremental: int = 0) -> dict:
     from generate import generate
     from minyi.core.settings import reset_settings
     from models.db import session_scope, upgrade
-    from models.ingest import ingest
     from models.store import create_consultation, load_draft_version
     from pipeline.drafts.parser import parse_file
     from minyi.services.analysis import analyze
@@ -90,30 +152,15 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0) -> dict:
         with session_scope(url) as session:
             c = create_consultation(session, title=f"合成征求意见 {n}", contact_point="基准测试联系点")
             load_draft_version(session, c.id, parse_file(REPO / "samples" / "ebike" / "draft.md"))
-            records = (
-                RecordIn(
-                    origin="synthetic.jsonl",
-                    locator=f"id={r['id']}",
-                    payload={k: r[k] for k in ("id", "text", "author", "contact", "submitted_at")},
-                    raw_text=r["text"],
-                    comment=CommentIn(
-                        text=r["text"],
-                        author_name=r["author"],
-                        author_contact=r["contact"],
-                        external_id=r["id"],
-                        channel=r["channel"],
-                    ),
-                )
-                for r in rows
-            )
-            summary = ingest(session, c.id, SourceIn(channel="forum", name="synthetic.jsonl", fingerprint=f"bench-{n}-{seed}"), records)
+            summary = _ingest_generated(session, c.id, rows, f"bench-{n}-{seed}")
             cid = c.id
         out["seconds"]["ingest"] = round(time.perf_counter() - t, 2)
         out["ingested"] = summary.imported
         t = time.perf_counter()
-        with session_scope(url) as session:
+        with session_scope(url) as session, ModelClock() as model:
             result = analyze(session, SYSTEM, cid, backend=backend)
         out["seconds"]["analyze_total"] = round(time.perf_counter() - t, 2)
+        model_seconds, model_texts = model.seconds, model.texts
         t = time.perf_counter()
         with session_scope(url) as session:
             from minyi.services.documents import feedback_document
@@ -121,20 +168,48 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0) -> dict:
             feedback_document(session, SYSTEM, cid, "docx", workdir / f"feedback-{n}.docx")
         out["seconds"]["feedback"] = round(time.perf_counter() - t, 2)
     out["stages"] = result.seconds
-    out["embedding"] = embedding_efficiency(url, backend, result.seconds.get("embed"))
+    out["embedding"] = embedding_efficiency(url, backend, result.seconds.get("embed"), model_seconds, model_texts)
     out["summary"] = {
         k: v for k, v in result.to_dict().items() if isinstance(v, int) and k not in ("run_id", "consultation_id")
     }
     out["peak_rss_gib"] = round(max(max_rss_bytes(), sampler.peak) / GiB, 3)
     out["quality"] = mapping_quality(url, cid, rows)
+    if incremental:
+        out["incremental"] = add_batch(url, cid, incremental, backend, n)
     return out
 
 
-def embedding_efficiency(url: str, backend: str, embed_seconds: float | None) -> dict:
-    """Texts the run embedded per second (its stage time over the texts in the fresh
-    database's embedding cache) against the backend's own throughput measured now, on
-    3,000 of the run's suggestions (a new embedder, no cache)."""
-    from sqlalchemy import select
+def add_batch(url: str, cid: int, n: int, backend: str, offset: int) -> dict:
+    """A new batch of ``n`` comments on the analysed consultation, analysed on its own: the
+    time should follow the batch, not the consultation."""
+    from generate import generate
+    from minyi.services.analysis import analyze
+    from minyi.services.context import SYSTEM
+    from models.db import session_scope
+
+    rows = generate(n, seed=1)
+    for r in rows:  # the generator numbers from 1 each time: new ids, new comments
+        r["id"] = f"batch-{offset}-{r['id']}"
+        r["text"] = r["text"] + "（补充）"
+    t = time.perf_counter()
+    with session_scope(url) as session:
+        imported = _ingest_generated(session, cid, rows, f"bench-batch-{offset}-{n}").imported
+    ingest_s = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    with session_scope(url) as session:
+        result = analyze(session, SYSTEM, cid, backend=backend)
+    return {"n": n, "imported": imported, "ingest": ingest_s, "analyze_total": round(time.perf_counter() - t, 2),
+            "stages": result.seconds, "suggestions": result.suggestions}
+
+
+def embedding_efficiency(url: str, backend: str, embed_seconds: float | None,
+                         model_seconds: float = 0.0, model_texts: int = 0) -> dict:
+    """Texts the run embedded per second (its embed stage over the texts in the fresh
+    database's embedding cache) against the backend's own throughput on the same texts in
+    the same run (``model``: its forward passes, timed inside the backend), and, for
+    reference, on 2,950 of the run's suggestions spread over the consultation, measured
+    after the run (a new embedder, no cache)."""
+    from sqlalchemy import func, select
 
     from minyi.core.settings import get_settings
     from models.db import session_scope
@@ -144,7 +219,11 @@ def embedding_efficiency(url: str, backend: str, embed_seconds: float | None) ->
 
     with session_scope(url) as session:
         texts = int(count_embeddings(session))
-        sample = list(session.scalars(select(Suggestion.masked_text).order_by(Suggestion.id.desc()).limit(3000)))
+        total = int(session.scalar(select(func.count()).select_from(Suggestion)) or 0)
+        step = max(1, total // 3000)
+        sample = list(session.scalars(
+            select(Suggestion.masked_text).where(Suggestion.id % step == 0).order_by(Suggestion.id).limit(3000)
+        ))
     embedder = get_embedder(backend, get_settings().pipeline)
     embedder.encode(sample[:50])  # load the model
     fresh = [t + " " for t in sample[50:]]  # not in any memo
@@ -152,9 +231,11 @@ def embedding_efficiency(url: str, backend: str, embed_seconds: float | None) ->
     embedder.encode(fresh)
     backend_rate = len(fresh) / (time.perf_counter() - t)
     run_rate = texts / embed_seconds if embed_seconds else None
+    model_rate = model_texts / model_seconds if model_seconds else None
     return {"texts": texts, "run_per_s": round(run_rate) if run_rate else None,
-            "backend_per_s": round(backend_rate),
-            "share": round(run_rate / backend_rate, 2) if run_rate else None}
+            "model_texts": model_texts, "model_per_s": round(model_rate) if model_rate else None,
+            "share": round(run_rate / model_rate, 2) if run_rate and model_rate else None,
+            "sample_per_s": round(backend_rate)}
 
 
 def mapping_quality(url: str, cid: int, rows: list[dict]) -> dict:
@@ -269,14 +350,15 @@ def cluster_comparison(n: int, backend: str, seed: int = 0) -> dict:
 def _child(args: argparse.Namespace) -> None:
     if args.one_kind == "e2e":
         with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp:
-            result = run_end_to_end(args.one, args.backend, Path(tmp))
+            result = run_end_to_end(args.one, args.backend, Path(tmp), incremental=args.incremental)
     else:
         result = cluster_comparison(args.one, args.backend)
     print("RESULT " + json.dumps(result, ensure_ascii=False))
 
 
-def _spawn(kind: str, n: int, backend: str) -> dict:
-    cmd = [sys.executable, __file__, "--one", str(n), "--one-kind", kind, "--backend", backend]
+def _spawn(kind: str, n: int, backend: str, incremental: int = 0) -> dict:
+    cmd = [sys.executable, __file__, "--one", str(n), "--one-kind", kind, "--backend", backend,
+           "--incremental", str(incremental)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
@@ -288,7 +370,7 @@ def _spawn(kind: str, n: int, backend: str) -> dict:
 def e2e_table(results: list[dict]) -> str:
     stages = sorted({s for r in results for s in r.get("stages", {})}, key=_stage_order)
     head = ("| comments | generate s | ingest s | " + " | ".join(f"{s} s" for s in stages)
-            + " | analyze total s | feedback .docx s | peak RSS GiB | embedded texts/s (backend's own) |")
+            + " | analyze total s | feedback .docx s | peak RSS GiB | embedded texts/s (backend's own; share) |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         if "error" in r:
@@ -298,7 +380,7 @@ def e2e_table(results: list[dict]) -> str:
         cells += [str(r["stages"].get(s, "")) for s in stages]
         e = r.get("embedding") or {}
         cells += [str(r["seconds"]["analyze_total"]), str(r["seconds"].get("feedback", "")), str(r["peak_rss_gib"]),
-                  f"{e.get('run_per_s', '')} ({e.get('backend_per_s', '')}; {e.get('share', '')})" if e else ""]
+                  f"{e.get('run_per_s', '')} ({e.get('model_per_s', '')}; {e.get('share', '')})" if e else ""]
         rows.append("| " + " | ".join(cells) + " |")
     details = "\n".join(
         f"- {r['n']:,}: summary {json.dumps(r.get('summary', {}), ensure_ascii=False)}; "
@@ -306,6 +388,16 @@ def e2e_table(results: list[dict]) -> str:
         for r in results
         if "error" not in r
     )
+    batches = [r for r in results if "error" not in r and r.get("incremental")]
+    if batches:
+        head = "| analysed | new batch | ingest s | " + " | ".join(f"{s} s" for s in stages) + " | analyze total s |"
+        lines = [head, "|" + "---|" * (head.count("|") - 1)]
+        for r in batches:
+            b = r["incremental"]
+            lines.append("| " + " | ".join([f"{r['n']:,}", f"{b['n']:,}", str(b["ingest"])]
+                                           + [str(b["stages"].get(s, "")) for s in stages]
+                                           + [str(b["analyze_total"])]) + " |")
+        details += "\n\nA new batch added to the analysed consultation and analysed on its own:\n\n" + "\n".join(lines)
     return "\n".join(rows) + "\n\n" + details
 
 
@@ -340,6 +432,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", default="use")
     parser.add_argument("--bertopic", type=int, default=10000, help="size of the clustering comparison (0: skip)")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--incremental", type=int, default=0,
+                        help="after each size, add a batch of this many comments and analyse it on its own")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one-kind", default="e2e", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -355,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     results = []
     for n in [int(x) for x in args.sizes.split(",") if x]:
-        r = _spawn("e2e", n, args.backend)
+        r = _spawn("e2e", n, args.backend, args.incremental)
         print(json.dumps(r, ensure_ascii=False), flush=True)
         results.append(r)
     if results and not args.no_write:

@@ -132,7 +132,10 @@ def canonical_text(text: str) -> str:
 
 def shingles(text: str, k: int = 3) -> np.ndarray:
     """Sorted unique 32-bit hashes of the character k-shingles of the canonical text."""
-    t = canonical_text(text)
+    return _shingles_of_canonical(canonical_text(text), k)
+
+
+def _shingles_of_canonical(t: str, k: int = 3) -> np.ndarray:
     if len(t) <= k:
         return np.array([zlib.crc32(t.encode("utf-8"))], dtype=np.uint64)
     return np.unique(
@@ -235,6 +238,9 @@ def text_dup_stage(
 
     reps = sorted(min(members) for members in groups.units().values())
     lsh = MinHashLSH(threshold=params.lsh_threshold, num_perm=params.num_perm)
+    # One set of permutations for all: MinHash() would draw its own for every text (a
+    # seeded draw, so the same values, at a quarter of this stage's time).
+    template = MinHash(num_perm=params.num_perm, hashfunc=_identity)
     sh: dict[int, np.ndarray] = {}
     nums: dict[int, frozenset[str]] = {}
     indexed_per_root: Counter[int] = Counter()
@@ -243,9 +249,10 @@ def text_dup_stage(
     for i in reps:
         if not clean[i]:
             continue
-        sh[i] = shingles(texts[i])
+        sh[i] = _shingles_of_canonical(clean[i])
         nums[i] = numbers_of(texts[i])
-        m = MinHash(num_perm=params.num_perm, hashfunc=_identity)
+        m = MinHash(num_perm=params.num_perm, hashfunc=_identity,
+                    permutations=template.permutations, scheme=template.scheme)
         m.update_batch(sh[i])
         by_root: dict[int, list[int]] = defaultdict(list)
         for j in lsh.query(m):

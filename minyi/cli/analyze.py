@@ -23,6 +23,7 @@ STAGE_ZH = {
     "embed": "文本向量",
     "classify": "意见类型",
     "cluster": "聚类",
+    "store": "保存结果",
 }
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import cn2an
 
 _CN_DIGITS = set("零〇一二三四五六七八九十百千万两壹贰叁肆伍陆柒捌玖拾佰仟")
 
 
+@lru_cache(maxsize=4096)  # the same few numerals recur in every comment; cn2an is slow
 def parse_number(text: str) -> int:
     """'一百二十三' → 123, '12' → 12, '１２' → 12, '二〇' → 20. Raises ValueError."""
     s = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
