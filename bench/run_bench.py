@@ -37,17 +37,36 @@ RAW = Path(__file__).resolve().parent / "e2e_results.json"  # raw figures behind
 
 
 class PeakRss:
-    """Samples the process's resident memory (psutil) every 0.2 s; ru_maxrss is the final say."""
+    """Samples the process's resident memory (psutil) every 0.2 s; ru_maxrss is the final say.
+
+    Used as the analysis' progress callback, it also keeps the peak seen during each stage
+    (``by_stage``, GiB): the stage most recently reported is the one running."""
 
     def __init__(self) -> None:
         import psutil
 
         self.proc, self.peak, self.stop = psutil.Process(), 0, threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
+        self.stage: str | None = None
+        self.stage_peak: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        self.stage = stage
+        self._sample()
+
+    def _sample(self) -> None:
+        rss = self.proc.memory_info().rss
+        self.peak = max(self.peak, rss)
+        if self.stage is not None:
+            self.stage_peak[self.stage] = max(self.stage_peak.get(self.stage, 0), rss)
+
+    @property
+    def by_stage(self) -> dict[str, float]:
+        return {k: round(v / GiB, 2) for k, v in self.stage_peak.items()}
 
     def _run(self) -> None:
         while not self.stop.is_set():
-            self.peak = max(self.peak, self.proc.memory_info().rss)
+            self._sample()
             self.stop.wait(0.2)
 
     def __enter__(self) -> PeakRss:
@@ -157,8 +176,11 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0, increment
         out["seconds"]["ingest"] = round(time.perf_counter() - t, 2)
         out["ingested"] = summary.imported
         t = time.perf_counter()
+        gold = single_point_gold(rows)
+        del rows  # the generator's million dicts are not the analysis' memory
         with session_scope(url) as session, ModelClock() as model:
-            result = analyze(session, SYSTEM, cid, backend=backend)
+            result = analyze(session, SYSTEM, cid, backend=backend, progress=sampler)
+        sampler.stage = "feedback"
         out["seconds"]["analyze_total"] = round(time.perf_counter() - t, 2)
         model_seconds, model_texts = model.seconds, model.texts
         t = time.perf_counter()
@@ -173,7 +195,8 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0, increment
         k: v for k, v in result.to_dict().items() if isinstance(v, int) and k not in ("run_id", "consultation_id")
     }
     out["peak_rss_gib"] = round(max(max_rss_bytes(), sampler.peak) / GiB, 3)
-    out["quality"] = mapping_quality(url, cid, rows)
+    out["stage_rss_gib"] = sampler.by_stage
+    out["quality"] = mapping_quality(url, cid, gold)
     if incremental:
         out["incremental"] = add_batch(url, cid, incremental, backend, n)
     return out
@@ -238,14 +261,23 @@ def embedding_efficiency(url: str, backend: str, embed_seconds: float | None,
             "sample_per_s": round(backend_rate)}
 
 
-def mapping_quality(url: str, cid: int, rows: list[dict]) -> dict:
+def single_point_gold(rows: list[dict]) -> dict[str, tuple[bool, frozenset[int]]]:
+    """External id → (cited explicitly, gold articles), for comments making one point on
+    articles."""
+    return {
+        r["id"]: (bool(point["explicit"]), frozenset(point["articles"]))
+        for r in rows
+        if len(r["gold"]["points"]) == 1 and (point := r["gold"]["points"][0])["articles"]
+    }
+
+
+def mapping_quality(url: str, cid: int, gold: dict[str, tuple[bool, frozenset[int]]]) -> dict:
     """Top-link accuracy of single-point comments against the generator's gold articles."""
     from sqlalchemy import select
 
     from models.db import session_scope
     from models.entities import Comment, Provision, Suggestion, SuggestionProvision
 
-    gold = {r["id"]: r["gold"] for r in rows if len(r["gold"]["points"]) == 1}
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     with session_scope(url) as session:
         q = (
@@ -255,18 +287,19 @@ def mapping_quality(url: str, cid: int, rows: list[dict]) -> dict:
             .join(Provision, Provision.id == SuggestionProvision.provision_id, isouter=True)
             .where(Comment.consultation_id == cid)
         )
-        best: dict[str, tuple[float, str | None, int | None]] = {}
-        for ext, _sid, method, score, number in session.execute(q):
-            if ext in gold and number is not None and (ext not in best or (score or 0) > best[ext][0]):
-                best[ext] = (score or 0, method, number)
-            best.setdefault(ext, (0.0, None, None))
-    for ext, g in gold.items():
-        point = g["points"][0]
-        if not point["articles"] or ext not in best:
+        best: dict[str, tuple[float, int | None]] = {}
+        for ext, _sid, _method, score, number in session.execute(q):
+            if ext not in gold:
+                continue
+            if number is not None and (ext not in best or (score or 0) > best[ext][0]):
+                best[ext] = (score or 0, number)
+            best.setdefault(ext, (0.0, None))
+    for ext, (explicit, articles) in gold.items():
+        if ext not in best:
             continue
-        kind = "explicit" if point["explicit"] else "reference-free"
+        kind = "explicit" if explicit else "reference-free"
         stats[kind][1] += 1
-        stats[kind][0] += int(best[ext][2] in point["articles"])
+        stats[kind][0] += int(best[ext][1] in articles)
     return {k: round(v[0] / v[1], 3) for k, v in stats.items() if v[1]}
 
 
@@ -385,6 +418,7 @@ def e2e_table(results: list[dict]) -> str:
     details = "\n".join(
         f"- {r['n']:,}: summary {json.dumps(r.get('summary', {}), ensure_ascii=False)}; "
         f"top-link accuracy vs generator gold {json.dumps(r.get('quality', {}), ensure_ascii=False)}"
+        + (f"; peak RSS by stage, GiB {json.dumps(r['stage_rss_gib'])}" if r.get("stage_rss_gib") else "")
         for r in results
         if "error" not in r
     )

@@ -197,6 +197,12 @@ def request_terms(text: str) -> Counter[str]:
 def lexical_similarity(texts: Sequence[str], article_text: str | None = None) -> np.ndarray:
     """Cosine of request-weighted TF-IDF vectors fitted on the scope (idf over its members,
     the article's own words counted as one more document that has them)."""
+    matrix = _request_tfidf(texts, article_text)
+    return matrix @ matrix.T
+
+
+def _request_tfidf(texts: Sequence[str], article_text: str | None) -> np.ndarray:
+    """L2-normalised request-weighted TF-IDF rows of ``texts`` (see lexical_similarity)."""
     from pipeline.semantic import tokenize
 
     docs = [request_terms(t) for t in texts]
@@ -216,22 +222,36 @@ def lexical_similarity(texts: Sequence[str], article_text: str | None = None) ->
             matrix[i, vocab[w]] = (1 + math.log(1 + c)) * idf
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix /= np.where(norms == 0, 1, norms)
-    return matrix @ matrix.T
+    return matrix
 
 
 def proposal_distances(texts: Sequence[str], emb: np.ndarray, article_text: str | None = None,
-                       embedding_weight: float = 1.0) -> np.ndarray:
-    """Pairwise proposal distance (see the module doc); 2.0 between opposed requests."""
-    sim = np.zeros((len(texts), len(texts)))
+                       embedding_weight: float = 1.0, first: int | None = None) -> np.ndarray:
+    """Pairwise proposal distance (see the module doc); 2.0 between opposed requests.
+
+    With ``first`` = k: only the first k texts against the others, a (k × n−k) block,
+    weighed over all n as the square would be (what new members' distances to stored ones
+    need, without the stored × stored square)."""
+    n = len(texts)
+    rows, cols = (slice(0, n), slice(0, n)) if first is None else (slice(0, first), slice(first, n))
+    sim = np.zeros((rows.stop - rows.start, cols.stop - cols.start))
     if embedding_weight > 0:
-        sim += embedding_weight * (emb @ emb.T)
+        sim += embedding_weight * (emb[rows] @ emb[cols].T)
     if embedding_weight < 1:
-        sim += (1 - embedding_weight) * lexical_similarity(texts, article_text)
+        lexical = _request_tfidf(texts, article_text)
+        sim += (1 - embedding_weight) * (lexical[rows] @ lexical[cols].T)
     dist = np.clip(1.0 - sim, 0.0, 2.0)
     ways = [requested_directions(t) for t in texts]
+    if first is not None:
+        later = [(j - first, w) for j, w in enumerate(ways[first:], start=first) if w]
+        for i, a in enumerate(ways[:first]):
+            for j, b in later if a else ():
+                if opposed(a, b):
+                    dist[i, j] = 2.0
+        return dist
     for i, a in enumerate(ways):
         if a:
-            for j in range(i + 1, len(texts)):
+            for j in range(i + 1, n):
                 if ways[j] and opposed(a, ways[j]):
                     dist[i, j] = dist[j, i] = 2.0
     np.fill_diagonal(dist, 0.0)

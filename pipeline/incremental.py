@@ -39,6 +39,19 @@ def cluster_stance(member_ids: list[int], type_of: dict[int, str | None]) -> str
     return stances.most_common(1)[0][0] if stances else "change"
 
 
+# A new member's distance to a stored cluster is its mean over at most this many of the
+# cluster's members, spread over it: a batch costs what the batch and the clusters' number
+# make it cost, not the consultation's size.
+JOIN_SAMPLE = 64
+
+
+def join_sample(member_ids: list[int]) -> list[int]:
+    """The stored members a new member is compared with (``JOIN_SAMPLE``, evenly spread)."""
+    from pipeline.semantic import _spread
+
+    return _spread(sorted(member_ids), JOIN_SAMPLE)
+
+
 def units(members: list[Any]) -> list[list[Any]]:
     """Members grouped by duplicate group (one unit, weighted by its size, per group)."""
     by_group: dict[Any, list[Any]] = defaultdict(list)
@@ -59,7 +72,8 @@ def join_stored(
     embedding_weight: float = 1.0,
 ) -> tuple[dict[int, list[int]], list[Any]]:
     """New members that belong to a stored cluster of their scope: a duplicate of one of its
-    members, or within ``distance`` of it — the mean proposal distance to its members
+    members, or within ``distance`` of it — the mean proposal distance to its members in
+    ``vec`` (the caller embeds ``join_sample`` of each cluster)
     (``pipeline.cluster.proposal_distances``, as the clustering itself links) when
     ``text_of`` gives the texts, else the cosine distance to its centroid. A request opposed
     to one of the cluster's members never joins it. Returns {cluster: new ids} and the
@@ -109,14 +123,15 @@ def _distance_to_clusters(new: list[Any], stored: dict[int, list[int]], cluster_
 
     old_ids = [s for c in cluster_ids for s in stored[c] if s in vec and s in text_of]
     ids = [m.suggestion_id for m in new] + old_ids
+    # New × stored only: the stored × stored square is never read.
     dist = proposal_distances([text_of[s] for s in ids], np.stack([vec[s] for s in ids]), article_text,
-                              embedding_weight)
-    col = {s: len(new) + k for k, s in enumerate(old_ids)}
+                              embedding_weight, first=len(new))
+    col = {s: k for k, s in enumerate(old_ids)}
     out = np.full((len(new), len(cluster_ids)), np.inf)
     for j, c in enumerate(cluster_ids):
         cols = [col[s] for s in stored[c] if s in col]
         if cols:
-            block = dist[: len(new)][:, cols]
+            block = dist[:, cols]
             # Opposed to any member (2.0): never joins, whatever the mean.
             out[:, j] = np.where(block.max(axis=1) >= 2.0, np.inf, block.mean(axis=1))
     return out

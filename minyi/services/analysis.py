@@ -82,29 +82,32 @@ class _Timer:
     def __init__(self, summary: RunSummary, progress: Progress | None) -> None:
         self.summary, self.progress = summary, progress
 
-    def stage(self, name: str, total: int) -> _Stage:
-        return _Stage(self, name, total)
+    def stage(self, name: str, total: int, part: tuple[int, int] | None = None) -> _Stage:
+        """Time ``name`` (seconds add up over calls). ``part`` = (done before, done after)
+        when this call does one chunk of the stage's ``total``."""
+        return _Stage(self, name, total, part or (0, total))
 
 
 class _Stage:
-    def __init__(self, timer: _Timer, name: str, total: int) -> None:
+    def __init__(self, timer: _Timer, name: str, total: int, part: tuple[int, int]) -> None:
         self.timer, self.name, self.total = timer, name, total
+        self.before, self.after = part
 
     def __enter__(self) -> _Stage:
         self.t0 = time.perf_counter()
         if self.timer.progress:
-            self.timer.progress(self.name, 0, self.total)
+            self.timer.progress(self.name, self.before, self.total)
         return self
 
     def tick(self, done: int) -> None:
         if self.timer.progress and (done % 200 == 0):
-            self.timer.progress(self.name, done, self.total)
+            self.timer.progress(self.name, self.before + done, self.total)
 
     def __exit__(self, *exc: object) -> None:
         seconds = self.timer.summary.seconds
         seconds[self.name] = round(seconds.get(self.name, 0.0) + time.perf_counter() - self.t0, 3)
         if self.timer.progress and exc[0] is None:
-            self.timer.progress(self.name, self.total, self.total)
+            self.timer.progress(self.name, self.after, self.total)
 
 
 def cached_embeddings(session: Session, embedder: Any, texts: list[str]) -> np.ndarray:
@@ -234,27 +237,39 @@ SPLIT_CHUNK = 2000
 
 
 def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer) -> None:
+    """Normalise, mask and split the comments not read yet, SPLIT_CHUNK comments at a time:
+    memory holds one chunk, and each chunk is committed with its suggestions."""
+    ids = store.comment_ids_to_split(session, cid)
+    timer.summary.comments = len(ids)
+    pii: Counter[str] = Counter()
+    for start in range(0, len(ids), SPLIT_CHUNK):
+        chunk = store.comments_by_ids(session, ids[start : start + SPLIT_CHUNK])
+        _split_chunk(session, chunk, ctx, pipe, timer, pii, (start, len(ids)))
+        _commit(session)
+    timer.summary.personal_data = dict(pii)
+
+
+def _split_chunk(session: Session, comments: list[Any], ctx: store.DraftContext, pipe: Any, timer: _Timer,
+                 pii: Counter[str], at: tuple[int, int]) -> None:
     normaliser = component("normaliser", pipe.normaliser)
     masker = component("masker", pipe.masker)
     splitter = component("splitter", pipe.splitter)
-    comments = store.comments_to_split(session, cid)
     summary = timer.summary
-    summary.comments = len(comments)
-    pii: Counter[str] = Counter()
-
-    with timer.stage("normalise", len(comments)) as st:
+    before, total = at
+    part = (before, before + len(comments))
+    with timer.stage("normalise", total, part) as st:
         normalised = []
         for i, c in enumerate(comments, 1):
             normalised.append(normaliser(c.text or ""))
             st.tick(i)
-    with timer.stage("mask", len(comments)) as st:
+    with timer.stage("mask", total, part) as st:
         masked = []
         for i, n in enumerate(normalised, 1):
             m = masker(n.text)
             pii.update(s.kind for s in m.spans)
             masked.append(m)
             st.tick(i)
-    with timer.stage("split", len(comments)) as st:
+    with timer.stage("split", total, part) as st:
         new_pieces = []
         for i, (c, n, m) in enumerate(zip(comments, normalised, masked), 1):
             parts = splitter(n.text, ctx.titles)
@@ -277,14 +292,8 @@ def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pip
             )
             new_pieces.append((c, pieces))
             st.tick(i)
-            if len(new_pieces) >= SPLIT_CHUNK:
-                # A comment is marked read together with its suggestions, never without.
-                summary.suggestions += store.add_suggestions(session, new_pieces)
-                _commit(session)
-                new_pieces = []
+        # A comment is marked read together with its suggestions, never without.
         summary.suggestions += store.add_suggestions(session, new_pieces)
-    summary.personal_data = dict(pii)
-    _commit(session)
 
 
 # --- 4-5: mapping ----------------------------------------------------------------------------
@@ -582,21 +591,22 @@ def _articles_from_group(session: Session, cid: int) -> int:
     """A copy the mapper left as 总体意见 ("同上，建议三十日内付款") takes the articles that most of
     its duplicate group's other members are linked to: it says what they say. Reviewed
     scopes and explicit or manual links are never touched."""
-    added = 0
+    takes: dict[int, list[int]] = {}  # suggestion id → the provisions it takes
     for members in store.grouped_suggestions(session, cid).values():
-        linked = [pids for _s, pids in members if pids]
+        linked = [pids for _m, pids in members if pids]
         if not linked or len(linked) == len(members):
             continue
         counts = Counter(p for pids in linked for p in set(pids))
         common = [p for p, n in counts.items() if n * 2 >= len(linked)]
-        for s, pids in members:
-            if pids or s.reviewed_scope or s.scope != "general" or not common:
+        for m, pids in members:
+            if pids or m.reviewed_scope or m.scope != "general" or not common:
                 continue
-            store.add_semantic_links(session, s, [(p, 1.0, "与同组重复意见相同") for p in common])
-            s.is_general, s.scope = False, "article"
-            store.set_meta(s, mapping="duplicate")
-            added += 1
-    return added
+            takes[m.id] = common
+    for s in store.suggestions_by_ids(session, sorted(takes)):
+        store.add_semantic_links(session, s, [(p, 1.0, "与同组重复意见相同") for p in takes[s.id]])
+        s.is_general, s.scope = False, "article"
+        store.set_meta(s, mapping="duplicate")
+    return len(takes)
 
 
 def _campaign_letters(session: Session, rows: list[store.DedupInput], result: Any,
@@ -675,14 +685,20 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
             pending[scope] = new
     if not pending:
         return
-    # Embeddings of every suggestion involved: the new ones and the members of stored
-    # clusters of the same scopes (for their centroids); cached, so cheap on re-runs.
+    # Embeddings of the new suggestions and of a sample of each stored cluster of the same
+    # scopes (``incremental.join_sample``): what a batch reads follows the batch.
     needed: dict[int, str] = {}
     group_of: dict[int, int | None] = {}
-    for scope in pending:
+    for scope, new in pending.items():
+        text_of = {m.suggestion_id: m.text for m in scopes[scope]}
         for m in scopes[scope]:
-            needed[m.suggestion_id] = m.text
             group_of[m.suggestion_id] = m.duplicate_group_id
+        for m in new:
+            needed[m.suggestion_id] = m.text
+        for members in existing.get(scope, {}).values():
+            for sid in incremental.join_sample(members):
+                if sid in text_of:
+                    needed[sid] = text_of[sid]
     ids = list(needed)
     vectors = embed([needed[i] for i in ids])
     vec = {sid: vectors[k] for k, sid in enumerate(ids)}

@@ -140,6 +140,28 @@ def test_opposed_requests_never_share_a_cluster_and_same_request_does():
     assert any({0, 1} <= set(c.members) for c in clusters) and any({2, 3} <= set(c.members) for c in clusters)
 
 
+def test_a_block_of_proposal_distances_is_that_block_of_the_square():
+    """New members against stored ones (``first``): the same numbers as the square's block,
+    opposed requests included, without the stored × stored square."""
+    from pipeline.cluster import proposal_distances
+
+    texts = [
+        "罚款上限太低，对大平台不痛不痒，建议提高。",
+        "建议延长公示期限至三十日。",
+        "第九十五条罚款过高，建议降低，以违法所得为基数。",
+        "公示期限太短，建议延长。",
+        "罚款过重，中小企业承受不了，建议降低罚款数额。",
+    ]
+    emb = get_embedder("tfidf", SETTINGS).encode(texts)
+    article = "违反本条例规定的，处上一年度营业额百分之五以下罚款。"
+    for weight in (0.0, 0.5, 1.0):
+        square = proposal_distances(texts, emb, article, weight)
+        block = proposal_distances(texts, emb, article, weight, first=2)
+        assert block.shape == (2, 3)
+        np.testing.assert_allclose(block, square[:2, 2:], atol=1e-9)
+    assert block[0, 0] == 2.0 and block[0, 2] == 2.0  # raise vs lower, both stored ones
+
+
 def test_kinds_are_never_mixed():
     texts = ["支持本条规定", "支持本条规定，很好", "建议修改本条规定", "建议修改本条规定的期限"]
     emb = get_embedder("tfidf", SETTINGS).encode(texts)

@@ -375,3 +375,27 @@ def test_a_run_killed_after_splitting_leaves_consistent_rows_and_the_next_run_fi
     runs = session.scalars(select(PipelineRun).where(PipelineRun.consultation_id == consultation)).all()
     assert [r.status for r in runs] == ["interrupted", "ok"]
     assert _decisions(session, consultation) == _decisions(session, other.id)
+
+
+def test_a_campaign_letters_own_sentences_are_kept_with_the_rest_of_its_meta(session, consultation):
+    """Written in one batch of UPDATEs after dedup: the writer's own sentence is in the
+    suggestion's meta next to what mapping recorded there, not instead of it."""
+    own = "我家楼下的架空层去年就因为飞线充电起过一次火，物业至今没有整改。"
+    _add(
+        session,
+        consultation,
+        [
+            CommentIn(CAMPAIGN, external_id="C-1"),
+            CommentIn(CAMPAIGN.replace("这一规定", "我认为这一规定"), external_id="C-2"),
+            CommentIn(CAMPAIGN + own, external_id="C-3"),
+        ],
+        "campaign",
+    )
+    session.commit()
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    session.expire_all()
+    _, pieces = _by_external(session, consultation, "C-3")
+    meta = next(s.meta for s in pieces if s.duplicate_group_id is not None)
+    assert any("飞线充电" in sentence for sentence in meta.get("own_sentences", []))
+    assert meta.get("mapping") == "explicit"
