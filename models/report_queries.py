@@ -357,10 +357,15 @@ def cluster_views(
 
     def expand(members: list[SuggestionRow]) -> list[SuggestionRow]:
         out: dict[int, SuggestionRow] = {}
+        expanded: set[int] = set()
         for m in members:
             out.setdefault(m.suggestion_id, m)
-            for d in by_group.get(m.duplicate_group_id, []) if m.duplicate_group_id else []:
-                out.setdefault(d.suggestion_id, d)
+            # Each group once: a campaign's members are usually all in the cluster, and
+            # walking the group again for each of them was quadratic in the campaign's size.
+            if m.duplicate_group_id and m.duplicate_group_id not in expanded:
+                expanded.add(m.duplicate_group_id)
+                for d in by_group.get(m.duplicate_group_id, []):
+                    out.setdefault(d.suggestion_id, d)
         return list(out.values())
 
     views: list[ClusterView] = []
