@@ -173,7 +173,7 @@ def list_runs(session: Session, consultation_id: int) -> list[PipelineRun]:
 
 def comment_ids_to_split(session: Session, consultation_id: int) -> list[int]:
     """Ids of the comments the pipeline has not read yet (it sets ``normalized_text`` on
-    each), in order: the caller loads them a chunk at a time (``comments_by_ids``)."""
+    each), in order: the caller loads them a chunk at a time (``rows_by_ids``)."""
     return list(
         session.scalars(
             select(Comment.id)
@@ -183,12 +183,13 @@ def comment_ids_to_split(session: Session, consultation_id: int) -> list[int]:
     )
 
 
-def comments_by_ids(session: Session, ids: Sequence[int]) -> list[Comment]:
-    """The comments with these ids, in id order."""
-    out: list[Comment] = []
+def rows_by_ids(session: Session, entity: Any, ids: Sequence[int]) -> list[Any]:
+    """The ``entity`` rows (Comment, Suggestion) with these ids, in id order, read
+    ``_CHUNK`` ids per query."""
+    out: list[Any] = []
     for start in range(0, len(ids), _CHUNK):
-        out.extend(session.scalars(select(Comment).where(Comment.id.in_(ids[start : start + _CHUNK]))))
-    return sorted(out, key=lambda c: c.id)
+        out.extend(session.scalars(select(entity).where(entity.id.in_(ids[start : start + _CHUNK]))))
+    return sorted(out, key=lambda row: row.id)
 
 
 def save_comment_text(comment: Comment, normalized: str, masked: str, meta: dict[str, Any]) -> None:
@@ -354,14 +355,6 @@ def grouped_suggestions(session: Session, consultation_id: int) -> dict[int, lis
     ):
         out[gid].append((GroupMember(sid, scope, reviewed), links.get(sid, [])))
     return out
-
-
-def suggestions_by_ids(session: Session, ids: Sequence[int]) -> list[Suggestion]:
-    """The suggestions with these ids, in id order."""
-    out: list[Suggestion] = []
-    for start in range(0, len(ids), _CHUNK):
-        out.extend(session.scalars(select(Suggestion).where(Suggestion.id.in_(ids[start : start + _CHUNK]))))
-    return sorted(out, key=lambda s: s.id)
 
 
 def set_meta(suggestion: Suggestion, **values: Any) -> None:

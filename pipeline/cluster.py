@@ -243,10 +243,10 @@ def proposal_distances(texts: Sequence[str], emb: np.ndarray, article_text: str 
     dist = np.clip(1.0 - sim, 0.0, 2.0)
     ways = [requested_directions(t) for t in texts]
     if first is not None:
-        later = [(j - first, w) for j, w in enumerate(ways[first:], start=first) if w]
+        stored = [(j, b) for j, b in enumerate(ways[first:]) if b]
         for i, a in enumerate(ways[:first]):
-            for j, b in later if a else ():
-                if opposed(a, b):
+            for j, b in stored:
+                if a and opposed(a, b):
                     dist[i, j] = 2.0
         return dist
     for i, a in enumerate(ways):

@@ -47,9 +47,9 @@ JOIN_SAMPLE = 64
 
 def join_sample(member_ids: list[int]) -> list[int]:
     """The stored members a new member is compared with (``JOIN_SAMPLE``, evenly spread)."""
-    from pipeline.semantic import _spread
+    from pipeline.semantic import spread
 
-    return _spread(sorted(member_ids), JOIN_SAMPLE)
+    return spread(sorted(member_ids), JOIN_SAMPLE)
 
 
 def units(members: list[Any]) -> list[list[Any]]:

@@ -56,19 +56,19 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _DIGITS = re.compile(r"^[\d.]+$")
 
 
-
 # Learned examples: at most this many per article (evenly spread over the consultation),
 # compared with the suggestions this many rows at a time.
 EXAMPLES_PER_ARTICLE = 64
 _EXAMPLE_BLOCK = 2048
 
 
-def _spread(items: list[int], limit: int) -> list[int]:
+def spread(items: list[int], limit: int) -> list[int]:
     """At most ``limit`` of ``items``, evenly spaced (all of them when there are fewer)."""
     if len(items) <= limit:
         return items
     step = len(items) / limit
     return [items[int(k * step)] for k in range(limit)]
+
 
 @dataclass(frozen=True)
 class ArticleDoc:
@@ -442,7 +442,7 @@ class SemanticMapper:
         # At most EXAMPLES_PER_ARTICLE per article, spread evenly over the consultation: the
         # comparison stays linear in the number of suggestions (every example against every
         # suggestion was 10 GB and minutes at 100k comments).
-        rows = sorted(i for members in by_article.values() for i in _spread(members, EXAMPLES_PER_ARTICLE))
+        rows = sorted(i for members in by_article.values() for i in spread(members, EXAMPLES_PER_ARTICLE))
         self._ex_emb = np.asarray(embeddings, dtype=np.float32)[rows] if rows else None
         self._ex_owner = np.array([index[article_keys[i]] for i in rows], dtype=np.int64)
 

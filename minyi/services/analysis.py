@@ -40,6 +40,7 @@ from minyi.services.sureness import rate_placements
 from models.store import get_consultation
 from models import analysis_store as store
 from models.embedding_store import get_embeddings, put_embeddings
+from models.entities import Comment, Suggestion
 from pipeline import incremental
 from pipeline.components import SEMANTIC_MAPPERS, component
 from pipeline.embed import embed_cached
@@ -239,24 +240,22 @@ SPLIT_CHUNK = 2000
 def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer) -> None:
     """Normalise, mask and split the comments not read yet, SPLIT_CHUNK comments at a time:
     memory holds one chunk, and each chunk is committed with its suggestions."""
+    steps = (component("normaliser", pipe.normaliser), component("masker", pipe.masker),
+             component("splitter", pipe.splitter))
     ids = store.comment_ids_to_split(session, cid)
     timer.summary.comments = len(ids)
     pii: Counter[str] = Counter()
     for start in range(0, len(ids), SPLIT_CHUNK):
-        chunk = store.comments_by_ids(session, ids[start : start + SPLIT_CHUNK])
-        _split_chunk(session, chunk, ctx, pipe, timer, pii, (start, len(ids)))
+        chunk = store.rows_by_ids(session, Comment, ids[start : start + SPLIT_CHUNK])
+        _split_chunk(session, chunk, ctx, steps, timer, pii, len(ids), (start, start + len(chunk)))
         _commit(session)
     timer.summary.personal_data = dict(pii)
 
 
-def _split_chunk(session: Session, comments: list[Any], ctx: store.DraftContext, pipe: Any, timer: _Timer,
-                 pii: Counter[str], at: tuple[int, int]) -> None:
-    normaliser = component("normaliser", pipe.normaliser)
-    masker = component("masker", pipe.masker)
-    splitter = component("splitter", pipe.splitter)
+def _split_chunk(session: Session, comments: list[Any], ctx: store.DraftContext, steps: tuple[Any, Any, Any],
+                 timer: _Timer, pii: Counter[str], total: int, part: tuple[int, int]) -> None:
+    normaliser, masker, splitter = steps
     summary = timer.summary
-    before, total = at
-    part = (before, before + len(comments))
     with timer.stage("normalise", total, part) as st:
         normalised = []
         for i, c in enumerate(comments, 1):
@@ -602,7 +601,7 @@ def _articles_from_group(session: Session, cid: int) -> int:
             if pids or m.reviewed_scope or m.scope != "general" or not common:
                 continue
             takes[m.id] = common
-    for s in store.suggestions_by_ids(session, sorted(takes)):
+    for s in store.rows_by_ids(session, Suggestion, sorted(takes)):
         store.add_semantic_links(session, s, [(p, 1.0, "与同组重复意见相同") for p in takes[s.id]])
         s.is_general, s.scope = False, "article"
         store.set_meta(s, mapping="duplicate")
