@@ -51,6 +51,9 @@ class PeakRss:
         self.stage_peak: dict[str, int] = {}
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage != self.stage:  # a line per stage on stderr, so a run of an hour can be followed
+            print(f"{time.strftime('%H:%M:%S')} {stage} (rss {self.proc.memory_info().rss / GiB:.2f} GiB)",
+                  file=sys.stderr, flush=True)
         self.stage = stage
         self._sample()
 
@@ -180,7 +183,7 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0, increment
         del rows  # the generator's million dicts are not the analysis' memory
         with session_scope(url) as session, ModelClock() as model:
             result = analyze(session, SYSTEM, cid, backend=backend, progress=sampler)
-        sampler.stage = "feedback"
+        sampler("feedback", 0, None)
         out["seconds"]["analyze_total"] = round(time.perf_counter() - t, 2)
         model_seconds, model_texts = model.seconds, model.texts
         t = time.perf_counter()
@@ -198,6 +201,8 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0, increment
     out["stage_rss_gib"] = sampler.by_stage
     out["quality"] = mapping_quality(url, cid, gold)
     if incremental:
+        # The main figures first, so a batch that has to be stopped does not take them with it.
+        print("RESULT-BEFORE-BATCH " + json.dumps(out, ensure_ascii=False), file=sys.stderr, flush=True)
         out["incremental"] = add_batch(url, cid, incremental, backend, n)
     return out
 
