@@ -51,7 +51,7 @@ class PeakRss:
         self.stage_peak: dict[str, int] = {}
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if stage != self.stage:  # a line per stage on stderr, so a run of an hour can be followed
+        if stage not in self.stage_peak:  # a line per stage on stderr, so a run of an hour can be followed
             print(f"{time.strftime('%H:%M:%S')} {stage} (rss {self.proc.memory_info().rss / GiB:.2f} GiB)",
                   file=sys.stderr, flush=True)
         self.stage = stage

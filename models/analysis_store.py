@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session, load_only
 
 from models.base import utcnow
@@ -232,18 +232,37 @@ def add_suggestions(session: Session, pieces_by_comment: Sequence[tuple[Comment,
     return len(rows)
 
 
-def suggestions_to_map(session: Session, consultation_id: int) -> list[tuple[Suggestion, Comment, int]]:
-    """Suggestions never mapped (no mapping mark and no link), with their comment and the
-    number of suggestions that comment has, in comment order (context carries over)."""
-    linked = select(SuggestionProvision.suggestion_id)
+def _to_map(consultation_id: int) -> Any:
+    """Suggestions never mapped: no link, and not placed by a reviewer (never mapped again)."""
+    linked = exists().where(SuggestionProvision.suggestion_id == Suggestion.id)
+    return (Suggestion.consultation_id == consultation_id, ~linked, Suggestion.reviewed_scope.is_(None))
+
+
+def comments_to_map(session: Session, consultation_id: int) -> list[tuple[int, int]]:
+    """(comment id, how many of its suggestions may need mapping), in comment order: the
+    caller reads them a chunk of comments at a time (``suggestions_to_map``)."""
+    return list(
+        session.execute(
+            select(Suggestion.comment_id, func.count())
+            .where(*_to_map(consultation_id))
+            .group_by(Suggestion.comment_id)
+            .order_by(Suggestion.comment_id)
+        ).tuples()
+    )
+
+
+def suggestions_to_map(session: Session, consultation_id: int,
+                       comment_ids: Sequence[int]) -> list[tuple[Suggestion, Comment, int]]:
+    """The never-mapped suggestions of these comments (no mapping mark and no link), with
+    their comment and the number of suggestions that comment has, in comment order
+    (context carries over). ``comment_ids``: one chunk, as ``comments_to_map`` lists them."""
     rows = session.execute(
         select(Suggestion, Comment)
         .join(Comment, Comment.id == Suggestion.comment_id)
         # What mapping reads of a comment; its original and normalised text stay on disk.
         .options(load_only(Comment.id, Comment.meta, Comment.declared_articles, Comment.quoted_text,
                            Comment.masked_text))
-        .where(Suggestion.consultation_id == consultation_id, Suggestion.id.not_in(linked),
-               Suggestion.reviewed_scope.is_(None))  # a reviewer placed it: never mapped again
+        .where(*_to_map(consultation_id), Suggestion.comment_id.in_(comment_ids))
         .order_by(Suggestion.comment_id, Suggestion.ordinal)
     ).all()
     todo = [(s, c) for s, c in rows if "mapping" not in (s.meta or {})]
@@ -251,7 +270,7 @@ def suggestions_to_map(session: Session, consultation_id: int) -> list[tuple[Sug
         return []
     ids = sorted({c.id for _, c in todo})
     counts: dict[int, int] = {}
-    for start in range(0, len(ids), _CHUNK):  # SQLite takes at most 250,000 parameters
+    for start in range(0, len(ids), _CHUNK):
         counts.update(session.execute(
             select(Suggestion.comment_id, func.count())
             .where(Suggestion.comment_id.in_(ids[start : start + _CHUNK]))

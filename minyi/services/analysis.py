@@ -24,6 +24,7 @@ Stages are chosen by name from ``get_settings().pipeline`` through ``pipeline.co
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -298,19 +299,77 @@ def _split_chunk(session: Session, comments: list[Any], ctx: store.DraftContext,
 # --- 4-5: mapping ----------------------------------------------------------------------------
 
 
+# Comments whose suggestions are mapped per chunk: only one chunk of suggestions is held as
+# ORM objects (all at once, about 5 KB each, were the largest step in a run's memory).
+MAP_CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class _Cited:
+    """An explicitly cited suggestion, as plain values until its citation is checked."""
+
+    id: int
+    text: str
+    cited: list[str]
+    missing: list[str]
+    quotes: list[str]
+
+
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
                          timer: _Timer, embedder: Callable[[], Any],
                          embed: Callable[[list[str]], np.ndarray]) -> None:
     """Scope and articles of every suggestion not mapped yet (see ``pipeline.scope``):
     非意见 first (host lines, greetings, "同问"), then explicit citations (a cited chapter is
     one 总体意见 row for the chapter; a doubtful citation is flagged, never re-mapped), then
-    semantic mapping of the rest, with thread context for forum replies."""
+    semantic mapping of the rest, with thread context for forum replies.
+
+    Two passes over the comments, ``MAP_CHUNK`` at a time: the explicit pass first, since
+    the whole consultation's cited suggestions are the semantic pass's labelled examples."""
+    pending = store.comments_to_map(session, cid)
+    if not pending:
+        return
+    chunks = [pending[i : i + MAP_CHUNK] for i in range(0, len(pending), MAP_CHUNK)]
+    total = sum(n for _c, n in pending)
+    semantic = ctx.has_draft and pipe.mapper in SEMANTIC_MAPPERS
+    explicit: list[_Cited] = []
+    missing_by_id: dict[int, list[str]] = {}  # unmapped, citing numbers the draft lacks
+    left = done = 0
+    for chunk in chunks:
+        todo = store.suggestions_to_map(session, cid, [c for c, _n in chunk])
+        part = (done, done + sum(n for _c, n in chunk))
+        unmapped = _map_explicit_chunk(session, ctx, pipe, timer, _opinions(todo, timer.summary),
+                                       explicit, part, total)
+        done = part[1]
+        if semantic:
+            missing_by_id.update((s.id, missing) for s, _c, _n, missing in unmapped if missing)
+            left += len(unmapped)
+        else:
+            for s, _c, _n, _m in unmapped:
+                s.is_general, s.scope = True, "general"
+                store.set_meta(s, mapping="general")
+            timer.summary.general += len(unmapped)
+        session.flush()  # the chunk's objects are clean now, and let go of
+    if not semantic or (not left and not explicit):
+        return
+    mapper_ = _semantic_mapper(ctx, pipe, timer, embedder, embed)
+    _check_explicit_citations(session, timer, mapper_, explicit, embed)
+    del explicit
+    done = 0
+    for chunk in chunks:
+        # What the explicit pass left of these comments.
+        todo = store.suggestions_to_map(session, cid, [c for c, _n in chunk])
+        _check_missing_numbers(timer, mapper_, [(s, missing_by_id[s.id]) for s, _c, _n in todo
+                                                if s.id in missing_by_id], embed)
+        if todo:
+            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, part=(done, done + len(todo)), total=left)
+            done += len(todo)
+        session.flush()
+
+
+def _opinions(todo: list[tuple[Any, Any, int]], summary: RunSummary) -> list[tuple[Any, Any, int]]:
+    """Marks the 非意见 (host lines, greetings, "同问") and returns the rest."""
     from pipeline import scope as scoping
 
-    todo = store.suggestions_to_map(session, cid)
-    summary = timer.summary
-    if not todo:
-        return
     rest = []
     for s, c, n in todo:
         reason = scoping.not_opinion(s.masked_text or s.text, speaker_role=(c.meta or {}).get("speaker_role"))
@@ -320,18 +379,21 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
             summary.not_opinion += 1
         else:
             rest.append((s, c, n))
-    todo = rest
+    return rest
+
+
+def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
+                        todo: list[tuple[Any, Any, int]], explicit: list[_Cited],
+                        part: tuple[int, int], total: int) -> list[tuple[Any, Any, int, list[str]]]:
+    """Explicit citations of one chunk: links, or one chapter row; the cited suggestions are
+    added to ``explicit``. Returns the rest, each with the cited numbers the draft lacks."""
+    summary = timer.summary
     if not ctx.has_draft:
         # Opinions on a topic, not on a text: everything is general.
-        for s, _c, _n in todo:
-            s.is_general, s.scope = True, "general"
-            store.set_meta(s, mapping="general")
-        summary.general += len(todo)
-        return
+        return [(s, c, n, []) for s, c, n in todo]
     mapper = component("mapper", pipe.mapper)
     unmapped = []
-    explicit: list[tuple[Any, list[str], list[str], list[str]]] = []  # (suggestion, keys, missing, quote hits)
-    with timer.stage("map_explicit", len(todo)) as st:
+    with timer.stage("map_explicit", total, part) as st:
         first: dict[int, int] = {}
         for s, c, _n in todo:
             first.setdefault(c.id, s.ordinal)  # todo is in (comment, ordinal) order
@@ -353,7 +415,8 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                 refs = [Reference(context[c.id], evidence="承接上文所引条款", via="relative")]
             context[c.id] = res.context
             meta: dict[str, Any] = {"reference_context": res.context}
-            missing = [_missing_key(p.evidence) for p in res.problems if p.reason.startswith("草案没有")]
+            missing = [m for m in (_missing_key(p.evidence) for p in res.problems
+                                   if p.reason.startswith("草案没有")) if m]
             if res.problems:
                 meta["reference_problems"] = [
                     {"evidence": p.evidence, "reason": p.reason} for p in res.problems
@@ -368,58 +431,68 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                 summary.mapped_explicit += 1
                 cited = [r.article_key for r in refs if r.via in ("article", "list", "range")]
                 quotes = [r.article_key for r in refs if r.via == "quote"]
-                explicit.append((s, list(dict.fromkeys(cited)), [m for m in missing if m], quotes))
+                explicit.append(_Cited(s.id, text, list(dict.fromkeys(cited)), missing, quotes))
             elif res.chapters:
                 chapter, section = res.chapters[0]
                 s.is_general, s.scope = True, "chapter"
                 meta.update(mapping="chapter", chapter=chapter, section=section)
                 summary.general += 1
             else:
-                unmapped.append((s, c, n_parts, [m for m in missing if m]))
+                unmapped.append((s, c, n_parts, missing))
             store.set_meta(s, **meta)
             st.tick(i)
-    if pipe.mapper not in SEMANTIC_MAPPERS:
-        for s, _c, _n, _m in unmapped:
-            s.is_general, s.scope = True, "general"
-            store.set_meta(s, mapping="general")
-        summary.general += len(unmapped)
-        return
-    if not unmapped and not explicit:
-        return
-    mapper_ = _semantic_mapper(ctx, pipe, timer, embedder, embed)
+    return unmapped
+
+
+# Explicitly cited suggestions scored per batch for the citation check: the (texts × article
+# pieces) similarities of a whole national consultation at once would not fit.
+CHECK_BATCH = 20_000
+
+
+def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, explicit: list[_Cited],
+                              embed: Callable[[list[str]], np.ndarray]) -> None:
+    """The consultation's explicitly cited suggestions are labelled examples for the rest,
+    and their scores tell whether each citation fits what the suggestion says."""
     keys = [a.key for a in mapper_.articles]
-    # The consultation's explicitly cited suggestions are labelled examples for the rest, and
-    # their scores tell whether each citation fits what the suggestion says.
-    ex_texts = [s.masked_text or s.text for s, _k, _m, _q in explicit]
-    ex_emb = embed(ex_texts)
-    with timer.stage("map_semantic", len(explicit)):
-        if explicit:
-            single = [(k, (s, cited)) for k, (s, cited, _m, _q) in enumerate(explicit) if len(cited) == 1]
-            mapper_.learn_examples(ex_emb[[k for k, _ in single]] if single else ex_emb[:0],
-                                   [cited[0] for _k, (_s, cited) in single])
-            own = mapper_.score_matrix([_without_citations(t) for t in ex_texts], ex_emb)
-            for (s, cited, missing, quotes), row in zip(explicit, own):
-                check = check_citation(cited, missing, keys, row, quote_hits=quotes)
+    if not explicit:
+        return
+    single = [x for x in explicit if len(x.cited) == 1]
+    single_emb = embed([x.text for x in single])
+    with timer.stage("map_semantic", len(explicit), (0, 0)):
+        mapper_.learn_examples(single_emb, [x.cited[0] for x in single])
+    del single_emb
+    checks: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(explicit), CHECK_BATCH):
+        batch = explicit[start : start + CHECK_BATCH]
+        emb = embed([x.text for x in batch])
+        with timer.stage("map_semantic", len(explicit), (start, start + len(batch))):
+            own = mapper_.score_matrix([_without_citations(x.text) for x in batch], emb)
+            for x, row in zip(batch, own):
+                check = check_citation(x.cited, x.missing, keys, row, quote_hits=x.quotes)
                 if check:
-                    s.citation_check = check
-                    summary.citation_checks += 1
-    # A number the draft does not have, and nothing else: flag, do not map (scored in one
-    # batch: one at a time cost a cache lookup and a forward pass each).
-    bad = [(s, missing) for s, _c, _n, missing in unmapped if missing]
-    bad_texts = [s.masked_text or s.text for s, _m in bad]
-    bad_emb = embed(bad_texts)
+                    checks[x.id] = check
+    for s in store.rows_by_ids(session, Suggestion, sorted(checks)):
+        s.citation_check = checks[s.id]
+    timer.summary.citation_checks += len(checks)
+
+
+def _check_missing_numbers(timer: _Timer, mapper_: Any, bad: list[tuple[Any, list[str]]],
+                           embed: Callable[[list[str]], np.ndarray]) -> None:
+    """A number the draft does not have, and nothing else: flag, do not map (scored in one
+    batch: one at a time cost a cache lookup and a forward pass each)."""
+    if not bad:
+        return
+    keys = [a.key for a in mapper_.articles]
+    texts = [s.masked_text or s.text for s, _m in bad]
+    emb = embed(texts)
     with timer.stage("map_semantic", len(bad)):
-        if bad:
-            rows = mapper_.score_matrix([_without_citations(t) for t in bad_texts], bad_emb)
-            for (s, missing), row in zip(bad, rows):
-                s.citation_check = check_citation([], missing, keys, row)
-                summary.citation_checks += 1
-    if unmapped:
-        _map_semantic(session, ctx, pipe, timer, embed, mapper_, [(s, c, n) for s, c, n, _m in unmapped])
-    session.flush()
+        rows = mapper_.score_matrix([_without_citations(t) for t in texts], emb)
+        for (s, missing), row in zip(bad, rows):
+            s.citation_check = check_citation([], missing, keys, row)
+            timer.summary.citation_checks += 1
 
 
-_MISSING = __import__("re").compile(r"第(\S+?)条")
+_MISSING = re.compile(r"第(\S+?)条")
 
 
 def _missing_key(evidence: str) -> str | None:
@@ -461,10 +534,11 @@ def _semantic_mapper(ctx: store.DraftContext, pipe: Any, timer: _Timer, embedder
 
 def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
                   embed: Callable[[list[str]], np.ndarray], mapper_: Any,
-                  unmapped: list[tuple[Any, Any, int]]) -> None:
+                  unmapped: list[tuple[Any, Any, int]], *, part: tuple[int, int], total: int) -> None:
     """Reference-free suggestions: articles by score (best, and a second only when nearly
     tied), forum replies that agree with an earlier post take its articles, and what has no
-    clear article is 总体意见 or 草案范围外 (``pipeline.scope``)."""
+    clear article is 总体意见 or 草案范围外 (``pipeline.scope``). ``unmapped`` is one chunk,
+    ``part`` its place in the ``total`` for progress."""
     from pipeline import scope as scoping
 
     summary = timer.summary
@@ -482,7 +556,7 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
     if mapper_.params.context_embed:
         context_emb = embed([c or t for c, t in zip(contexts, texts)])
     threshold = mapper_.params.threshold
-    with timer.stage("map_semantic", len(unmapped)):
+    with timer.stage("map_semantic", total, part):
         scores = mapper_.scores(texts, text_emb, contexts=contexts, context_embeddings=context_emb)
         thread_articles = _thread_articles(session, ctx, unmapped)
         for (s, c, _n), text, row in zip(unmapped, texts, scores):

@@ -399,3 +399,41 @@ def test_a_campaign_letters_own_sentences_are_kept_with_the_rest_of_its_meta(ses
     meta = next(s.meta for s in pieces if s.duplicate_group_id is not None)
     assert any("飞线充电" in sentence for sentence in meta.get("own_sentences", []))
     assert meta.get("mapping") == "explicit"
+
+
+def test_mapping_a_chunk_of_comments_at_a_time_decides_as_mapping_them_all_at_once(
+        session, consultation, sample_dir, monkeypatch):
+    """Two comments per chunk (the explicit pass, then the semantic pass) against one
+    chunk: the same scopes, articles, duplicate groups, clusters and citation checks."""
+    import minyi.services.analysis as analysis
+    from pipeline.drafts.parser import parse_file
+
+    whole = create_consultation(session, title="深圳经济特区电动自行车管理条例（征求意见稿）")
+    load_draft_version(session, whole.id, parse_file(sample_dir / "draft.md"))
+    _add(session, whole.id, FIRST, "first-copy")  # what the fixture holds
+    for cid in (consultation, whole.id):
+        _add(session, cid, SECOND, f"second-{cid}")
+    session.commit()
+    analyze(session, SYSTEM, whole.id, backend="tfidf")
+    session.commit()
+    monkeypatch.setattr(analysis, "MAP_CHUNK", 2)
+    seen: list[tuple[str, int, int | None]] = []
+    chunked = analyze(session, SYSTEM, consultation, backend="tfidf",
+                      progress=lambda stage, done, total: seen.append((stage, done, total)))
+    session.commit()
+
+    assert _decisions(session, consultation) == _decisions(session, whole.id)
+
+    def checks(cid):
+        return sorted(
+            (ext, s.ordinal, s.citation_check) for s, ext in session.execute(
+                select(Suggestion, Comment.external_id).join(Comment, Comment.id == Suggestion.comment_id)
+                .where(Suggestion.consultation_id == cid, Suggestion.citation_check.is_not(None)))
+        )
+
+    assert checks(consultation) == checks(whole.id) != []
+    # Progress runs through the chunks to the stage's total, never past it.
+    explicit = [(done, total) for stage, done, total in seen if stage == "map_explicit"]
+    assert len(explicit) > 2 and explicit[-1][0] == explicit[-1][1]
+    assert all(done <= total for done, total in explicit)
+    assert chunked.citation_checks == len(checks(consultation))
