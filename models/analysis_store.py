@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, null, select, update
 from sqlalchemy.orm import Session, load_only
 
 from models.base import utcnow
@@ -130,9 +130,9 @@ def start_run(session: Session, consultation_id: int, backend: str, settings: di
     return run
 
 
-def close_interrupted_runs(session: Session, consultation_id: int) -> int:
+def close_interrupted_runs(session: Session, consultation_id: int) -> list[PipelineRun]:
     """Mark the consultation's analysis runs still "running" as "interrupted" (a killed run
-    commits its work in chunks and never finishes); returns how many there were."""
+    commits its work in chunks and never finishes); returns them."""
     runs = list(
         session.scalars(
             select(PipelineRun).where(
@@ -146,7 +146,50 @@ def close_interrupted_runs(session: Session, consultation_id: int) -> int:
         run.status = "interrupted"
         run.finished_at = utcnow()
     session.flush()
-    return len(runs)
+    return runs
+
+
+def note_run(session: Session, run: PipelineRun, **values: Any) -> None:
+    """Facts about a run still going (``mapping_done``: its mapping is all committed)."""
+    run.stats = {**(run.stats or {}), **values}
+    session.flush()
+
+
+# What mapping writes into a suggestion's meta (``undo_mapping`` takes it back).
+MAPPING_META = ("mapping", "mapped_in", "reference_context", "reference_problems", "cross_references",
+                "chapter", "section", "not_opinion")
+
+
+def undo_mapping(session: Session, consultation_id: int, run_ids: Sequence[int]) -> int:
+    """Take back what runs killed part-way through mapping had mapped (mapping commits a
+    chunk of comments at a time), so that the next run maps it again with the rest: its
+    learned examples and citation checks span the whole batch, as an unbroken run's do.
+    A suggestion a reviewer placed or linked by hand is left as it is. Returns how many."""
+    wanted = set(run_ids)
+    if not wanted:
+        return 0
+    table = Suggestion.__table__
+    manual = exists().where(SuggestionProvision.suggestion_id == table.c.id, SuggestionProvision.method == "manual")
+    rows = [
+        {"b_id": sid, "b_meta": {k: v for k, v in meta.items() if k not in MAPPING_META}}
+        for sid, meta in session.execute(
+            select(table.c.id, table.c.meta)
+            .where(table.c.consultation_id == consultation_id, table.c.reviewed_scope.is_(None), ~manual)
+        )
+        if (meta or {}).get("mapped_in") in wanted
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        session.execute(delete(SuggestionProvision).where(
+            SuggestionProvision.suggestion_id.in_([r["b_id"] for r in chunk])))
+        session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(
+                meta=bindparam("b_meta"), scope=None, is_general=False, is_out_of_scope=False,
+                citation_check=null(), sureness=None),  # SQL NULL, not JSON null
+            chunk,
+        )
+    session.expire_all()
+    return len(rows)
 
 
 def finish_run(session: Session, run: PipelineRun, stats: dict[str, Any], status: str = "ok",

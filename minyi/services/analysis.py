@@ -146,9 +146,10 @@ def analyze(
 
     ``workers`` / ``scheduler``: embedding batches and the clustering of each scope run on a
     Dask cluster (``minyi.services.distributed``); the result is the same as in process.
-    Results are committed stage by stage (and every ``SPLIT_CHUNK`` comments while
-    splitting), so other writers wait at most one chunk and a killed run is resumed by the
-    next one."""
+    Results are committed stage by stage, every ``SPLIT_CHUNK`` comments while splitting and
+    every ``MAP_CHUNK`` comments while mapping (texts are embedded, and the embedding cache
+    committed, before a chunk writes), so other writers wait at most one chunk and a killed
+    run is resumed by the next one."""
     from minyi.services.distributed import executor
 
     consultation = get_consultation(session, consultation_id)
@@ -166,8 +167,12 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     pipe = settings or get_settings().pipeline
     backend_name = canonical_backend(backend or pipe.embedding_backend)
     ctx = load_draft_context(session, consultation_id)
-    # A run killed part-way left committed chunks behind: this run finishes its work.
-    resumed = store.close_interrupted_runs(session, consultation_id)
+    # A run killed part-way left committed chunks behind: this run finishes its work (what
+    # it had mapped, if it was killed while mapping, is mapped again with the rest).
+    interrupted = store.close_interrupted_runs(session, consultation_id)
+    resumed = len(interrupted)
+    store.undo_mapping(session, consultation_id,
+                       [r.id for r in interrupted if not (r.stats or {}).get("mapping_done")])
     run = store.start_run(
         session, consultation_id, backend_name, {**pipe.model_dump(), "embedding_backend": backend_name}
     )
@@ -194,8 +199,7 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
         if missing:
             # The cache lookup would autoflush the calling stage's pending writes: flushed
             # here ("store"), so that "embed" times only the cache and the model.
-            with timer.stage("store", 0):
-                session.flush()
+            _store(session, timer)
             model = embedder()  # loaded before the clock starts: loading is not embedding
             with timer.stage("embed", len(missing)):
                 for t, v in zip(missing, cached_embeddings(session, model, missing)):
@@ -209,6 +213,7 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     # pick up exactly what a killed run left undone.
     _split_new_comments(session, consultation_id, ctx, pipe, timer)
     _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed)
+    store.note_run(session, run, mapping_done=True)
     _commit(session)
     # Classify before dedup: out-of-scope marks decide the "other" scope dedup compares in.
     _classify(session, consultation_id, ctx, pipe, timer)
@@ -224,6 +229,12 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     audit(session, actor, "analyze", run, consultation_id=consultation_id,
           after={k: v for k, v in summary.to_dict().items() if k != "seconds"})
     return summary
+
+
+def _store(session: Session, timer: _Timer) -> None:
+    """Send a stage's pending ORM writes to the database, timed as "store"."""
+    with timer.stage("store", 0):
+        session.flush()
 
 
 def _commit(session: Session) -> None:
@@ -348,7 +359,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                 s.is_general, s.scope = True, "general"
                 store.set_meta(s, mapping="general")
             timer.summary.general += len(unmapped)
-        session.flush()  # the chunk's objects are clean now, and let go of
+        _commit_mapped(session, timer, [s for s, _c, _n in todo])
     if not semantic or (not left and not explicit):
         return
     mapper_ = _semantic_mapper(ctx, pipe, timer, embedder, embed)
@@ -358,12 +369,27 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     for chunk in chunks:
         # What the explicit pass left of these comments.
         todo = store.suggestions_to_map(session, cid, [c for c, _n in chunk])
-        _check_missing_numbers(timer, mapper_, [(s, missing_by_id[s.id]) for s, _c, _n in todo
-                                                if s.id in missing_by_id], embed)
+        bad = [(s, missing_by_id[s.id]) for s, _c, _n in todo if s.id in missing_by_id]
+        _embed_first(session, embed, _semantic_embedding_texts(mapper_, *_semantic_inputs(todo))
+                     + [s.masked_text or s.text for s, _m in bad])
+        _check_missing_numbers(timer, mapper_, bad, embed)
         if todo:
             _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, part=(done, done + len(todo)), total=left)
             done += len(todo)
-        session.flush()
+        _commit_mapped(session, timer, [s for s, _c, _n in todo])
+
+
+def _commit_mapped(session: Session, timer: _Timer, suggestions: list[Any]) -> None:
+    """End one chunk of the mapping: what it mapped is marked with the run, so that a run
+    killed before the mapping ends has it taken back (``store.undo_mapping``), and the
+    chunk is committed: other writers wait for one chunk, not for the whole mapping. The
+    chunk's objects are clean afterwards, and let go of."""
+    run = timer.summary.run_id
+    for s in suggestions:
+        if "mapping" in (s.meta or {}):
+            s.meta = {**s.meta, "mapped_in": run}
+    _store(session, timer)
+    _commit(session)
 
 
 def _opinions(todo: list[tuple[Any, Any, int]], summary: RunSummary) -> list[tuple[Any, Any, int]]:
@@ -456,6 +482,7 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
     keys = [a.key for a in mapper_.articles]
     if not explicit:
         return
+    _embed_first(session, embed, [x.text for x in explicit])
     single = [x for x in explicit if len(x.cited) == 1]
     single_emb = embed([x.text for x in single])
     with timer.stage("map_semantic", len(explicit), (0, 0)):
@@ -474,6 +501,18 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
     for s in store.rows_by_ids(session, Suggestion, sorted(checks)):
         s.citation_check = checks[s.id]
     timer.summary.citation_checks += len(checks)
+
+
+# Texts a stage will need, embedded (and the embedding cache's writes committed) a batch at
+# a time before the stage writes anything: the database's write lock is then held for a
+# batch's cache entries, never while the model runs.
+EMBED_BATCH = 20_000
+
+
+def _embed_first(session: Session, embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> None:
+    for start in range(0, len(texts), EMBED_BATCH):
+        embed(texts[start : start + EMBED_BATCH])
+        _commit(session)
 
 
 def _check_missing_numbers(timer: _Timer, mapper_: Any, bad: list[tuple[Any, list[str]]],
@@ -542,19 +581,12 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
     from pipeline import scope as scoping
 
     summary = timer.summary
-    texts = [s.masked_text or s.text for s, _c, _n in unmapped]
-    # The whole comment (and the form's quoted draft wording) helps a short point such
-    # as "“鼓励”改为“应当”" find its article.
-    contexts = [
-        "\n".join(x for x in ((c.masked_text if n > 1 else None), c.quoted_text) if x) or None
-        for _s, c, n in unmapped
-    ]
+    texts, contexts = _semantic_inputs(unmapped)
     # Through the run's embedding cache (timed as "embed"): without expand_embeddings these
     # are the suggestions' own embeddings, which dedup and clustering reuse.
-    text_emb = embed(mapper_.embedding_texts(texts))
-    context_emb = None
-    if mapper_.params.context_embed:
-        context_emb = embed([c or t for c, t in zip(contexts, texts)])
+    n = len(texts)
+    emb = embed(_semantic_embedding_texts(mapper_, texts, contexts))
+    text_emb, context_emb = emb[:n], (emb[n:] if mapper_.params.context_embed else None)
     threshold = mapper_.params.threshold
     with timer.stage("map_semantic", total, part):
         scores = mapper_.scores(texts, text_emb, contexts=contexts, context_embeddings=context_emb)
@@ -599,6 +631,26 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                 s.is_out_of_scope = s.scope == "out_of_scope"
                 store.set_meta(s, mapping="general")
                 summary.general += 1
+
+
+def _semantic_inputs(unmapped: list[tuple[Any, Any, int]]) -> tuple[list[str], list[str | None]]:
+    """The suggestions' texts, and their contexts: the whole comment (and the form's quoted
+    draft wording) helps a short point such as "“鼓励”改为“应当”" find its article."""
+    texts = [s.masked_text or s.text for s, _c, _n in unmapped]
+    contexts = [
+        "\n".join(x for x in ((c.masked_text if n > 1 else None), c.quoted_text) if x) or None
+        for _s, c, n in unmapped
+    ]
+    return texts, contexts
+
+
+def _semantic_embedding_texts(mapper_: Any, texts: list[str], contexts: list[str | None]) -> list[str]:
+    """What the semantic mapping embeds: the texts (as the mapper embeds them), then, when
+    it weighs contexts by embedding, each context (or the text where there is none)."""
+    out = list(mapper_.embedding_texts(texts))
+    if mapper_.params.context_embed:
+        out += [c or t for c, t in zip(contexts, texts)]
+    return out
 
 
 # How much better than the mapping threshold a text that speaks of the whole draft, or of a

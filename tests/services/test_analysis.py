@@ -424,16 +424,67 @@ def test_mapping_a_chunk_of_comments_at_a_time_decides_as_mapping_them_all_at_on
 
     assert _decisions(session, consultation) == _decisions(session, whole.id)
 
-    def checks(cid):
-        return sorted(
-            (ext, s.ordinal, s.citation_check) for s, ext in session.execute(
-                select(Suggestion, Comment.external_id).join(Comment, Comment.id == Suggestion.comment_id)
-                .where(Suggestion.consultation_id == cid, Suggestion.citation_check.is_not(None)))
-        )
-
-    assert checks(consultation) == checks(whole.id) != []
+    checks = _citation_checks(session, consultation)
+    assert checks == _citation_checks(session, whole.id) != []
     # Progress runs through the chunks to the stage's total, never past it.
     explicit = [(done, total) for stage, done, total in seen if stage == "map_explicit"]
     assert len(explicit) > 2 and explicit[-1][0] == explicit[-1][1]
     assert all(done <= total for done, total in explicit)
-    assert chunked.citation_checks == len(checks(consultation))
+    assert chunked.citation_checks == len(checks)
+
+
+def _citation_checks(session, cid):
+    return sorted(
+        (ext, s.ordinal, s.citation_check) for s, ext in session.execute(
+            select(Suggestion, Comment.external_id).join(Comment, Comment.id == Suggestion.comment_id)
+            .where(Suggestion.consultation_id == cid, Suggestion.citation_check.is_not(None)))
+    )
+
+
+@pytest.mark.parametrize("killed_in", ["map_explicit", "map_semantic"])
+def test_a_run_killed_while_mapping_commits_chunks_and_the_next_run_decides_as_an_unbroken_one(
+        session, consultation, sample_dir, monkeypatch, killed_in):
+    """Mapping commits two comments at a time (other writers wait for one chunk); what the
+    killed run mapped is mapped again with the rest, so the learned examples and citation
+    checks are those of an unbroken run."""
+    import minyi.services.analysis as analysis
+    from pipeline.drafts.parser import parse_file
+
+    unbroken = create_consultation(session, title="深圳经济特区电动自行车管理条例（征求意见稿）")
+    load_draft_version(session, unbroken.id, parse_file(sample_dir / "draft.md"))
+    _add(session, unbroken.id, FIRST, "first-copy")
+    _add(session, unbroken.id, SECOND, "second-copy")
+    _add(session, consultation, SECOND, "second")
+    session.commit()
+    analyze(session, SYSTEM, unbroken.id, backend="tfidf")
+    session.commit()
+    monkeypatch.setattr(analysis, "MAP_CHUNK", 2)
+
+    reported: set = set()
+    # Killed as the last chunk of the explicit pass starts (the chunk with the doubtful
+    # citations F-11 and F-12 is committed, unchecked), or as the semantic pass's second starts.
+    kill_at = -(-(len(FIRST) + len(SECOND)) // 2) - 1 if killed_in == "map_explicit" else 1
+    starts = []
+
+    def kill_midway(stage, done, total):
+        # A chunk's end and the next one's start report the same count: the next is starting.
+        if stage == killed_in and 0 < done < total and (stage, done) in reported:
+            starts.append(done)
+            if len(starts) == kill_at:
+                raise _Killed()
+        reported.add((stage, done))
+
+    with pytest.raises(_Killed):
+        analyze(session, SYSTEM, consultation, backend="tfidf", progress=kill_midway)
+    session.rollback()
+    committed = [s.meta for s in session.scalars(select(Suggestion).where(Suggestion.consultation_id == consultation))
+                 if "mapped_in" in (s.meta or {})]
+    assert committed  # the chunks before the kill were committed
+    if killed_in == "map_semantic":
+        assert any(m["mapping"] in ("semantic", "general") for m in committed)
+
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    session.expire_all()
+    assert _decisions(session, consultation) == _decisions(session, unbroken.id)
+    assert _citation_checks(session, consultation) == _citation_checks(session, unbroken.id) != []
