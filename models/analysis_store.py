@@ -346,12 +346,11 @@ def previous_context(session: Session, comment_id: int, before_ordinal: int) -> 
     return previous_contexts(session, {comment_id: before_ordinal})[comment_id]
 
 
-def thread_articles(session: Session, consultation_id: int, threads: Iterable[Any],
+def thread_articles(session: Session, consultation_id: int,
                     provision_ids: dict[str, int]) -> dict[Any, dict[int, list[str]]]:
     """thread id → floor → article keys linked to that post's suggestions (forum comments
     carry ``thread_id`` and ``floor`` in ``Comment.meta``), for replies that take their
     subject from an earlier post."""
-    wanted = set(threads)
     key_by_pid = {pid: key for key, pid in provision_ids.items()}
     out: dict[Any, dict[int, list[str]]] = defaultdict(dict)
     for meta, pid in session.execute(
@@ -363,7 +362,7 @@ def thread_articles(session: Session, consultation_id: int, threads: Iterable[An
     ):
         meta = meta or {}
         thread, floor = meta.get("thread_id"), meta.get("floor")
-        if thread not in wanted or not isinstance(floor, int):
+        if thread is None or not isinstance(floor, int):
             continue
         keys = out[thread].setdefault(floor, [])
         if pid in key_by_pid and key_by_pid[pid] not in keys:

@@ -312,7 +312,7 @@ def _split_chunk(session: Session, comments: list[Any], ctx: store.DraftContext,
 
 # Comments whose suggestions are mapped per chunk: only one chunk of suggestions is held as
 # ORM objects (all at once, about 5 KB each, were the largest step in a run's memory).
-MAP_CHUNK = 20_000
+MAP_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -365,6 +365,9 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     mapper_ = _semantic_mapper(ctx, pipe, timer, embedder, embed)
     _check_explicit_citations(session, timer, mapper_, explicit, embed)
     del explicit
+    # Read once (the explicit pass's links included), then kept up to date in memory: a
+    # reply in a later chunk takes the articles of a post mapped in an earlier one.
+    threads = store.thread_articles(session, cid, ctx.provision_ids)
     done = 0
     for chunk in chunks:
         # What the explicit pass left of these comments.
@@ -374,7 +377,8 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                      + [s.masked_text or s.text for s, _m in bad])
         _check_missing_numbers(timer, mapper_, bad, embed)
         if todo:
-            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, part=(done, done + len(todo)), total=left)
+            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads,
+                          part=(done, done + len(todo)), total=left)
             done += len(todo)
         _commit_mapped(session, timer, [s for s, _c, _n in todo])
 
@@ -423,7 +427,8 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
         first: dict[int, int] = {}
         for s, c, _n in todo:
             first.setdefault(c.id, s.ordinal)  # todo is in (comment, ordinal) order
-        context = store.previous_contexts(session, first)
+        with session.no_autoflush:  # the chunk's writes wait for its commit: the lock is held that long only
+            context = store.previous_contexts(session, first)
         for i, (s, c, n_parts) in enumerate(todo, 1):
             single = n_parts == 1
             text = s.masked_text or s.text
@@ -501,6 +506,8 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
     for s in store.rows_by_ids(session, Suggestion, sorted(checks)):
         s.citation_check = checks[s.id]
     timer.summary.citation_checks += len(checks)
+    _store(session, timer)
+    _commit(session)  # before the semantic pass reads: its reads would take the lock with these writes
 
 
 # Texts a stage will need, embedded (and the embedding cache's writes committed) a batch at
@@ -573,11 +580,13 @@ def _semantic_mapper(ctx: store.DraftContext, pipe: Any, timer: _Timer, embedder
 
 def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
                   embed: Callable[[list[str]], np.ndarray], mapper_: Any,
-                  unmapped: list[tuple[Any, Any, int]], *, part: tuple[int, int], total: int) -> None:
+                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, list[str]]], *,
+                  part: tuple[int, int], total: int) -> None:
     """Reference-free suggestions: articles by score (best, and a second only when nearly
     tied), forum replies that agree with an earlier post take its articles, and what has no
     clear article is 总体意见 or 草案范围外 (``pipeline.scope``). ``unmapped`` is one chunk,
-    ``part`` its place in the ``total`` for progress."""
+    ``part`` its place in the ``total`` for progress; ``thread_articles`` (thread id → floor
+    → article keys of the posts mapped so far) is brought up to date with what it maps."""
     from pipeline import scope as scoping
 
     summary = timer.summary
@@ -590,7 +599,6 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
     threshold = mapper_.params.threshold
     with timer.stage("map_semantic", total, part):
         scores = mapper_.scores(texts, text_emb, contexts=contexts, context_embeddings=context_emb)
-        thread_articles = _thread_articles(session, ctx, unmapped)
         for (s, c, _n), text, row in zip(unmapped, texts, scores):
             cmeta = c.meta or {}
             found = mapper_.links_from_scores(row)
@@ -662,16 +670,6 @@ GENERAL_MARGIN = 0.12
 class _Inherited:
     article_key: str
     score: float
-
-
-def _thread_articles(session: Session, ctx: store.DraftContext,
-                     unmapped: list[tuple[Any, Any, int]]) -> dict[Any, dict[int, list[str]]]:
-    """thread id → floor → article keys, for the threads the unmapped replies are in: the
-    posts mapped already (explicitly in this run, or in earlier runs)."""
-    threads = {(c.meta or {}).get("thread_id") for _s, c, _n in unmapped} - {None}
-    if not threads:
-        return {}
-    return store.thread_articles(session, ctx.consultation_id, threads, ctx.provision_ids)
 
 
 def _earlier_post_articles(floors: dict[int, list[str]], floor: int) -> list[str]:

@@ -488,3 +488,36 @@ def test_a_run_killed_while_mapping_commits_chunks_and_the_next_run_decides_as_a
     session.expire_all()
     assert _decisions(session, consultation) == _decisions(session, unbroken.id)
     assert _citation_checks(session, consultation) == _citation_checks(session, unbroken.id) != []
+
+
+def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapping_chunks(
+        session, consultation, monkeypatch):
+    """One comment per chunk: the reply is mapped in a later chunk than its post, explicitly
+    cited (thread A) or semantically placed (thread B)."""
+    import minyi.services.analysis as analysis
+
+    def post(text, thread, floor):
+        return CommentIn(text, channel="forum", meta={"thread_id": thread, "floor": floor},
+                         external_id=f"{thread}-{floor}")
+
+    _add(session, consultation, [
+        post("第三十条限速十五公里太低，建议提高到二十五公里。", "A", 1),
+        post("同意楼上，骑手每天跑单，这个速度真的来不及。", "A", 2),
+        post("外卖骑手戴头盔的规定很好，企业应当给骑手免费配备头盔。", "B", 1),
+        post("+1，还应该定期检查头盔质量。", "B", 2),
+    ], "forum")
+    session.commit()
+    monkeypatch.setattr(analysis, "MAP_CHUNK", 1)
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+
+    def placed(ext):
+        _c, pieces = _by_external(session, consultation, ext)
+        s = pieces[0]
+        evidence = session.scalars(select(SuggestionProvision.evidence)
+                                   .where(SuggestionProvision.suggestion_id == s.id)).all()
+        return _articles_of(session, s.id), evidence
+
+    assert placed("A-2") == ([30], ["承接楼上所说条款"])
+    post_b, _ = placed("B-1")
+    assert post_b and placed("B-2") == (post_b, ["承接楼上所说条款"] * len(post_b))
