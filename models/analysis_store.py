@@ -464,10 +464,12 @@ def add_semantic_links(session: Session, suggestion: Suggestion, links: Iterable
     return n
 
 
-def suggestions_to_classify(session: Session, consultation_id: int) -> list[Suggestion]:
+def suggestion_ids_to_classify(session: Session, consultation_id: int) -> list[int]:
+    """Ids of the suggestions without a type, in order: the caller loads them a chunk at a
+    time (``rows_by_ids``)."""
     return list(
         session.scalars(
-            select(Suggestion)
+            select(Suggestion.id)
             .where(Suggestion.consultation_id == consultation_id, Suggestion.type.is_(None))
             .order_by(Suggestion.id)
         )

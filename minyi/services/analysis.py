@@ -764,25 +764,33 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
 # --- 9: classify (before clustering) ----------------------------------------------------------
 
 
+# Suggestions classified per committed chunk.
+CLASSIFY_CHUNK = 5_000
+
+
 def _classify(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer) -> None:
     from pipeline.classify import is_out_of_scope
 
     classifier = component("classifier", pipe.classifier)
-    todo = store.suggestions_to_classify(session, cid)
-    if not todo:
-        return
+    ids = store.suggestion_ids_to_classify(session, cid)
     types: Counter[str] = Counter()
-    with timer.stage("classify", len(todo)) as st:
-        for i, s in enumerate(todo, 1):
-            s.type = classifier(s.masked_text or s.text)
-            types[s.type] += 1
-            if s.scope == "general" and ctx.has_draft and is_out_of_scope(s.masked_text or s.text, ctx.full_text):
-                s.is_out_of_scope, s.scope = True, "out_of_scope"
-            if s.scope == "out_of_scope":
-                timer.summary.out_of_scope += 1
-            st.tick(i)
-    timer.summary.types = dict(types)
-    session.flush()
+    # A chunk at a time, each committed: one chunk of ORM objects in memory, and other
+    # writers wait for one chunk.
+    for start in range(0, len(ids), CLASSIFY_CHUNK):
+        chunk = store.rows_by_ids(session, Suggestion, ids[start : start + CLASSIFY_CHUNK])
+        with timer.stage("classify", len(ids), (start, start + len(chunk))) as st:
+            for i, s in enumerate(chunk, 1):
+                s.type = classifier(s.masked_text or s.text)
+                types[s.type] += 1
+                if s.scope == "general" and ctx.has_draft and is_out_of_scope(s.masked_text or s.text, ctx.full_text):
+                    s.is_out_of_scope, s.scope = True, "out_of_scope"
+                if s.scope == "out_of_scope":
+                    timer.summary.out_of_scope += 1
+                st.tick(i)
+        _store(session, timer)
+        _commit(session)
+    if types:
+        timer.summary.types = dict(types)
 
 
 # --- 7-8: embed and cluster --------------------------------------------------------------------
