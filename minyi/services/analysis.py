@@ -427,7 +427,8 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
         first: dict[int, int] = {}
         for s, c, _n in todo:
             first.setdefault(c.id, s.ordinal)  # todo is in (comment, ordinal) order
-        with session.no_autoflush:  # the chunk's writes wait for its commit: the lock is held that long only
+        # The chunk's writes wait for its commit, so the database is held for that long only.
+        with session.no_autoflush:
             context = store.previous_contexts(session, first)
         for i, (s, c, n_parts) in enumerate(todo, 1):
             single = n_parts == 1
@@ -484,9 +485,9 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
                               embed: Callable[[list[str]], np.ndarray]) -> None:
     """The consultation's explicitly cited suggestions are labelled examples for the rest,
     and their scores tell whether each citation fits what the suggestion says."""
-    keys = [a.key for a in mapper_.articles]
     if not explicit:
         return
+    keys = [a.key for a in mapper_.articles]
     _embed_first(session, embed, [x.text for x in explicit])
     single = [x for x in explicit if len(x.cited) == 1]
     single_emb = embed([x.text for x in single])
