@@ -275,10 +275,12 @@ def add_suggestions(session: Session, pieces_by_comment: Sequence[tuple[Comment,
     return len(rows)
 
 
-def _to_map(consultation_id: int) -> Any:
-    """Suggestions never mapped: no link, and not placed by a reviewer (never mapped again)."""
+def _to_map(consultation_id: int | None) -> tuple[Any, ...]:
+    """Suggestions never mapped: no link, and not placed by a reviewer (never mapped again);
+    of the consultation, unless the caller narrows otherwise (None)."""
     linked = exists().where(SuggestionProvision.suggestion_id == Suggestion.id)
-    return (Suggestion.consultation_id == consultation_id, ~linked, Suggestion.reviewed_scope.is_(None))
+    of = () if consultation_id is None else (Suggestion.consultation_id == consultation_id,)
+    return (*of, ~linked, Suggestion.reviewed_scope.is_(None))
 
 
 def comments_to_map(session: Session, consultation_id: int) -> list[tuple[int, int]]:
@@ -305,7 +307,9 @@ def suggestions_to_map(session: Session, consultation_id: int,
         # What mapping reads of a comment; its original and normalised text stay on disk.
         .options(load_only(Comment.id, Comment.meta, Comment.declared_articles, Comment.quoted_text,
                            Comment.masked_text))
-        .where(*_to_map(consultation_id), Suggestion.comment_id.in_(comment_ids))
+        # By comment id only (the ids are the consultation's): with the consultation in the
+        # filter SQLite walked its whole queue index for every chunk.
+        .where(*_to_map(None), Suggestion.comment_id.in_(comment_ids))
         .order_by(Suggestion.comment_id, Suggestion.ordinal)
     ).all()
     todo = [(s, c) for s, c in rows if "mapping" not in (s.meta or {})]
