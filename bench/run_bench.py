@@ -427,7 +427,7 @@ def e2e_table(results: list[dict]) -> str:
                   f"{e.get('run_per_s', '')} ({e.get('model_per_s', '')}; {e.get('share', '')})" if e else ""]
         rows.append("| " + " | ".join(cells) + " |")
     details = "\n".join(
-        f"- {r['n']:,}: summary {json.dumps(r.get('summary', {}), ensure_ascii=False)}; "
+        f"- {r['n']:,} ({r.get('code', '')}): summary {json.dumps(r.get('summary', {}), ensure_ascii=False)}; "
         f"top-link accuracy vs generator gold {json.dumps(r.get('quality', {}), ensure_ascii=False)}"
         + (f"; peak RSS by stage, GiB {json.dumps(r['stage_rss_gib'])}" if r.get("stage_rss_gib") else "")
         for r in results
@@ -435,11 +435,12 @@ def e2e_table(results: list[dict]) -> str:
     )
     batches = [r for r in results if "error" not in r and r.get("incremental")]
     if batches:
-        head = "| analysed | new batch | ingest s | " + " | ".join(f"{s} s" for s in stages) + " | analyze total s |"
+        head = ("| analysed | code | new batch | ingest s | " + " | ".join(f"{s} s" for s in stages)
+                + " | analyze total s |")
         lines = [head, "|" + "---|" * (head.count("|") - 1)]
         for r in batches:
             b = r["incremental"]
-            lines.append("| " + " | ".join([f"{r['n']:,}", f"{b['n']:,}", str(b["ingest"])]
+            lines.append("| " + " | ".join([f"{r['n']:,}", r.get("code", ""), f"{b['n']:,}", str(b["ingest"])]
                                            + [str(b["stages"].get(s, "")) for s in stages]
                                            + [str(b["analyze_total"])]) + " |")
         details += "\n\nA new batch added to the analysed consultation and analysed on its own:\n\n" + "\n".join(lines)
