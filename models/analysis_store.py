@@ -275,12 +275,10 @@ def add_suggestions(session: Session, pieces_by_comment: Sequence[tuple[Comment,
     return len(rows)
 
 
-def _to_map(consultation_id: int | None) -> tuple[Any, ...]:
-    """Suggestions never mapped: no link, and not placed by a reviewer (never mapped again);
-    of the consultation, unless the caller narrows otherwise (None)."""
+def _never_mapped() -> tuple[Any, ...]:
+    """No link, and not placed by a reviewer (what a reviewer placed is never mapped again)."""
     linked = exists().where(SuggestionProvision.suggestion_id == Suggestion.id)
-    of = () if consultation_id is None else (Suggestion.consultation_id == consultation_id,)
-    return (*of, ~linked, Suggestion.reviewed_scope.is_(None))
+    return (~linked, Suggestion.reviewed_scope.is_(None))
 
 
 def comments_to_map(session: Session, consultation_id: int) -> list[tuple[int, int]]:
@@ -289,15 +287,14 @@ def comments_to_map(session: Session, consultation_id: int) -> list[tuple[int, i
     return list(
         session.execute(
             select(Suggestion.comment_id, func.count())
-            .where(*_to_map(consultation_id))
+            .where(Suggestion.consultation_id == consultation_id, *_never_mapped())
             .group_by(Suggestion.comment_id)
             .order_by(Suggestion.comment_id)
         ).tuples()
     )
 
 
-def suggestions_to_map(session: Session, consultation_id: int,
-                       comment_ids: Sequence[int]) -> list[tuple[Suggestion, Comment, int]]:
+def suggestions_to_map(session: Session, comment_ids: Sequence[int]) -> list[tuple[Suggestion, Comment, int]]:
     """The never-mapped suggestions of these comments (no mapping mark and no link), with
     their comment and the number of suggestions that comment has, in comment order
     (context carries over). ``comment_ids``: one chunk, as ``comments_to_map`` lists them."""
@@ -309,7 +306,7 @@ def suggestions_to_map(session: Session, consultation_id: int,
                            Comment.masked_text))
         # By comment id only (the ids are the consultation's): with the consultation in the
         # filter SQLite walked its whole queue index for every chunk.
-        .where(*_to_map(None), Suggestion.comment_id.in_(comment_ids))
+        .where(*_never_mapped(), Suggestion.comment_id.in_(comment_ids))
         .order_by(Suggestion.comment_id, Suggestion.ordinal)
     ).all()
     todo = [(s, c) for s, c in rows if "mapping" not in (s.meta or {})]

@@ -346,7 +346,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     missing_by_id: dict[int, list[str]] = {}  # unmapped, citing numbers the draft lacks
     left = done = 0
     for chunk in chunks:
-        todo = store.suggestions_to_map(session, cid, [c for c, _n in chunk])
+        todo = store.suggestions_to_map(session, [c for c, _n in chunk])
         part = (done, done + sum(n for _c, n in chunk))
         unmapped = _map_explicit_chunk(session, ctx, pipe, timer, _opinions(todo, timer.summary),
                                        explicit, part, total)
@@ -371,7 +371,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     done = 0
     for chunk in chunks:
         # What the explicit pass left of these comments.
-        todo = store.suggestions_to_map(session, cid, [c for c, _n in chunk])
+        todo = store.suggestions_to_map(session, [c for c, _n in chunk])
         bad = [(s, missing_by_id[s.id]) for s, _c, _n in todo if s.id in missing_by_id]
         _embed_first(session, embed, _semantic_embedding_texts(mapper_, *_semantic_inputs(todo))
                      + [s.masked_text or s.text for s, _m in bad])
@@ -476,9 +476,11 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
     return unmapped
 
 
-# Explicitly cited suggestions scored per batch for the citation check: the (texts × article
-# pieces) similarities of a whole national consultation at once would not fit.
-CHECK_BATCH = 20_000
+# Texts per batch where the mapping handles a whole consultation's texts: embedded ahead
+# (the embedding cache's writes committed per batch, so the database's write lock is held
+# for one batch's cache entries, never while the model runs), and scored for the citation
+# check (the texts × article pieces similarities of a national consultation would not fit).
+TEXT_BATCH = 20_000
 
 
 def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, explicit: list[_Cited],
@@ -495,8 +497,8 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
         mapper_.learn_examples(single_emb, [x.cited[0] for x in single])
     del single_emb
     checks: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(explicit), CHECK_BATCH):
-        batch = explicit[start : start + CHECK_BATCH]
+    for start in range(0, len(explicit), TEXT_BATCH):
+        batch = explicit[start : start + TEXT_BATCH]
         emb = embed([x.text for x in batch])
         with timer.stage("map_semantic", len(explicit), (start, start + len(batch))):
             own = mapper_.score_matrix([_without_citations(x.text) for x in batch], emb)
@@ -511,15 +513,11 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
     _commit(session)  # before the semantic pass reads: its reads would take the lock with these writes
 
 
-# Texts a stage will need, embedded (and the embedding cache's writes committed) a batch at
-# a time before the stage writes anything: the database's write lock is then held for a
-# batch's cache entries, never while the model runs.
-EMBED_BATCH = 20_000
-
-
 def _embed_first(session: Session, embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> None:
-    for start in range(0, len(texts), EMBED_BATCH):
-        embed(texts[start : start + EMBED_BATCH])
+    """The texts a stage will need, embedded ``TEXT_BATCH`` at a time (each batch's cache
+    entries committed) before the stage writes anything."""
+    for start in range(0, len(texts), TEXT_BATCH):
+        embed(texts[start : start + TEXT_BATCH])
         _commit(session)
 
 
