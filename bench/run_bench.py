@@ -49,13 +49,19 @@ class PeakRss:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.stage: str | None = None
         self.stage_peak: dict[str, int] = {}
+        self.timeline: list[tuple[float, str]] = []  # (epoch seconds, stage starting then)
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if stage not in self.stage_peak:  # a line per stage on stderr, so a run of an hour can be followed
             print(f"{time.strftime('%H:%M:%S')} {stage} (rss {self.proc.memory_info().rss / GiB:.2f} GiB)",
                   file=sys.stderr, flush=True)
+        if stage != self.stage:
+            self.timeline.append((time.time(), stage))
         self.stage = stage
         self._sample()
+
+    def stage_at(self, epoch: float) -> str | None:
+        return next((stage for at, stage in reversed(self.timeline) if at <= epoch), None)
 
     def _sample(self) -> None:
         rss = self.proc.memory_info().rss
@@ -79,6 +85,52 @@ class PeakRss:
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join()
+
+
+# Another writer, as a reviewer's edit is one: every second a short write transaction on
+# the same SQLite file from its own process; one line "<epoch> <seconds waited>" per write.
+PROBE = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], timeout=3600, isolation_level=None)
+with open(sys.argv[2], "a") as out:
+    while True:
+        t = time.time()
+        conn.execute("BEGIN IMMEDIATE")
+        waited = time.time() - t
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_writer_probe (at REAL, waited REAL)")
+        conn.execute("INSERT INTO bench_writer_probe VALUES (?, ?)", (t, waited))
+        conn.execute("COMMIT")
+        out.write(f"{t} {waited}\\n")
+        out.flush()
+        time.sleep(1)
+"""
+
+
+class WriterProbe:
+    """How long another writer waits while the analysis runs (issue 14: "other writers are
+    never blocked for more than a second or two")."""
+
+    def __init__(self, database: Path, log: Path) -> None:
+        self.database, self.log = database, log
+
+    def __enter__(self) -> WriterProbe:
+        self.log.unlink(missing_ok=True)
+        self.proc = subprocess.Popen([sys.executable, "-c", PROBE, str(self.database), str(self.log)])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+    def report(self, stage_at) -> dict:  # type: ignore[no-untyped-def]
+        writes = [tuple(map(float, line.split())) for line in self.log.read_text().splitlines() if line.strip()]
+        if not writes:
+            return {}
+        waits = sorted(w for _t, w in writes)
+        worst_at, worst = max(writes, key=lambda tw: tw[1])
+        return {"writes": len(writes), "max_s": round(worst, 2), "max_in_stage": stage_at(worst_at),
+                "p99_s": round(waits[min(len(waits) - 1, int(0.99 * len(waits)))], 2),
+                "over_2s": sum(1 for w in waits if w > 2)}
 
 
 def max_rss_bytes() -> int:
@@ -181,7 +233,8 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0, increment
         t = time.perf_counter()
         gold = single_point_gold(rows)
         del rows  # the generator's million dicts are not the analysis' memory
-        with session_scope(url) as session, ModelClock() as model:
+        probe = WriterProbe(workdir / f"bench-{n}.db", workdir / f"writer-probe-{n}.log")
+        with session_scope(url) as session, ModelClock() as model, probe:
             result = analyze(session, SYSTEM, cid, backend=backend, progress=sampler)
         sampler("feedback", 0, None)
         out["seconds"]["analyze_total"] = round(time.perf_counter() - t, 2)
@@ -199,6 +252,7 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0, increment
     }
     out["peak_rss_gib"] = round(max(max_rss_bytes(), sampler.peak) / GiB, 3)
     out["stage_rss_gib"] = sampler.by_stage
+    out["writer_wait"] = probe.report(sampler.stage_at)
     out["quality"] = mapping_quality(url, cid, gold)
     if incremental:
         # The main figures first, so a batch that has to be stopped does not take them with it.
@@ -430,6 +484,8 @@ def e2e_table(results: list[dict]) -> str:
         f"- {r['n']:,} ({r.get('code', '')}): summary {json.dumps(r.get('summary', {}), ensure_ascii=False)}; "
         f"top-link accuracy vs generator gold {json.dumps(r.get('quality', {}), ensure_ascii=False)}"
         + (f"; peak RSS by stage, GiB {json.dumps(r['stage_rss_gib'])}" if r.get("stage_rss_gib") else "")
+        + (f"; another writer during the analysis (a write a second): {_waits(r['writer_wait'])}"
+           if r.get("writer_wait") else "")
         for r in results
         if "error" not in r
     )
@@ -445,6 +501,11 @@ def e2e_table(results: list[dict]) -> str:
                                            + [str(b["analyze_total"])]) + " |")
         details += "\n\nA new batch added to the analysed consultation and analysed on its own:\n\n" + "\n".join(lines)
     return "\n".join(rows) + "\n\n" + details
+
+
+def _waits(w: dict) -> str:
+    return (f"{w['writes']} writes, longest wait {w['max_s']} s (during {w['max_in_stage']}), "
+            f"99th percentile {w['p99_s']} s, {w['over_2s']} waited over 2 s")
 
 
 def _stage_order(name: str) -> int:

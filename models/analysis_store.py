@@ -9,12 +9,15 @@ written. Re-runs only add.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, exists, func, insert, null, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, null, select, text, update
 from sqlalchemy.orm import Session, load_only
 
 from models.base import utcnow
@@ -118,6 +121,78 @@ def load_draft_context(session: Session, consultation_id: int) -> DraftContext:
 
 
 # --- runs ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def analysis_lock(session: Session, consultation_id: int) -> Iterator[bool]:
+    """Held while one analysis of the consultation runs; yields False (and holds nothing)
+    when another process or thread already holds it.
+
+    The operating system releases it when its holder dies, however it dies, so a killed run
+    never blocks the next one: a lock file for a SQLite file (``flock``, which also excludes
+    a second holder in the same process), a session advisory lock for PostgreSQL (on its own
+    connection, which commits of the run cannot give back to the pool). A run holding it
+    knows that any run still marked "running" was interrupted."""
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, consultation_id) as held:
+            yield held
+        return
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        with _process_lock(f"{id(engine)}/{consultation_id}") as held:
+            yield held
+        return
+    with _file_lock(Path(f"{database}.analysis-{consultation_id}.lock")) as held:
+        yield held
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[bool]:
+    import fcntl
+
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _advisory_lock(engine: Any, consultation_id: int) -> Iterator[bool]:
+    # Keyed by schema too: consultations of two schemas in one database are not the same.
+    key = text("SELECT hashtextextended(current_schema() || '/analysis/' || :cid, 0)")
+    with engine.connect() as conn:
+        lock_key = conn.execute(key, {"cid": str(consultation_id)}).scalar_one()
+        held = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key}).scalar_one()
+        conn.commit()
+        try:
+            yield bool(held)
+        finally:
+            if held:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key})
+                conn.commit()
+
+
+_PROCESS_LOCKS: dict[str, threading.Lock] = {}
+
+
+@contextmanager
+def _process_lock(name: str) -> Iterator[bool]:
+    """For a database that lives in this process (SQLite in memory)."""
+    lock = _PROCESS_LOCKS.setdefault(name, threading.Lock())
+    if not lock.acquire(blocking=False):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 def start_run(session: Session, consultation_id: int, backend: str, settings: dict[str, Any]) -> PipelineRun:

@@ -35,6 +35,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from minyi.core.drafts import Reference
+from minyi.core.errors import ConflictError
 from minyi.core.progress import Progress, no_progress
 from minyi.services.context import Actor, audit
 from minyi.services.sureness import rate_placements
@@ -154,8 +155,15 @@ def analyze(
 
     consultation = get_consultation(session, consultation_id)
     actor.require("analyze", consultation)
-    with executor(workers, scheduler) as run_on:
-        return _analyze(session, actor, consultation_id, backend, progress, settings, run_on)
+    with store.analysis_lock(session, consultation_id) as held:
+        if not held:
+            raise ConflictError(
+                f"consultation {consultation_id} is being analysed by another run; "
+                "try again when it has finished",
+                message_zh="该征求意见正在分析中，请在本次分析完成后再试",
+            )
+        with executor(workers, scheduler) as run_on:
+            return _analyze(session, actor, consultation_id, backend, progress, settings, run_on)
 
 
 def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str | None,
@@ -168,7 +176,8 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     backend_name = canonical_backend(backend or pipe.embedding_backend)
     ctx = load_draft_context(session, consultation_id)
     # A run killed part-way left committed chunks behind: this run finishes its work (what
-    # it had mapped, if it was killed while mapping, is mapped again with the rest).
+    # it had mapped, if it was killed while mapping, is mapped again with the rest). This
+    # run holds the consultation's analysis lock, so a run still "running" was killed.
     interrupted = store.close_interrupted_runs(session, consultation_id)
     resumed = len(interrupted)
     store.undo_mapping(session, consultation_id,
@@ -363,6 +372,9 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     if not semantic or (not left and not explicit):
         return
     mapper_ = _semantic_mapper(ctx, pipe, timer, embedder, embed)
+    # The articles' embeddings just cached: committed, or SQLite's write lock would be held
+    # through all the embedding that follows.
+    _commit(session)
     _check_explicit_citations(session, timer, mapper_, explicit, embed)
     del explicit
     # Read once (the explicit pass's links included), then kept up to date in memory: a
@@ -694,6 +706,7 @@ def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
         return
     dedup = component("deduplicator", pipe.deduplicator)
     texts = [r.text for r in rows]
+    _embed_first(session, embed, texts)  # committed: the comparison holds no lock
     vectors = embed(texts)
     with timer.stage("dedup", len(rows)):
         ids = [r.suggestion_id for r in rows]
@@ -806,6 +819,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
 
     scopes = store.scope_members(session, cid, ctx)
     store.drop_stale_memberships(session, cid, scopes)
+    _commit(session)  # its members are clustered again below, or by the next run
     existing = store.existing_clusters(session, cid)
     pending: dict[str, list[store.ScopeMember]] = {}
     for scope, members in scopes.items():
@@ -830,6 +844,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
                 if sid in text_of:
                     needed[sid] = text_of[sid]
     ids = list(needed)
+    _embed_first(session, embed, [needed[i] for i in ids])
     vectors = embed([needed[i] for i in ids])
     vec = {sid: vectors[k] for k, sid in enumerate(ids)}
     cluster_scope = component("clusterer", pipe.clusterer)
@@ -864,6 +879,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
                 store.refresh_cluster_sizes(session, touched)
                 rest_all += rest
                 stance_of.update((m.suggestion_id, stance) for m in rest)
+            _commit(session)  # one scope's joins: the next scope's comparisons hold no lock
             if rest_all:
                 # One clustering per scope (its request words are weighed over the whole
                 # scope), stances kept apart inside it.
@@ -871,13 +887,12 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
                                               (distance, embedding_weight, article_text), background,
                                               stance_of))
             st.tick(n_scope)
-        _commit(session)  # the joins to stored clusters: one chunk
-        # The scopes' clusterings are independent: partitions, stored in the scopes' order.
+        # The scopes' clusterings are independent: partitions, stored in the scopes' order,
+        # each committed on its own (the next scope is computed holding no lock).
         outs = (run_on or InProcess()).map(_cluster_partition, [j.call for j in jobs])
-        for n_job, (job, out) in enumerate(zip(jobs, outs), 1):
+        for job, out in zip(jobs, outs):
             _store_new_clusters(session, cid, job, out, summary)
-            if n_job % 20 == 0:
-                _commit(session)
+            _commit(session)
     session.flush()
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from minyi.core.records import CommentIn, RecordIn, SourceIn
-from minyi.core.errors import ConfigError, NotFoundError
+from minyi.core.errors import ConfigError, ConflictError, NotFoundError
 from models.entities import (
     Cluster,
     ClusterMember,
@@ -521,3 +521,64 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
     assert placed("A-2") == ([30], ["承接楼上所说条款"])
     post_b, _ = placed("B-1")
     assert post_b and placed("B-2") == (post_b, ["承接楼上所说条款"] * len(post_b))
+
+
+# Holds the analysis lock of consultation argv[2] in database argv[1] until killed.
+HOLD_THE_LOCK = """
+import sys, time
+from sqlalchemy.orm import sessionmaker
+from models.analysis_store import analysis_lock
+from models.db import get_engine
+
+session = sessionmaker(bind=get_engine(sys.argv[1]))()
+with analysis_lock(session, int(sys.argv[2])) as held:
+    print("held" if held else "refused", flush=True)
+    time.sleep(300)
+"""
+
+
+def test_one_analysis_of_a_consultation_at_a_time_and_a_killed_run_blocks_nothing(session, consultation, db_url):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_LOCK, db_url, str(consultation)],
+                              stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ConflictError, match="being analysed by another run") as refused:
+            analyze(session, SYSTEM, consultation, backend="tfidf")
+        assert refused.value.message_zh == "该征求意见正在分析中，请在本次分析完成后再试"
+        session.rollback()
+        # Refused before it started: the other run is not taken for an interrupted one.
+        assert session.scalar(select(func.count()).select_from(PipelineRun)) == 0
+    finally:
+        holder.kill()  # SIGKILL: the lock goes with the process
+        holder.wait()
+    summary = analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    assert summary.suggestions > len(FIRST)
+
+
+def test_the_analysis_lock_is_per_consultation_and_per_holder(session, db_url):
+    from sqlalchemy.orm import sessionmaker
+
+    from models.analysis_store import analysis_lock
+    from models.db import get_engine
+
+    first = create_consultation(session, title="第一部")
+    second = create_consultation(session, title="第二部")
+    session.commit()
+    other = sessionmaker(bind=get_engine(db_url))()
+    try:
+        with analysis_lock(session, first.id) as held:
+            assert held
+            with analysis_lock(other, first.id) as also:
+                assert not also
+            with analysis_lock(other, second.id) as next_door:
+                assert next_door
+        with analysis_lock(other, first.id) as after:
+            assert after
+    finally:
+        other.close()
