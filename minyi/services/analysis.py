@@ -639,7 +639,8 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                 summary.mapped_semantic += 1
                 if thread is not None and floor:
                     thread_articles.setdefault(thread, {})[floor] = [l.article_key for l in found]
-            elif agrees and (thread is None or not floor or floor <= 1) and len(text) < 40:
+            elif (agrees and (thread is None or not floor or floor <= 1)
+                  and scoping.adds_nothing_to_agreement(text)):
                 # "我同意李某的意见": a reply whose context is unknown says nothing by itself.
                 s.scope = "not_opinion"
                 store.set_meta(s, mapping="not_opinion", not_opinion="reply without context")

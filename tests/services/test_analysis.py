@@ -582,3 +582,21 @@ def test_the_analysis_lock_is_per_consultation_and_per_holder(session, db_url):
             assert after
     finally:
         other.close()
+
+
+def test_an_agreeing_reply_out_of_its_thread_is_an_opinion_when_it_makes_its_own_point(session, sample_dir):
+    from pipeline.drafts.parser import parse_file
+
+    c = create_consultation(session, title="深圳经济特区电动自行车管理条例（征求意见稿）")
+    load_draft_version(session, c.id, parse_file(sample_dir / "draft.md"))
+    _add(session, c.id, [
+        CommentIn("同意楼上的意见，说得好，支持！", external_id="R-1"),
+        CommentIn("同意大家的意见，小区门禁必须保留刷卡和密码，不能只刷脸！", external_id="R-2"),
+    ], "replies")
+    session.commit()
+    analyze(session, SYSTEM, c.id, backend="tfidf")
+    session.commit()
+    (_c, [echo]) = _by_external(session, c.id, "R-1")
+    (_c, [point]) = _by_external(session, c.id, "R-2")
+    assert echo.scope == "not_opinion"
+    assert point.scope in ("article", "general")
