@@ -139,3 +139,21 @@ def test_help_has_an_example(run_cli):
     for args in (["analyze", "--help"], ["export", "suggestions", "--help"]):
         result = run_cli(*args)
         assert result.exit_code == 0 and "Example: minyi" in result.stdout
+
+
+def test_a_second_analysis_of_the_same_consultation_is_refused_in_one_line(run_cli, consultation_id, sqlite_url):
+    from sqlalchemy.orm import sessionmaker
+
+    from models.analysis_store import analysis_lock
+    from models.db import get_engine
+
+    running = sessionmaker(bind=get_engine(sqlite_url))()
+    try:
+        with analysis_lock(running, consultation_id) as held:
+            assert held
+            result = run_cli("analyze", "-c", consultation_id, "--backend", "tfidf", "--json")
+    finally:
+        running.close()
+    assert result.exit_code == 2
+    assert "is being analysed by another run" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""

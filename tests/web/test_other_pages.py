@@ -209,3 +209,22 @@ def test_staff_record_a_symposium_s_date_and_participants(as_user, world):
     assert as_user("staff2").post(f"/c/{world.sample_id}/symposium/{source}",
                                   {"version": now, "participants": "1"}).status_code in (403, 404)
     assert json.loads(rows(world, "select meta from source where id = ?", source)[0][0]) == meta
+
+
+def test_analysing_a_consultation_already_being_analysed_is_a_chinese_409(as_user, world):
+    from sqlalchemy.orm import sessionmaker
+
+    from models.analysis_store import analysis_lock
+    from models.db import get_engine
+
+    b = as_user("admin")
+    b.get(f"/c/{world.sample_id}")
+    other_run = sessionmaker(bind=get_engine(world.url))()
+    try:
+        with analysis_lock(other_run, world.sample_id) as held:
+            assert held
+            response = b.post(f"/c/{world.sample_id}/analyze")
+            assert response.status_code == 409 and "该征求意见正在分析中" in response.text
+    finally:
+        other_run.close()
+    assert b.post(f"/c/{world.sample_id}/analyze").status_code == 303
