@@ -942,19 +942,18 @@ def _store_new_clusters(session: Session, cid: int, job: _ScopeJob, out: Any, su
     """Store one scope's new clusters (in the clusterer's order)."""
     scope, provision_id, units = job.scope, job.provision_id, job.units
     reps = [u[0] for u in units]
+    new = []
     for c in out:
         members = [m for i in c.members for m in units[i]]
         types = Counter(m.type for m in members if m.type)
-        store.create_cluster(
-            session, cid, scope, provision_id,
+        new.append(store.NewCluster(
             label=c.label, keywords=c.keywords,
             representative=reps[c.representative].suggestion_id,
             members=[m.suggestion_id for m in members],
             # "有N人提出": people (comments), not pieces of their letters.
             size=len({m.comment_id or ("s", m.suggestion_id) for m in members}),
-            type_=types.most_common(1)[0][0] if types else None,
-        )
+            type=types.most_common(1)[0][0] if types else None,
+        ))
         summary.clusters += 1
         summary.clustered += len(members)
-
-
+    store.create_clusters(session, cid, scope, provision_id, new)
