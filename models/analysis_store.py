@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -600,17 +600,22 @@ def apply_duplicate_groups(
     consultation_id: int,
     groups: Iterable[tuple[str, list[int], int]],
     current: dict[int, int | None],
+    on_chunk: Callable[[], None] | None = None,
 ) -> tuple[int, int]:
     """Merge freshly found groups (kind, member suggestion ids, canonical id) into what is
     stored, only ever adding: a found group touching stored group(s) extends the oldest of
     them with its ungrouped members; one touching none becomes a new group. Returns
     (groups created, groups extended).
 
+    Written ``GROUP_CHUNK`` members at a time, each chunk's groups with their members and
+    sizes: ``on_chunk`` (the caller's commit) runs after each, so other writers wait for one
+    chunk, and a run killed part-way leaves complete groups that the next one adds to.
+
     Suggestions whose group a reviewer decided (``group_is_manual``: taken out of a group, or
     joined) are left as they are: never put into a group, nor counted to make one."""
     created = extended = 0
     assign: list[tuple[Any, list[int]]] = []  # (stored group id or new DuplicateGroup, members)
-    pending: dict[int, DuplicateGroup] = {}  # member → new group not flushed yet
+    pending: dict[int, DuplicateGroup] = {}  # member → new group not stored yet
     reviewed = set(
         session.scalars(
             select(Suggestion.id).where(
@@ -637,16 +642,33 @@ def apply_duplicate_groups(
             target = DuplicateGroup(
                 consultation_id=consultation_id, kind=kind, canonical_suggestion_id=canonical, size=0
             )
-            session.add(target)
             created += 1
         assign.append((target, free))
         if not isinstance(target, int):
             pending.update(dict.fromkeys(free, target))
-    # One flush for all new groups, then executemany updates: no statement per group.
+    chunk: list[tuple[Any, list[int]]] = []
+    for n, item in enumerate(assign, 1):
+        chunk.append(item)
+        if n == len(assign) or sum(len(free) for _t, free in chunk) >= GROUP_CHUNK:
+            _write_group_chunk(session, chunk, current)
+            chunk = []
+            if on_chunk is not None:
+                on_chunk()
+    session.expire_all()
+    return created, extended
+
+
+# Members written per chunk of ``apply_duplicate_groups``.
+GROUP_CHUNK = 20_000
+
+
+def _write_group_chunk(session: Session, chunk: list[tuple[Any, list[int]]], current: dict[int, int | None]) -> None:
+    """New groups in one flush, members by executemany, then the touched groups' sizes."""
+    session.add_all(target for target, _free in chunk if not isinstance(target, int))
     session.flush()
     pairs = []
     touched: set[int] = set()
-    for target, free in assign:
+    for target, free in chunk:
         gid = target if isinstance(target, int) else target.id
         touched.add(gid)
         for m in free:
@@ -676,8 +698,6 @@ def apply_duplicate_groups(
             sizes,
         )
     session.flush()
-    session.expire_all()
-    return created, extended
 
 
 # --- clusters ------------------------------------------------------------------------------

@@ -715,11 +715,13 @@ def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
         current = {r.suggestion_id: r.duplicate_group_id for r in rows}
         groups = [(g.kind, [ids[i] for i in g.members], ids[g.canonical]) for g in result.groups]
         _campaign_letters(session, rows, result, groups, ctx.full_text)
-        created, extended = store.apply_duplicate_groups(session, cid, groups, current)
+        _commit(session)
+        # Committed a chunk of groups at a time: writers wait for one chunk, not the stage.
+        created, extended = store.apply_duplicate_groups(session, cid, groups, current,
+                                                         on_chunk=lambda: _commit(session))
         timer.summary.duplicate_groups = created
         timer.summary.duplicate_groups_extended = extended
         if ctx.has_draft:
-            session.flush()
             timer.summary.mapped_semantic += _articles_from_group(session, cid)
 
 

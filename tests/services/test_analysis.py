@@ -403,8 +403,9 @@ def test_a_campaign_letters_own_sentences_are_kept_with_the_rest_of_its_meta(ses
 
 def test_mapping_a_chunk_of_comments_at_a_time_decides_as_mapping_them_all_at_once(
         session, consultation, sample_dir, monkeypatch):
-    """Two comments per chunk (the explicit pass, then the semantic pass) against one
-    chunk: the same scopes, articles, duplicate groups, clusters and citation checks."""
+    """Two comments per chunk (the explicit pass, then the semantic pass) and duplicate
+    groups written one at a time, against one chunk: the same scopes, articles, duplicate
+    groups (with their sizes), clusters and citation checks."""
     import minyi.services.analysis as analysis
     from pipeline.drafts.parser import parse_file
 
@@ -417,12 +418,16 @@ def test_mapping_a_chunk_of_comments_at_a_time_decides_as_mapping_them_all_at_on
     analyze(session, SYSTEM, whole.id, backend="tfidf")
     session.commit()
     monkeypatch.setattr(analysis, "MAP_CHUNK", 2)
+    monkeypatch.setattr(analysis.store, "GROUP_CHUNK", 1)  # and duplicate groups one at a time
     seen: list[tuple[str, int, int | None]] = []
     chunked = analyze(session, SYSTEM, consultation, backend="tfidf",
                       progress=lambda stage, done, total: seen.append((stage, done, total)))
     session.commit()
 
     assert _decisions(session, consultation) == _decisions(session, whole.id)
+    groups = session.scalars(select(DuplicateGroup).where(DuplicateGroup.consultation_id == consultation)).all()
+    assert groups and all(
+        g.size == session.scalar(select(func.count()).where(Suggestion.duplicate_group_id == g.id)) for g in groups)
 
     checks = _citation_checks(session, consultation)
     assert checks == _citation_checks(session, whole.id) != []
