@@ -201,7 +201,6 @@ def suggestion_rows(
     )
     if contact_point_id is not None:
         query = query.where(effective_cp == contact_point_id)
-    rows = session.execute(query).all()
 
     resolve = _article_resolver(session, consultation_id)
     articles: dict[int, list[int]] = defaultdict(list)
@@ -236,61 +235,67 @@ def suggestion_rows(
     ):
         clusters[sid].append((cid, label))
     statuses = effective_statuses(session, [consultation_id])
-    per_comment = Counter(r.comment_id for r in rows)
 
-    out = []
-    for r in rows:
+    def row_of(r: Any, single_point: bool) -> SuggestionRow:
         meta = r.comment_meta or {}
         s_meta = r.suggestion_meta or {}
         role = next((str(meta[k]) for k in ROLE_KEYS if meta.get(k)), None)
-        single_point = per_comment[r.comment_id] == 1
         status = statuses.get(r.id)
         in_clusters = clusters.get(r.id, [])
-        out.append(
-            SuggestionRow(
-                suggestion_id=r.id,
-                comment_id=r.comment_id,
-                consultation_id=consultation_id,
-                text=r.masked_text if r.masked_text is not None else r.text,
-                type=r.type,
-                is_general=bool(r.is_general),
-                is_out_of_scope=bool(r.is_out_of_scope),
-                duplicate_group_id=r.duplicate_group_id,
-                duplicate_size=r.dup_size or 1,
-                channel=r.channel or "other",
-                contact_point_id=r.cp_id,
-                contact_point=r.cp_name,
-                organisation=(r.author_organisation or "").strip() or None,
-                role=role,
-                source_id=r.source_id,
-                source_name=r.source_name,
-                source_origin=r.source_origin,
-                submitted_at=r.submitted_at,
-                # A form's 理由 belongs to the whole comment: it is this suggestion's only
-                # when the comment made a single point.
-                reason=(r.reason or "") if single_point else "",
-                article_ids=articles.get(r.id, []),
-                cluster_ids=[c for c, _ in in_clusters],
-                status=status[0] if status else None,
-                status_source=status[1] if status else None,
-                original_text=r.text,
-                masked_text=r.masked_text,
-                author_name=(r.author_name or "").strip() or None,
-                external_id=r.external_id,
-                ordinal=r.ordinal,
-                mapping_methods=methods.get(r.id, []),
-                mapping_score=scores.get(r.id),
-                cluster_label=in_clusters[0][1] if in_clusters else None,
-                duplicate_kind=r.dup_kind,
-                locator=r.locator,
-                scope=r.reviewed_scope or r.scope,
-                chapter_number=_as_int(s_meta.get("chapter")),
-                cited_parts=cited.get(r.id, []),
-                quoted_text=(r.quoted_text or None) if single_point else None,
-                citation_check=r.citation_check or None,
-                reference_problems=list(s_meta.get("reference_problems") or []),
-            )
+        return SuggestionRow(
+            suggestion_id=r.id,
+            comment_id=r.comment_id,
+            consultation_id=consultation_id,
+            text=r.masked_text if r.masked_text is not None else r.text,
+            type=r.type,
+            is_general=bool(r.is_general),
+            is_out_of_scope=bool(r.is_out_of_scope),
+            duplicate_group_id=r.duplicate_group_id,
+            duplicate_size=r.dup_size or 1,
+            channel=r.channel or "other",
+            contact_point_id=r.cp_id,
+            contact_point=r.cp_name,
+            organisation=(r.author_organisation or "").strip() or None,
+            role=role,
+            source_id=r.source_id,
+            source_name=r.source_name,
+            source_origin=r.source_origin,
+            submitted_at=r.submitted_at,
+            # A form's 理由 belongs to the whole comment: it is this suggestion's only
+            # when the comment made a single point.
+            reason=(r.reason or "") if single_point else "",
+            article_ids=articles.get(r.id, []),
+            cluster_ids=[c for c, _ in in_clusters],
+            status=status[0] if status else None,
+            status_source=status[1] if status else None,
+            original_text=r.text,
+            masked_text=r.masked_text,
+            author_name=(r.author_name or "").strip() or None,
+            external_id=r.external_id,
+            ordinal=r.ordinal,
+            mapping_methods=methods.get(r.id, []),
+            mapping_score=scores.get(r.id),
+            cluster_label=in_clusters[0][1] if in_clusters else None,
+            duplicate_kind=r.dup_kind,
+            locator=r.locator,
+            scope=r.reviewed_scope or r.scope,
+            chapter_number=_as_int(s_meta.get("chapter")),
+            cited_parts=cited.get(r.id, []),
+            quoted_text=(r.quoted_text or None) if single_point else None,
+            citation_check=r.citation_check or None,
+            reference_problems=list(s_meta.get("reference_problems") or []),
         )
+
+    # Streamed, a comment's rows at a time (they come in comment order): the query's rows
+    # are never all in memory beside the SuggestionRows (at 10^6 they were gigabytes).
+    out: list[SuggestionRow] = []
+    comment: list[Any] = []
+    for r in session.execute(query.execution_options(yield_per=2_000)):
+        if comment and r.comment_id != comment[0].comment_id:
+            out.extend(row_of(x, len(comment) == 1) for x in comment)
+            comment = []
+        comment.append(r)
+    out.extend(row_of(x, len(comment) == 1) for x in comment)
     return out
 
 

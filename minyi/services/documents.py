@@ -143,7 +143,9 @@ def _consultation_report(session: Session, consultation: Any, point_id: int | No
     """Rows masked first, so clusters and figures are built from masked rows only."""
     cid = consultation.id
     masker = masker or Masker.for_consultation(session, cid)
-    rows = [masker.row(r) for r in report_queries.suggestion_rows(session, cid, point_id)]
+    rows = report_queries.suggestion_rows(session, cid, point_id)
+    for i, row in enumerate(rows):  # in place: an unmasked row goes as its masked copy comes
+        rows[i] = masker.row(row)
     articles = report_queries.articles_of(session, cid)
     views = report_queries.cluster_views(session, cid, point_id, rows=rows, articles=articles,
                                          chapters=report_queries.chapters_of(session, cid))
