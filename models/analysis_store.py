@@ -647,11 +647,13 @@ def apply_duplicate_groups(
         if not isinstance(target, int):
             pending.update(dict.fromkeys(free, target))
     chunk: list[tuple[Any, list[int]]] = []
-    for n, item in enumerate(assign, 1):
-        chunk.append(item)
-        if n == len(assign) or sum(len(free) for _t, free in chunk) >= GROUP_CHUNK:
+    in_chunk = 0  # members
+    for n, (target, free) in enumerate(assign, 1):
+        chunk.append((target, free))
+        in_chunk += len(free)
+        if n == len(assign) or in_chunk >= GROUP_CHUNK:
             _write_group_chunk(session, chunk, current)
-            chunk = []
+            chunk, in_chunk = [], 0
             if on_chunk is not None:
                 on_chunk()
     session.expire_all()
