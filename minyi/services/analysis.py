@@ -715,7 +715,6 @@ def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
         current = {r.suggestion_id: r.duplicate_group_id for r in rows}
         groups = [(g.kind, [ids[i] for i in g.members], ids[g.canonical]) for g in result.groups]
         _campaign_letters(session, rows, result, groups, ctx.full_text)
-        _commit(session)
         # Committed a chunk of groups at a time: writers wait for one chunk, not the stage.
         created, extended = store.apply_duplicate_groups(session, cid, groups, current,
                                                          on_chunk=lambda: _commit(session))
@@ -773,7 +772,11 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
             sentences = own_sentences(rows[k].text, template)
             if sentences:
                 own[rows[k].suggestion_id] = {"own_sentences": sentences}
-    store.set_meta_by_id(session, own)
+    # Committed a chunk at a time: at 10^6 campaign letters are hundreds of thousands.
+    ids = sorted(own)
+    for start in range(0, len(ids), store.GROUP_CHUNK):
+        store.set_meta_by_id(session, {k: own[k] for k in ids[start : start + store.GROUP_CHUNK]})
+        _commit(session)
 
 
 # --- 9: classify (before clustering) ----------------------------------------------------------
