@@ -446,9 +446,11 @@ def thread_articles(session: Session, consultation_id: int,
     return dict(out)
 
 
-def set_meta_by_id(session: Session, values_by_id: dict[int, dict[str, Any]]) -> None:
+def set_meta_by_id(session: Session, values_by_id: dict[int, dict[str, Any]],
+                   on_chunk: Callable[[], None] | None = None) -> None:
     """What ``set_meta`` does, on the suggestions with these ids, as executemany UPDATEs
-    (an ORM object per suggestion cost a fifth of the dedup stage)."""
+    (an ORM object per suggestion cost a fifth of the dedup stage); ``on_chunk`` (the
+    caller's commit) runs after each chunk of them."""
     if not values_by_id:
         return
     session.flush()  # pending ORM changes to these rows are read back, not overwritten
@@ -467,6 +469,8 @@ def set_meta_by_id(session: Session, values_by_id: dict[int, dict[str, Any]]) ->
                 .values(meta=bindparam("b_meta"), sureness=None),  # as set_meta: re-rated by the queue
                 rows,
             )
+        if on_chunk is not None:
+            on_chunk()
     session.expire_all()  # objects already loaded must not keep the old meta
 
 

@@ -79,18 +79,18 @@ def agrees_with_earlier_post(text: str) -> bool:
 # What an agreeing reply must add to be an opinion of its own ("同意大家的意见，门禁必须
 # 保留刷卡"): more than a few words beyond the agreement, whom it agrees with ("老张的意见")
 # and applause.
-_APPLAUSE = re.compile(r"[^，。！？!?,\s]{0,6}的(?:意见|建议|说法|观点)|楼[上主]|支持|赞同|赞成|同意|顶|附议|谢谢|感谢|"
-                       r"说得好|有道理|在理|好")
+_AGREEMENT_WORDS = re.compile(r"[^，。！？!?,\s]{0,6}的(?:意见|建议|说法|观点)|楼[上主]|支持|赞同|赞成|同意|顶|附议|谢谢|感谢|"
+                              r"说得好|有道理|在理|好")
 _OWN_WORDS_MIN = 8
 
 
 def adds_nothing_to_agreement(text: str) -> bool:
-    """An agreeing reply with nothing of its own ("我同意李某的意见。", "同上，支持！"): out of
+    """An agreeing reply with nothing of its own ("同意李某的意见。", "同上，支持！"): out of
     its thread it says nothing. One that goes on to make its point is an opinion."""
     match = _AGREE.match(text or "")
     if not match:
         return False
-    rest = _APPLAUSE.sub("", text[match.end():])
+    rest = _AGREEMENT_WORDS.sub("", text[match.end():])
     return len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", rest)) < _OWN_WORDS_MIN
 
 

@@ -773,10 +773,7 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
             if sentences:
                 own[rows[k].suggestion_id] = {"own_sentences": sentences}
     # Committed a chunk at a time: at 10^6 campaign letters are hundreds of thousands.
-    ids = sorted(own)
-    for start in range(0, len(ids), store.GROUP_CHUNK):
-        store.set_meta_by_id(session, {k: own[k] for k in ids[start : start + store.GROUP_CHUNK]})
-        _commit(session)
+    store.set_meta_by_id(session, own, on_chunk=lambda: _commit(session))
 
 
 # --- 9: classify (before clustering) ----------------------------------------------------------

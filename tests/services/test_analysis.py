@@ -65,6 +65,17 @@ def _add(session, cid, comments, name):
     session.flush()
 
 
+def _analysed(session, title, draft, comments):
+    """A new consultation on ``draft`` with ``comments``, analysed (tfidf) and committed."""
+    c = create_consultation(session, title=title)
+    load_draft_version(session, c.id, draft)
+    _add(session, c.id, comments, "comments")
+    session.commit()
+    analyze(session, SYSTEM, c.id, backend="tfidf")
+    session.commit()
+    return c
+
+
 @pytest.fixture
 def consultation(session, sample_dir):
     from pipeline.drafts.parser import parse_file
@@ -280,17 +291,13 @@ def test_errors_name_what_is_wrong(session, consultation):
 def test_support_and_requested_changes_never_share_a_cluster(session):
     from pipeline.drafts.parser import parse_text
 
-    c = create_consultation(session, title="某某条例（征求意见稿）")
-    load_draft_version(session, c.id, parse_text("第一条 电动自行车最高时速不得超过十五公里。\n第二条 本条例自公布之日起施行。"))
-    _add(session, c.id, [
+    c = _analysed(session, "某某条例（征求意见稿）",
+                  parse_text("第一条 电动自行车最高时速不得超过十五公里。\n第二条 本条例自公布之日起施行。"), [
         CommentIn("第一条限速十五公里很合理，我支持。", external_id="A"),
         CommentIn("第一条限速十五公里我完全支持，老人小孩更安全。", external_id="B"),
         CommentIn("第一条限速十五公里太低，建议改为二十五公里。", external_id="C"),
         CommentIn("第一条限速十五公里太低，建议提高到二十公里。", external_id="D"),
-    ], "stance")
-    session.commit()
-    analyze(session, SYSTEM, c.id, backend="tfidf")
-    session.commit()
+    ])
     by_comment = dict(
         session.execute(
             select(Comment.external_id, ClusterMember.cluster_id)
@@ -592,15 +599,10 @@ def test_the_analysis_lock_is_per_consultation_and_per_holder(session, db_url):
 def test_an_agreeing_reply_out_of_its_thread_is_an_opinion_when_it_makes_its_own_point(session, sample_dir):
     from pipeline.drafts.parser import parse_file
 
-    c = create_consultation(session, title="深圳经济特区电动自行车管理条例（征求意见稿）")
-    load_draft_version(session, c.id, parse_file(sample_dir / "draft.md"))
-    _add(session, c.id, [
+    c = _analysed(session, "深圳经济特区电动自行车管理条例（征求意见稿）", parse_file(sample_dir / "draft.md"), [
         CommentIn("同意楼上的意见，说得好，支持！", external_id="R-1"),
         CommentIn("同意大家的意见，小区门禁必须保留刷卡和密码，不能只刷脸！", external_id="R-2"),
-    ], "replies")
-    session.commit()
-    analyze(session, SYSTEM, c.id, backend="tfidf")
-    session.commit()
+    ])
     (_c, [echo]) = _by_external(session, c.id, "R-1")
     (_c, [point]) = _by_external(session, c.id, "R-2")
     assert echo.scope == "not_opinion"
