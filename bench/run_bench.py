@@ -287,7 +287,8 @@ def add_batch(url: str, cid: int, n: int, backend: str, offset: int) -> dict:
     with session_scope(url) as session:
         result = analyze(session, SYSTEM, cid, backend=backend)
     return {"n": n, "imported": imported, "ingest": ingest_s, "analyze_total": round(time.perf_counter() - t, 2),
-            "stages": result.seconds, "suggestions": result.suggestions}
+            "stages": result.seconds, "suggestions": result.suggestions,
+            "dedup_compared": result.dedup_compared}
 
 
 def embedding_efficiency(url: str, backend: str, embed_seconds: float | None,
@@ -492,13 +493,14 @@ def e2e_table(results: list[dict]) -> str:
     batches = [r for r in results if "error" not in r and r.get("incremental")]
     if batches:
         head = ("| analysed | code | new batch | ingest s | " + " | ".join(f"{s} s" for s in stages)
-                + " | analyze total s |")
+                + " | analyze total s | suggestions dedup compared |")
         lines = [head, "|" + "---|" * (head.count("|") - 1)]
         for r in batches:
             b = r["incremental"]
             lines.append("| " + " | ".join([f"{r['n']:,}", r.get("code", ""), f"{b['n']:,}", str(b["ingest"])]
                                            + [str(b["stages"].get(s, "")) for s in stages]
-                                           + [str(b["analyze_total"])]) + " |")
+                                           + [str(b["analyze_total"]),
+                                              f"{b['dedup_compared']:,}" if "dedup_compared" in b else "all"]) + " |")
         details += "\n\nA new batch added to the analysed consultation and analysed on its own:\n\n" + "\n".join(lines)
     return "\n".join(rows) + "\n\n" + details
 

@@ -26,6 +26,8 @@ from models.entities import (
     Cluster,
     ClusterMember,
     Comment,
+    DedupBand,
+    DedupCell,
     DraftVersion,
     DuplicateGroup,
     PipelineRun,
@@ -480,21 +482,29 @@ class GroupMember(NamedTuple):
     reviewed_scope: str | None
 
 
-def grouped_suggestions(session: Session, consultation_id: int) -> dict[int, list[tuple[GroupMember, list[int]]]]:
-    """Duplicate group → its members (plain columns) with their linked provision ids."""
+def grouped_suggestions(session: Session, consultation_id: int, group_ids: Iterable[int] | None = None
+                        ) -> dict[int, list[tuple[GroupMember, list[int]]]]:
+    """Duplicate group → its members (plain columns) with their linked provision ids; every
+    group, or those of ``group_ids``."""
+    if group_ids is None:
+        wheres = [Suggestion.duplicate_group_id.is_not(None)]
+    else:
+        gids = sorted(group_ids)
+        wheres = [Suggestion.duplicate_group_id.in_(gids[s : s + _CHUNK]) for s in range(0, len(gids), _CHUNK)]
     links: dict[int, list[int]] = defaultdict(list)
-    for sid, pid in session.execute(
-        select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
-        .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
-        .where(Suggestion.consultation_id == consultation_id, Suggestion.duplicate_group_id.is_not(None))
-    ):
-        links[sid].append(pid)
     out: dict[int, list[tuple[GroupMember, list[int]]]] = defaultdict(list)
-    for sid, gid, scope, reviewed in session.execute(
-        select(Suggestion.id, Suggestion.duplicate_group_id, Suggestion.scope, Suggestion.reviewed_scope)
-        .where(Suggestion.consultation_id == consultation_id, Suggestion.duplicate_group_id.is_not(None))
-    ):
-        out[gid].append((GroupMember(sid, scope, reviewed), links.get(sid, [])))
+    for where in wheres:
+        for sid, pid in session.execute(
+            select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
+            .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
+            .where(Suggestion.consultation_id == consultation_id, where)
+        ):
+            links[sid].append(pid)
+        for sid, gid, scope, reviewed in session.execute(
+            select(Suggestion.id, Suggestion.duplicate_group_id, Suggestion.scope, Suggestion.reviewed_scope)
+            .where(Suggestion.consultation_id == consultation_id, where)
+        ):
+            out[gid].append((GroupMember(sid, scope, reviewed), links.get(sid, [])))
     return out
 
 
@@ -568,16 +578,28 @@ class DedupInput:
     comment_id: int | None = None  # the letter it is a piece of (campaigns are letters)
 
 
-def dedup_inputs(session: Session, consultation_id: int, ctx: DraftContext | None = None) -> list[DedupInput]:
-    """Every suggestion, by id, with its cluster scope (two queries in all); not those a
-    reviewer marked 非意见 (not an opinion)."""
+def dedup_inputs(session: Session, consultation_id: int, ctx: DraftContext | None = None, *,
+                 new_only: bool = False, ids: Sequence[int] | None = None) -> list[DedupInput]:
+    """Suggestions by id with their cluster scope: every one, those duplicate detection has
+    not compared yet (``new_only``: no ``dedup_key``), or those with ``ids``; never those
+    marked 非意见 (not an opinion)."""
+    if ids is not None:
+        out: list[DedupInput] = []
+        for start in range(0, len(ids), _CHUNK):
+            out.extend(_dedup_inputs(session, consultation_id, ctx, Suggestion.id.in_(ids[start : start + _CHUNK])))
+        return sorted(out, key=lambda r: r.suggestion_id)
+    return _dedup_inputs(session, consultation_id, ctx, Suggestion.dedup_key.is_(None) if new_only else None)
+
+
+def _dedup_inputs(session: Session, consultation_id: int, ctx: DraftContext | None, where: Any) -> list[DedupInput]:
     key_by_pid = {pid: key for key, pid in ctx.provision_ids.items()} if ctx is not None else {}
+    conditions = [Suggestion.consultation_id == consultation_id] + ([where] if where is not None else [])
     first_article: dict[int, str] = {}
     if key_by_pid:
         for sid, pid in session.execute(
             select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
             .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
-            .where(Suggestion.consultation_id == consultation_id)
+            .where(*conditions)
             .order_by(SuggestionProvision.id)
         ):
             if pid in key_by_pid:
@@ -587,10 +609,151 @@ def dedup_inputs(session: Session, consultation_id: int, ctx: DraftContext | Non
         for sid, masked, text, gid, out, comment_id in session.execute(
             select(Suggestion.id, Suggestion.masked_text, Suggestion.text, Suggestion.duplicate_group_id,
                    Suggestion.is_out_of_scope, Suggestion.comment_id)
-            .where(Suggestion.consultation_id == consultation_id, _is_opinion())
+            .where(*conditions, _is_opinion())
             .order_by(Suggestion.id)
         )
     ]
+
+
+# --- the stored duplicate index (pipeline.dedup.DedupIndex) ----------------------------------
+
+# Stored suggestions read per LSH band: a campaign's thousands of letters share bands, and a
+# few of them stand for the rest (duplicate detection keeps as many per group in its index).
+BAND_READ_CAP = 30
+
+
+def has_dedup_index(session: Session, consultation_id: int, backend: str) -> bool:
+    """Whether duplicate detection stored its index for this consultation with this embedding
+    backend (its blocks are that backend's)."""
+    return session.scalar(
+        select(exists().where(DedupCell.consultation_id == consultation_id, DedupCell.backend == backend))
+    )
+
+
+def exact_candidates(session: Session, consultation_id: int, keys: Iterable[int]) -> set[int]:
+    """A stored suggestion per (exact key, duplicate group) among ``keys``: one member stands
+    for its group, and a new exact copy joins the group through it."""
+    keys = sorted({k for k in keys if k})
+    out: set[int] = set()
+    for start in range(0, len(keys), _CHUNK):
+        out.update(session.scalars(
+            select(func.min(Suggestion.id))
+            .where(Suggestion.consultation_id == consultation_id, Suggestion.dedup_key.in_(keys[start : start + _CHUNK]))
+            .group_by(Suggestion.dedup_key, Suggestion.duplicate_group_id)
+        ))
+    return out
+
+
+def band_candidates(session: Session, consultation_id: int, bands: Iterable[int]) -> dict[int, list[int]]:
+    """Band hash → stored suggestions with it (at most ``BAND_READ_CAP`` each)."""
+    bands = sorted(set(bands))
+    out: dict[int, list[int]] = defaultdict(list)
+    for start in range(0, len(bands), _CHUNK):
+        ranked = (
+            select(DedupBand.band_hash, DedupBand.suggestion_id,
+                   func.row_number().over(partition_by=DedupBand.band_hash, order_by=DedupBand.suggestion_id).label("n"))
+            .where(DedupBand.consultation_id == consultation_id, DedupBand.band_hash.in_(bands[start : start + _CHUNK]))
+            .subquery()
+        )
+        for band, sid in session.execute(select(ranked.c.band_hash, ranked.c.suggestion_id).where(ranked.c.n <= BAND_READ_CAP)):
+            out[band].append(sid)
+    return out
+
+
+def dedup_cells(session: Session, consultation_id: int, backend: str) -> dict[str, tuple[list[int], bytes]]:
+    """Scope → (its blocks' ids, their centroids' float32 bytes, concatenated)."""
+    out: dict[str, tuple[list[int], list[bytes]]] = {}
+    for cell_id, scope, centroid in session.execute(
+        select(DedupCell.id, DedupCell.scope, DedupCell.centroid)
+        .where(DedupCell.consultation_id == consultation_id, DedupCell.backend == backend)
+        .order_by(DedupCell.id)
+    ):
+        ids, vectors = out.setdefault(scope, ([], []))
+        ids.append(cell_id)
+        vectors.append(centroid)
+    return {scope: (ids, b"".join(vectors)) for scope, (ids, vectors) in out.items()}
+
+
+def cell_codes(session: Session, cell_ids: Sequence[int]) -> dict[int, tuple[list[int], list[bytes]]]:
+    """Block id → its members' suggestion ids and sign codes."""
+    out: dict[int, tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))
+    for start in range(0, len(cell_ids), _CHUNK):
+        for sid, cell, code in session.execute(
+            select(Suggestion.id, Suggestion.dedup_cell, Suggestion.dedup_code)
+            .where(Suggestion.dedup_cell.in_(cell_ids[start : start + _CHUNK]), Suggestion.dedup_code.is_not(None))
+        ):
+            out[cell][0].append(sid)
+            out[cell][1].append(code)
+    return out
+
+
+def group_samples(session: Session, group_ids: Iterable[int], per_group: int, min_size: int) -> set[int]:
+    """Up to ``per_group`` members of each near-copy or campaign group of ``group_ids`` with at
+    least ``min_size`` members: enough to read the campaign's template from."""
+    gids = sorted(set(group_ids))
+    out: set[int] = set()
+    for start in range(0, len(gids), _CHUNK):
+        ranked = (
+            select(Suggestion.id, func.row_number().over(partition_by=Suggestion.duplicate_group_id,
+                                                         order_by=Suggestion.id).label("n"))
+            .join(DuplicateGroup, DuplicateGroup.id == Suggestion.duplicate_group_id)
+            .where(Suggestion.duplicate_group_id.in_(gids[start : start + _CHUNK]),
+                   DuplicateGroup.kind.in_(("near", "campaign")), DuplicateGroup.size >= min_size)
+            .subquery()
+        )
+        out.update(session.scalars(select(ranked.c.id).where(ranked.c.n <= per_group)))
+    return out
+
+
+def reset_dedup_index(session: Session, consultation_id: int) -> None:
+    """Forget the stored bands before the whole consultation is compared and indexed again
+    (the blocks of another backend stay, unused, and its suggestions' blocks are replaced)."""
+    session.execute(delete(DedupBand).where(DedupBand.consultation_id == consultation_id))
+
+
+@dataclass
+class IndexEntry:
+    """What duplicate detection stores for one suggestion it compared."""
+
+    suggestion_id: int
+    key: int
+    cell: int | tuple[str, int] | None  # a stored block's id, or ("new", position in new_cells)
+    code: bytes | None
+    bands: Sequence[int] = ()
+
+
+def save_dedup_index(session: Session, consultation_id: int, backend: str, entries: Sequence[IndexEntry],
+                     new_cells: Sequence[tuple[str, bytes]], on_chunk: Callable[[], None] | None = None) -> None:
+    """Store the index of the suggestions duplicate detection compared (their ``dedup_key``
+    set marks them compared) and the new blocks (scope, centroid bytes), ``GROUP_CHUNK``
+    suggestions per chunk; ``on_chunk`` (the caller's commit) runs after each."""
+    cell_ids: list[int] = []
+    for scope, centroid in new_cells:
+        cell = DedupCell(consultation_id=consultation_id, backend=backend, scope=scope, centroid=centroid)
+        session.add(cell)
+        cell_ids.append(cell)  # type: ignore[arg-type]
+    session.flush()
+    cell_ids = [c.id for c in cell_ids]  # type: ignore[attr-defined]
+    table = Suggestion.__table__
+    for start in range(0, len(entries), GROUP_CHUNK):
+        chunk = entries[start : start + GROUP_CHUNK]
+        rows = [
+            {"b_id": e.suggestion_id, "b_key": e.key, "b_code": e.code,
+             "b_cell": cell_ids[e.cell[1]] if isinstance(e.cell, tuple) else e.cell}
+            for e in chunk
+        ]
+        session.execute(
+            update(table).where(table.c.id == bindparam("b_id"))
+            .values(dedup_key=bindparam("b_key"), dedup_cell=bindparam("b_cell"), dedup_code=bindparam("b_code")),
+            rows,
+        )
+        bands = [{"consultation_id": consultation_id, "band_hash": int(b), "suggestion_id": e.suggestion_id}
+                 for e in chunk for b in dict.fromkeys(e.bands)]
+        if bands:
+            session.execute(insert(DedupBand.__table__), bands)
+        if on_chunk is not None:
+            on_chunk()
+    session.expire_all()
 
 
 def _is_opinion() -> Any:

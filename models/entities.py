@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     false,
     Date,
@@ -251,6 +252,9 @@ class Suggestion(Versioned, CreatedAt, Base):
         # The review queue (open suggestions, least sure first) and the counts by reviewed
         # scope read this index only.
         Index("ix_suggestion_queue", "consultation_id", "reviewed_scope", "sureness"),
+        # A new batch's exact copies of stored suggestions, and the suggestions not yet
+        # compared (dedup_key NULL), are found through this index.
+        Index("ix_suggestion_dedup_key", "consultation_id", "dedup_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -284,6 +288,13 @@ class Suggestion(Versioned, CreatedAt, Base):
     # out, after the analysis (re)placed the suggestion.
     sureness: Mapped[float | None] = mapped_column(Float)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The stored duplicate index (pipeline.dedup.DedupIndex): NULL until duplicate detection
+    # compared the suggestion; a later batch queries these instead of comparing everything
+    # again. dedup_key: the exact stage's key (0: nothing to compare); dedup_cell: the
+    # semantic stage's block; dedup_code: the embedding's sign code (pipeline.dedup.sign_codes).
+    dedup_key: Mapped[int | None] = mapped_column(BigInteger)
+    dedup_cell: Mapped[int | None] = mapped_column(ForeignKey("dedup_cell.id"), index=True)
+    dedup_code: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     comment: Mapped[Comment] = relationship(back_populates="suggestions")
     links: Mapped[list[SuggestionProvision]] = relationship(
@@ -292,6 +303,33 @@ class Suggestion(Versioned, CreatedAt, Base):
     duplicate_group: Mapped[DuplicateGroup | None] = relationship(
         foreign_keys=[duplicate_group_id]
     )
+
+
+class DedupBand(Base):
+    """A MinHash LSH band hash of a stored suggestion (pipeline.dedup.band_hashes): a new
+    suggestion sharing one with it is compared with it. The suggestion id is a plain number,
+    not a foreign key: a row left behind by a deleted suggestion only names a candidate that
+    is no longer there."""
+
+    __tablename__ = "dedup_band"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), primary_key=True)
+    band_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class DedupCell(Base):
+    """A block of the semantic duplicate stage: one scope's suggestions near one centroid.
+    A new suggestion is compared with the members of its nearest block."""
+
+    __tablename__ = "dedup_cell"
+    __table_args__ = (Index("ix_dedup_cell_scope", "consultation_id", "backend", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
+    backend: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(100))
+    centroid: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, L2-normalised
 
 
 class SuggestionProvision(CreatedAt, Base):

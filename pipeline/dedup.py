@@ -24,6 +24,7 @@ most shared by the others, i.e. the template; for semantic: nearest the group's 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import unicodedata
@@ -67,9 +68,28 @@ class StageReport:
 
 
 @dataclass
+class DedupIndex:
+    """What ``deduplicate`` learnt about each input that a later batch queries instead of
+    comparing everything again (stored by ``models.analysis_store.save_dedup_index``):
+
+    - ``keys``: the exact stage's key of each input (``text_key``; 0: nothing to compare);
+    - ``bands``: the MinHash LSH band hashes (``band_hashes``) of the inputs the text stage
+      indexed, by input;
+    - ``cells``: the semantic stage's block of each input, a position in ``centroids``
+      (scope, L2-normalised mean of the block's embeddings); None without embeddings.
+    """
+
+    keys: list[int]
+    bands: dict[int, np.ndarray] = field(default_factory=dict)
+    cells: list[int | None] = field(default_factory=list)
+    centroids: list[tuple[str | None, np.ndarray]] = field(default_factory=list)
+
+
+@dataclass
 class DedupResult:
     groups: list[DupGroup]  # groups of two or more members
     stages: list[StageReport] = field(default_factory=list)
+    index: DedupIndex | None = None
 
     def group_index(self, n: int) -> list[int | None]:
         """For each of the ``n`` inputs, the position of its group in ``groups`` (None if alone)."""
@@ -187,20 +207,41 @@ SCOPE_FREE_CHARS = 40
 
 
 def _scope_key(i: int, text: str, scopes: Sequence[str | None] | None) -> str | None:
-    if scopes is None or len(text) >= SCOPE_FREE_CHARS:
+    return _text_scope(text, None if scopes is None else scopes[i])
+
+
+def _text_scope(text: str, scope: str | None) -> str | None:
+    """The scope a text is compared within: its own for a short one, none for a long one."""
+    if scope is None or len(text) >= SCOPE_FREE_CHARS:
         return None
-    return scopes[i] or ""
+    return scope or ""
 
 
-def exact_stage(texts: Sequence[str], groups: _Groups, scopes: Sequence[str | None] | None = None) -> None:
-    first: dict[tuple[str | None, str], int] = {}
-    for i, t in enumerate(texts):
-        key = canonical_text(t)
+def _hash64(data: bytes) -> int:
+    """A stable signed 64-bit hash (a database BIGINT); never 0, which means "no key"."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little", signed=True) or 1
+
+
+def text_key(text: str, scope: str | None = None) -> int:
+    """The exact stage's key: the canonical text, with its scope when the text is short
+    (``SCOPE_FREE_CHARS``); 0 when nothing is left to compare (punctuation only)."""
+    clean = canonical_text(text)
+    if not clean:
+        return 0
+    return _hash64(f"{_text_scope(clean, scope)}\x00{clean}".encode("utf-8"))
+
+
+def exact_stage(texts: Sequence[str], groups: _Groups, scopes: Sequence[str | None] | None = None) -> list[int]:
+    """Returns each text's key (``text_key``)."""
+    keys = [text_key(t, None if scopes is None else scopes[i]) for i, t in enumerate(texts)]
+    first: dict[int, int] = {}
+    for i, key in enumerate(keys):
         if not key:
             continue  # empty or punctuation only: nothing to compare
-        j = first.setdefault((_scope_key(i, key, scopes), key), i)
+        j = first.setdefault(key, i)
         if j != i:
             groups.union(j, i, "exact")
+    return keys
 
 
 @dataclass
@@ -227,20 +268,20 @@ def text_dup_stage(
     *,
     kinds: tuple[str, ...] = ("near", "campaign"),
     scopes: Sequence[str | None] | None = None,
+    bands: dict[int, np.ndarray] | None = None,
 ) -> None:
     """Near duplicates and campaigns in one streaming LSH pass over unit representatives.
 
     Each representative queries the LSH index of those before it, is checked against at most
     a few members of each candidate group, then is indexed (unless its group is already well
-    represented), so the work grows with the number of items, not with their pairs.
+    represented), so the work grows with the number of items, not with their pairs. The band
+    hashes of what was indexed go into ``bands``, for a later batch to query.
     """
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     reps = sorted(min(members) for members in groups.units().values())
     lsh = MinHashLSH(threshold=params.lsh_threshold, num_perm=params.num_perm)
-    # One set of permutations for all: MinHash() would draw its own for every text (a
-    # seeded draw, so the same values, at a quarter of this stage's time).
-    template = MinHash(num_perm=params.num_perm, hashfunc=_identity)
+    hasher = _MinHasher(params.num_perm)
     sh: dict[int, np.ndarray] = {}
     nums: dict[int, frozenset[str]] = {}
     indexed_per_root: Counter[int] = Counter()
@@ -251,9 +292,7 @@ def text_dup_stage(
             continue
         sh[i] = _shingles_of_canonical(clean[i])
         nums[i] = numbers_of(texts[i])
-        m = MinHash(num_perm=params.num_perm, hashfunc=_identity,
-                    permutations=template.permutations, scheme=template.scheme)
-        m.update_batch(sh[i])
+        m = hasher(sh[i])
         by_root: dict[int, list[int]] = defaultdict(list)
         for j in lsh.query(m):
             by_root[groups.find(j)].append(j)
@@ -271,6 +310,48 @@ def text_dup_stage(
         if indexed_per_root[root] < params.max_indexed_per_group:
             lsh.insert(i, m)
             indexed_per_root[root] += 1
+            if bands is not None:
+                bands[i] = band_hashes(m.hashvalues, lsh.b, lsh.r)
+
+
+class _MinHasher:
+    """MinHashes with one set of permutations for all: MinHash() would draw its own for
+    every text (a seeded draw, so the same values, at a quarter of the text stage's time)."""
+
+    def __init__(self, num_perm: int) -> None:
+        from datasketch import MinHash
+
+        self.num_perm = num_perm
+        self.template = MinHash(num_perm=num_perm, hashfunc=_identity)
+
+    def __call__(self, shingle_hashes: np.ndarray):  # type: ignore[no-untyped-def]
+        from datasketch import MinHash
+
+        m = MinHash(num_perm=self.num_perm, hashfunc=_identity,
+                    permutations=self.template.permutations, scheme=self.template.scheme)
+        m.update_batch(shingle_hashes)
+        return m
+
+
+def band_hashes(hashvalues: np.ndarray, b: int, r: int) -> np.ndarray:
+    """One 64-bit hash per LSH band (``b`` bands of ``r`` MinHash values, as datasketch cuts
+    them): two texts are LSH candidates when they share one."""
+    values = np.asarray(hashvalues, dtype="<u8")
+    return np.array([_hash64(bytes([k]) + values[k * r : (k + 1) * r].tobytes()) for k in range(b)], dtype=np.int64)
+
+
+def text_bands(texts: Sequence[str], params: TextDupParams) -> list[np.ndarray | None]:
+    """Each text's band hashes as the text stage computes them (None: nothing to compare),
+    to find a new batch's candidates among stored texts."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=params.lsh_threshold, num_perm=params.num_perm)
+    hasher = _MinHasher(params.num_perm)
+    out: list[np.ndarray | None] = []
+    for t in texts:
+        clean = canonical_text(t)
+        out.append(band_hashes(hasher(_shingles_of_canonical(clean)).hashvalues, lsh.b, lsh.r) if clean else None)
+    return out
 
 
 # Request words every comment uses: they say nothing about which template a text copies.
@@ -352,9 +433,14 @@ def semantic_stage(
     block_size: int = 2000,
     neighbours: int = 10,
     min_term_overlap: float = 0.7,
+    index: DedupIndex | None = None,
 ) -> None:
-    """Merge unit representatives whose embeddings are at least ``threshold`` similar."""
-    reps = sorted(min(members) for members in groups.units().values())
+    """Merge unit representatives whose embeddings are at least ``threshold`` similar.
+
+    The blocks are kept in ``index`` (``cells`` and ``centroids``; every member of a unit in
+    its representative's block), for a later batch to compare with one block only."""
+    units = groups.units()
+    reps = sorted(min(members) for members in units.values())
     by_scope: dict[str | None, list[int]] = defaultdict(list)
     for i in reps:
         by_scope[None if scopes is None else scopes[i]].append(i)
@@ -363,9 +449,11 @@ def semantic_stage(
     nums: dict[int, frozenset[str]] = {}
     terms: dict[int, frozenset[str]] = {}
     stances: dict[int, int] = {}
-    for scope_items in by_scope.values():
+    for scope, scope_items in by_scope.items():
         for block in _blocks(scope_items, embeddings, block_size):
             sub = embeddings[block]
+            if index is not None:
+                _keep_cell(index, scope, block, sub)
             k = min(neighbours + 1, len(block))
             if k < 2:
                 continue
@@ -390,6 +478,18 @@ def semantic_stage(
                         if _set_jaccard(ki, kj) < min_term_overlap:
                             continue
                         groups.union(i, j, "semantic")
+    if index is not None:
+        for members in units.values():
+            cell = index.cells[min(members)]
+            for i in members:
+                index.cells[i] = cell
+
+
+def _keep_cell(index: DedupIndex, scope: str | None, block: list[int], vectors: np.ndarray) -> None:
+    centre = vectors.mean(axis=0)
+    index.centroids.append((scope, centre / max(float(np.linalg.norm(centre)), 1e-12)))
+    for i in block:
+        index.cells[i] = len(index.centroids) - 1
 
 
 def _memo(cache: dict, i: int, fn: Callable, texts: Sequence[str]):  # type: ignore[no-untyped-def]
@@ -480,22 +580,19 @@ def deduplicate(
         from minyi.core.settings import get_settings
 
         settings = get_settings().pipeline
-    params = params or TextDupParams()
-    params = TextDupParams(
-        **{
-            **params.__dict__,
-            "minhash_threshold": minhash_threshold if minhash_threshold is not None else settings.minhash_threshold,
-            "num_perm": num_perm if num_perm is not None else settings.minhash_num_perm,
-        }
-    )
+    params = text_params(settings, params, minhash_threshold=minhash_threshold, num_perm=num_perm)
     n = len(texts)
     groups = _Groups(n)
     reports: list[StageReport] = []
+    index = DedupIndex(keys=[0] * n, cells=[None] * n)
     if "exact" in stages:
-        _timed("exact", groups, reports, lambda: exact_stage(texts, groups, scopes))
+        _timed("exact", groups, reports, lambda: index.keys.__setitem__(slice(None), exact_stage(texts, groups, scopes)))
+    else:
+        index.keys = [text_key(t, None if scopes is None else scopes[i]) for i, t in enumerate(texts)]
     text_kinds = tuple(k for k in ("near", "campaign") if k in stages)
     if text_kinds:
-        _timed("+".join(text_kinds), groups, reports, lambda: text_dup_stage(texts, groups, params, kinds=text_kinds, scopes=scopes))
+        _timed("+".join(text_kinds), groups, reports,
+               lambda: text_dup_stage(texts, groups, params, kinds=text_kinds, scopes=scopes, bands=index.bands))
     if "semantic" in stages and embeddings is not None and n:
         if semantic_threshold is None:
             from pipeline.embed import thresholds_for
@@ -506,7 +603,7 @@ def deduplicate(
             "semantic",
             groups,
             reports,
-            lambda: semantic_stage(texts, emb, groups, semantic_threshold, scopes),
+            lambda: semantic_stage(texts, emb, groups, semantic_threshold, scopes, index=index),
         )
     if "campaign" in stages:
         _timed("shortened", groups, reports, lambda: shortened_copy_stage(texts, groups, params, scopes))
@@ -518,7 +615,68 @@ def deduplicate(
         kind = KINDS[groups.kind.get(root, 0)]
         out.append(DupGroup(kind, sorted(members), canonical_member(sorted(members), texts, embeddings, kind)))
     reports.append(StageReport("canonical", round(time.perf_counter() - start, 4), groups.count(), groups.count()))
-    return DedupResult(out, reports)
+    return DedupResult(out, reports, index)
+
+
+def text_params(settings, params: TextDupParams | None = None, *, minhash_threshold: float | None = None,  # type: ignore[no-untyped-def]
+                num_perm: int | None = None) -> TextDupParams:
+    """The text stages' parameters: ``params`` (or the defaults) with the MinHash threshold and
+    permutations from the arguments, else from ``settings`` (pipeline settings)."""
+    params = params or TextDupParams()
+    return TextDupParams(
+        **{
+            **params.__dict__,
+            "minhash_threshold": minhash_threshold if minhash_threshold is not None else settings.minhash_threshold,
+            "num_perm": num_perm if num_perm is not None else settings.minhash_num_perm,
+        }
+    )
+
+
+# --- a batch against what is stored ----------------------------------------------------
+
+# Bits of the sign code kept per suggestion: enough that the Hamming distance ranks a block's
+# members by cosine well, small enough to read a whole block's codes at once.
+CODE_BITS = 128
+_CODE_SEED = 20261202
+
+
+def sign_codes(vectors: np.ndarray, bits: int = CODE_BITS) -> np.ndarray:
+    """Random-hyperplane sign codes (``bits``/8 bytes per row): the Hamming distance between two
+    codes estimates the angle between the vectors. The planes are drawn from a fixed seed, so
+    codes stored by one run compare with the next run's."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    planes = np.random.default_rng(_CODE_SEED).standard_normal((vectors.shape[1], bits)).astype(np.float32)
+    return np.packbits(vectors @ planes > 0, axis=1)
+
+
+def code_radius(cosine: float, bits: int = CODE_BITS, z: float = 2.5) -> int:
+    """The Hamming distance two codes of vectors ``cosine`` similar stay within, but for a
+    ``z``-sigma draw: the angle's share of pi, times ``bits``, plus ``z`` standard deviations."""
+    share = float(np.arccos(np.clip(cosine, -1.0, 1.0)) / np.pi)
+    return int(np.ceil(bits * share + z * np.sqrt(bits * share * (1 - share))))
+
+
+def nearest_by_code(query: np.ndarray, codes: np.ndarray, k: int, radius: int | None = None) -> list[np.ndarray]:
+    """For each query code, the positions of (at most) the ``k`` nearest ``codes`` by Hamming
+    distance, only those within ``radius`` when given."""
+    if len(codes) == 0 or k <= 0:
+        return [np.zeros(0, dtype=np.int64) for _ in range(len(query))]
+    k = min(k, len(codes))
+    q = np.ascontiguousarray(query).view(np.uint64)
+    c = np.ascontiguousarray(codes).view(np.uint64)
+    out: list[np.ndarray] = []
+    step = max(1, 2_000_000 // len(c))  # bounded memory: rows × codes per chunk
+    for start in range(0, len(q), step):
+        dist = np.bitwise_count(q[start : start + step, None, :] ^ c[None, :, :]).sum(axis=2)
+        top = np.argpartition(dist, k - 1, axis=1)[:, :k] if k < len(c) else np.tile(np.arange(len(c)), (len(dist), 1))
+        for row, d in zip(top, dist):
+            out.append(row if radius is None else row[d[row] <= radius])
+    return out
+
+
+def nearest_cells(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Each vector's nearest centroid (rows L2-normalised: the largest dot product)."""
+    return np.argmax(np.asarray(vectors, dtype=np.float32) @ np.asarray(centroids, dtype=np.float32).T, axis=1)
 
 
 # --- letters: campaigns read whole ----------------------------------------------------------

@@ -31,6 +31,20 @@ def sample_dir() -> Path:
     return SAMPLE_DIR
 
 
+@pytest.fixture(scope="session")
+def generated():
+    """bench/generate.py's ``generate(n, seed)``: a synthetic consultation's comments (dicts
+    with id, text, author, channel and gold labels), the same for a seed."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.generate
+
+
 def _backends() -> list:
     params = [pytest.param("sqlite", id="sqlite")]
     params.append(

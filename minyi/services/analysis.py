@@ -70,6 +70,7 @@ class RunSummary:
     not_opinion: int = 0  # host lines, greetings, "同问", replies without context
     duplicate_groups: int = 0  # new groups
     duplicate_groups_extended: int = 0
+    dedup_compared: int = 0  # suggestions duplicate detection compared: the new ones and those they may repeat
     clusters: int = 0  # new clusters
     clusters_extended: int = 0
     clustered: int = 0  # memberships added
@@ -227,9 +228,9 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     # Classify before dedup: out-of-scope marks decide the "other" scope dedup compares in.
     _classify(session, consultation_id, ctx, pipe, timer)
     _commit(session)
-    if summary.suggestions or resumed:
-        _deduplicate(session, consultation_id, ctx, pipe, timer, embedder, embed)
-        _commit(session)
+    # The suggestions not compared yet: this run's, and those a killed run left.
+    _deduplicate(session, consultation_id, ctx, pipe, timer, embedder, embed)
+    _commit(session)
     _cluster(session, consultation_id, ctx, pipe, timer, embedder, embed, run_on)
     _commit(session)
     # The review queue's order for what this run placed (only those: proportional to it).
@@ -695,41 +696,142 @@ def _earlier_post_articles(floors: dict[int, list[str]], floor: int) -> list[str
 # --- 6: duplicates ---------------------------------------------------------------------------
 
 
+# A new suggestion is compared with so many stored suggestions of each kind: the members of
+# its nearest block closest by sign code (semantic copies), and those sharing the most LSH
+# bands with it (near copies and campaign letters).
+SEMANTIC_CANDIDATES = 20
+BAND_CANDIDATES = 20
+# Members read of each stored campaign a candidate belongs to, to read its template from.
+TEMPLATE_SAMPLE = 10
+
+
 def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
                  embedder: Callable[[], Any], embed: Callable[[list[str]], np.ndarray]) -> None:
-    """Over all suggestions (a new one may repeat an old one); runs when some are new.
+    """The suggestions not compared yet, with each other and with the stored ones they may
+    repeat; only ever adding to stored groups.
+
+    The first time (or with another embedding backend) every suggestion is compared; after
+    that a batch is compared with the stored suggestions its index entries point to (the same
+    exact key, shared MinHash LSH bands, the nearest members of its semantic block), so the
+    work follows the batch, not the consultation.
 
     Each suggestion is compared within its cluster scope ("article:12", "general",
     "other"): the same short text on two articles ("建议删除这一条。") is two proposals,
     while long texts (form letters, campaigns) are still matched across scopes."""
-    rows = store.dedup_inputs(session, cid, ctx)
-    if len(rows) < 2:
+    backend = embedder().name
+    full = not store.has_dedup_index(session, cid, backend)
+    new_rows = store.dedup_inputs(session, cid, ctx, new_only=not full)
+    if not new_rows:
         return
+    _embed_first(session, embed, [r.text for r in new_rows])  # committed: the comparison holds no lock
+    rows, cell_of = new_rows, {}
+    if not full:
+        with timer.stage("dedup", len(new_rows)):
+            extra, cell_of = _stored_candidates(session, cid, ctx, new_rows, embed([r.text for r in new_rows]),
+                                                backend, pipe)
+        rows = sorted(new_rows + extra, key=lambda r: r.suggestion_id)
+        _embed_first(session, embed, [r.text for r in extra])
+    timer.summary.dedup_compared = len(rows)
     dedup = component("deduplicator", pipe.deduplicator)
     texts = [r.text for r in rows]
-    _embed_first(session, embed, texts)  # committed: the comparison holds no lock
     vectors = embed(texts)
+    new_ids = {r.suggestion_id for r in new_rows}
     with timer.stage("dedup", len(rows)):
         ids = [r.suggestion_id for r in rows]
-        result = dedup(texts, vectors, settings=pipe, scopes=[r.scope for r in rows], backend=embedder().name)
+        result = dedup(texts, vectors, settings=pipe, scopes=[r.scope for r in rows], backend=backend)
         current = {r.suggestion_id: r.duplicate_group_id for r in rows}
         groups = [(g.kind, [ids[i] for i in g.members], ids[g.canonical]) for g in result.groups]
-        _campaign_letters(session, rows, result, groups, ctx.full_text)
+        _campaign_letters(session, rows, result, groups, ctx.full_text, new_ids)
         # Committed a chunk of groups at a time: writers wait for one chunk, not the stage.
         created, extended = store.apply_duplicate_groups(session, cid, groups, current,
                                                          on_chunk=lambda: _commit(session))
         timer.summary.duplicate_groups = created
         timer.summary.duplicate_groups_extended = extended
+        if full:
+            store.reset_dedup_index(session, cid)
+        _save_index(session, cid, backend, rows, result, vectors, new_ids, cell_of)
         if ctx.has_draft:
-            timer.summary.mapped_semantic += _articles_from_group(session, cid)
+            touched = None if full else {current[i] for i in new_ids if current.get(i) is not None}
+            timer.summary.mapped_semantic += _articles_from_group(session, cid, touched)
 
 
-def _articles_from_group(session: Session, cid: int) -> int:
+def _stored_candidates(session: Session, cid: int, ctx: store.DraftContext, new_rows: list[store.DedupInput],
+                       new_vectors: np.ndarray, backend: str, pipe: Any
+                       ) -> tuple[list[store.DedupInput], dict[int, int]]:
+    """The stored suggestions a batch may repeat, and the stored block of each new suggestion
+    whose scope has blocks: what the stored index points to (``_deduplicate``), with a few
+    members of each campaign they belong to, to read its template from."""
+    from pipeline.dedup import code_radius, nearest_by_code, nearest_cells, sign_codes, text_bands, text_key, text_params
+    from pipeline.embed import thresholds_for
+
+    found = store.exact_candidates(session, cid, (text_key(r.text, r.scope) for r in new_rows))
+    params = text_params(pipe)
+    bands = text_bands([r.text for r in new_rows], params)
+    stored = store.band_candidates(session, cid, (int(b) for bs in bands if bs is not None for b in bs))
+    for bs in bands:
+        if bs is not None:
+            hits = Counter(sid for b in bs for sid in stored.get(int(b), ()))
+            found.update(sid for sid, _n in hits.most_common(BAND_CANDIDATES))
+    cells = store.dedup_cells(session, cid, backend)
+    by_scope: dict[str, list[int]] = defaultdict(list)
+    for k, r in enumerate(new_rows):
+        by_scope[r.scope].append(k)
+    cell_of: dict[int, int] = {}
+    by_cell: dict[int, list[int]] = defaultdict(list)
+    for scope, ks in by_scope.items():
+        if scope in cells:
+            cell_ids, raw = cells[scope]
+            centroids = np.frombuffer(raw, dtype="<f4").reshape(len(cell_ids), -1)
+            for k, c in zip(ks, nearest_cells(new_vectors[ks], centroids)):
+                cell_of[new_rows[k].suggestion_id] = cell_ids[c]
+                by_cell[cell_ids[c]].append(k)
+    codes = sign_codes(new_vectors)
+    radius = code_radius(thresholds_for(backend, pipe).semantic_dup)
+    for cell, (sids, raw_codes) in store.cell_codes(session, sorted(by_cell)).items():
+        member_codes = np.frombuffer(b"".join(raw_codes), dtype=np.uint8).reshape(len(sids), -1)
+        for row in nearest_by_code(codes[by_cell[cell]], member_codes, SEMANTIC_CANDIDATES, radius):
+            found.update(sids[j] for j in row)
+    found -= {r.suggestion_id for r in new_rows}
+    rows = store.dedup_inputs(session, cid, ctx, ids=sorted(found))
+    samples = store.group_samples(session, {r.duplicate_group_id for r in rows if r.duplicate_group_id},
+                                  TEMPLATE_SAMPLE, params.shortened_min_members)
+    samples -= found | {r.suggestion_id for r in new_rows}
+    return rows + store.dedup_inputs(session, cid, ctx, ids=sorted(samples)), cell_of
+
+
+def _save_index(session: Session, cid: int, backend: str, rows: list[store.DedupInput], result: Any,
+                vectors: np.ndarray, save_ids: set[int], cell_of: dict[int, int]) -> None:
+    """Store the index entries of the suggestions compared for the first time (``save_ids``):
+    a block stored before for their scope (``cell_of``), else one this comparison made."""
+    from pipeline.dedup import DedupIndex, sign_codes, text_key
+
+    index = result.index or DedupIndex(keys=[text_key(r.text, r.scope) for r in rows], cells=[None] * len(rows))
+    codes = sign_codes(vectors) if len(rows) else np.zeros((0, 0), dtype=np.uint8)
+    new_cells: list[tuple[str, bytes]] = []
+    made: dict[int, int] = {}  # block of this comparison → position in new_cells
+    entries = []
+    for k, r in enumerate(rows):
+        if r.suggestion_id not in save_ids:
+            continue
+        cell: Any = cell_of.get(r.suggestion_id)
+        if cell is None and index.cells[k] is not None:
+            local = index.cells[k]
+            if local not in made:
+                scope, centre = index.centroids[local]
+                made[local] = len(new_cells)
+                new_cells.append((scope or "", np.asarray(centre, dtype="<f4").tobytes()))
+            cell = ("new", made[local])
+        entries.append(store.IndexEntry(r.suggestion_id, index.keys[k], cell, codes[k].tobytes(),
+                                        [int(b) for b in index.bands.get(k, ())]))
+    store.save_dedup_index(session, cid, backend, entries, new_cells, on_chunk=lambda: _commit(session))
+
+
+def _articles_from_group(session: Session, cid: int, group_ids: set[int] | None = None) -> int:
     """A copy the mapper left as 总体意见 ("同上，建议三十日内付款") takes the articles that most of
     its duplicate group's other members are linked to: it says what they say. Reviewed
-    scopes and explicit or manual links are never touched."""
+    scopes and explicit or manual links are never touched. Every group, or ``group_ids``."""
     takes: dict[int, list[int]] = {}  # suggestion id → the provisions it takes
-    for members in store.grouped_suggestions(session, cid).values():
+    for members in store.grouped_suggestions(session, cid, group_ids).values():
         linked = [pids for _m, pids in members if pids]
         if not linked or len(linked) == len(members):
             continue
@@ -747,11 +849,13 @@ def _articles_from_group(session: Session, cid: int) -> int:
 
 
 def _campaign_letters(session: Session, rows: list[store.DedupInput], result: Any,
-                      groups: list[tuple[str, list[int], int]], draft_text: str) -> None:
+                      groups: list[tuple[str, list[int], int]], draft_text: str, new_ids: set[int]) -> None:
     """Campaigns read as whole letters (``pipeline.dedup.shortened_letters``): a shortened
     copy ("同上，建议三十日内付款") joins its campaign's largest group (``groups`` is extended in
     place), and every campaign member's own sentences are kept in its meta ("own_sentences")
-    for the documents and the web page."""
+    for the documents and the web page. Only letters with a suggestion of ``new_ids``: the
+    stored ones among ``rows`` are a sample, read for their template, and were read whole
+    when they were new."""
     from pipeline.dedup import campaigns_of, own_sentences, shortened_letters
 
     letter_of: dict[Any, list[int]] = {}
@@ -762,7 +866,11 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
     texts = ["。".join(rows[k].text for k in ks) for ks in letters]
     letter_groups = [{group_at[k] for k in ks if group_at[k] is not None} for ks in letters]
     template_of = {n: c.wording for c in campaigns_of(texts, letter_groups, draft_text) for n in c.letters}
+    fresh = {n for n, ks in enumerate(letters) if any(rows[k].suggestion_id in new_ids for k in ks)}
+    template_of = {n: wording for n, wording in template_of.items() if n in fresh}
     for n, campaign in shortened_letters(texts, letter_groups, draft_text).items():
+        if n not in fresh:
+            continue
         _kind, members, canonical = groups[campaign.groups[0]]
         groups[campaign.groups[0]] = ("campaign", members + [rows[k].suggestion_id for k in letters[n]], canonical)
         template_of[n] = campaign.wording

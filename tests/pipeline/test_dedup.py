@@ -146,3 +146,40 @@ def test_shortened_letters_join_their_campaign_and_own_sentences_stay_visible():
     joined = shortened_letters(letters, groups, draft_text="机关、事业单位不得拖欠市场主体账款。")
     assert set(joined) == {4}
     assert own_sentences(letters[0], joined[4].wording) == [own[0]]
+
+
+def test_the_result_keeps_what_a_later_batch_queries():
+    from pipeline.dedup import TextDupParams, text_bands, text_key
+
+    letter = "建议第十九条明确登记办理时限，三个工作日太长，应当当场办结，方便来深建设者。" * 2
+    texts = ["建议删除这一条。", "建议删除这一条！", letter, "我是幸福花园的居民。" + letter, "第三十条限速太低。"]
+    scopes = ["article:5", "article:5", "general", "general", "article:30"]
+    vectors = np.eye(5, dtype=np.float32)
+    result = deduplicate(texts, vectors, scopes=scopes, semantic_threshold=0.99, backend="tfidf")
+    index = result.index
+    assert index.keys[0] == index.keys[1] == text_key(texts[1], "article:5") != text_key(texts[1], "article:6")
+    assert index.keys[2] == text_key(letter, "article:9")  # a long text's key has no scope
+    # The bands of what the text stage indexed are those a new text computes for itself.
+    assert index.bands and all(np.array_equal(b, text_bands([texts[i]], TextDupParams())[0]) for i, b in index.bands.items())
+    # Every input has a block, of its own scope; the block's centroid is a unit vector.
+    assert all(cell is not None for cell in index.cells)
+    assert {index.centroids[index.cells[i]][0] for i in range(5)} == set(scopes)
+    assert all(abs(np.linalg.norm(c) - 1) < 1e-5 for _s, c in index.centroids)
+    assert index.cells[0] == index.cells[1] and index.cells[2] == index.cells[3]
+
+
+def test_sign_codes_find_the_near_vectors_and_leave_the_far_ones():
+    from pipeline.dedup import code_radius, nearest_by_code, sign_codes
+
+    rng = np.random.default_rng(1)
+    stored = rng.standard_normal((3000, 64)).astype(np.float32)
+    stored /= np.linalg.norm(stored, axis=1, keepdims=True)
+    # Each query is a stored vector moved to cosine about 0.9 from it.
+    noise = rng.standard_normal((50, 64)).astype(np.float32)
+    noise -= (noise * stored[:50]).sum(axis=1, keepdims=True) * stored[:50]
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    queries = 0.9 * stored[:50] + np.sqrt(1 - 0.81) * noise
+    found = nearest_by_code(sign_codes(queries), sign_codes(stored), k=5, radius=code_radius(0.85))
+    assert sum(i in row for i, row in enumerate(found)) >= 48
+    # Random vectors in 64 dimensions are nearly orthogonal: almost none within the radius.
+    assert sum(len(row) for row in found) <= 50 + 10

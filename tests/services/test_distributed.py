@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,16 +16,6 @@ from minyi.services.context import SYSTEM
 from models.entities import Cluster, ClusterMember, Comment, Provision, Suggestion, SuggestionProvision
 from models.ingest import ingest
 from models.store import create_consultation, load_draft_version
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _generate(n: int, seed: int) -> list[dict]:
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module.generate(n, seed)
 
 
 def _records(rows: list[dict]):
@@ -98,10 +86,10 @@ def _counts(summary) -> dict:
 
 
 @pytest.mark.slow  # about 75 s on the shared 2-core machine (LocalCluster start, 2 × 2 runs)
-def test_two_dask_workers_give_the_single_process_result(tmp_path, sample_dir, monkeypatch):
+def test_two_dask_workers_give_the_single_process_result(tmp_path, sample_dir, monkeypatch, generated):
     from distributed import LocalCluster
 
-    rows = _generate(200, seed=3)
+    rows = generated(200, seed=3)
     first, second = rows[:160], rows[160:]
     single, single_cid = _database(tmp_path, "single.db", sample_dir)
     dask_s, dask_cid = _database(tmp_path, "dask.db", sample_dir)
