@@ -687,6 +687,17 @@ def cell_codes(session: Session, cell_ids: Sequence[int]) -> dict[int, tuple[lis
     return out
 
 
+def duplicate_groups_of(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    """Suggestion id → its duplicate group, for those of ``ids`` in one."""
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        out.update((sid, gid) for sid, gid in session.execute(
+            select(Suggestion.id, Suggestion.duplicate_group_id)
+            .where(Suggestion.id.in_(ids[start : start + _CHUNK]), Suggestion.duplicate_group_id.is_not(None))
+        ))
+    return out
+
+
 def group_samples(session: Session, group_ids: Iterable[int], per_group: int, min_size: int) -> set[int]:
     """Up to ``per_group`` members of each near-copy or campaign group of ``group_ids`` with at
     least ``min_size`` members: enough to read the campaign's template from."""
@@ -705,13 +716,17 @@ def group_samples(session: Session, group_ids: Iterable[int], per_group: int, mi
     return out
 
 
+# Suggestions whose index entries (and LSH bands) are written per committed chunk.
+INDEX_CHUNK = 5_000
+
+
 def reset_dedup_index(session: Session, consultation_id: int) -> None:
     """Forget the stored bands before the whole consultation is compared and indexed again
     (the blocks of another backend stay, unused, and its suggestions' blocks are replaced)."""
     session.execute(delete(DedupBand).where(DedupBand.consultation_id == consultation_id))
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexEntry:
     """What duplicate detection stores for one suggestion it compared."""
 
@@ -725,7 +740,7 @@ class IndexEntry:
 def save_dedup_index(session: Session, consultation_id: int, backend: str, entries: Sequence[IndexEntry],
                      new_cells: Sequence[tuple[str, bytes]], on_chunk: Callable[[], None] | None = None) -> None:
     """Store the index of the suggestions duplicate detection compared (their ``dedup_key``
-    set marks them compared) and the new blocks (scope, centroid bytes), ``GROUP_CHUNK``
+    set marks them compared) and the new blocks (scope, centroid bytes), ``INDEX_CHUNK``
     suggestions per chunk; ``on_chunk`` (the caller's commit) runs after each."""
     cell_ids: list[int] = []
     for scope, centroid in new_cells:
@@ -735,8 +750,8 @@ def save_dedup_index(session: Session, consultation_id: int, backend: str, entri
     session.flush()
     cell_ids = [c.id for c in cell_ids]  # type: ignore[attr-defined]
     table = Suggestion.__table__
-    for start in range(0, len(entries), GROUP_CHUNK):
-        chunk = entries[start : start + GROUP_CHUNK]
+    for start in range(0, len(entries), INDEX_CHUNK):
+        chunk = entries[start : start + INDEX_CHUNK]
         rows = [
             {"b_id": e.suggestion_id, "b_key": e.key, "b_code": e.code,
              "b_cell": cell_ids[e.cell[1]] if isinstance(e.cell, tuple) else e.cell}

@@ -646,7 +646,10 @@ def sign_codes(vectors: np.ndarray, bits: int = CODE_BITS) -> np.ndarray:
     codes stored by one run compare with the next run's."""
     vectors = np.asarray(vectors, dtype=np.float32)
     planes = np.random.default_rng(_CODE_SEED).standard_normal((vectors.shape[1], bits)).astype(np.float32)
-    return np.packbits(vectors @ planes > 0, axis=1)
+    out = np.empty((len(vectors), bits // 8), dtype=np.uint8)
+    for start in range(0, len(vectors), 65_536):  # bounded memory at 10^6 rows
+        out[start : start + 65_536] = np.packbits(vectors[start : start + 65_536] @ planes > 0, axis=1)
+    return out
 
 
 def code_radius(cosine: float, bits: int = CODE_BITS, z: float = 2.5) -> int:

@@ -699,10 +699,13 @@ def _earlier_post_articles(floors: dict[int, list[str]], floor: int) -> list[str
 # A new suggestion is compared with so many stored suggestions of each kind: the members of
 # its nearest block closest by sign code (semantic copies), and those sharing the most LSH
 # bands with it (near copies and campaign letters).
-SEMANTIC_CANDIDATES = 20
-BAND_CANDIDATES = 20
+SEMANTIC_CANDIDATES = 10
+BAND_CANDIDATES = 10
+# Candidates kept per stored duplicate group: a new suggestion that repeats one member joins
+# the group, so the rest of a campaign's thousands of letters add nothing.
+CANDIDATES_PER_GROUP = 2
 # Members read of each stored campaign a candidate belongs to, to read its template from.
-TEMPLATE_SAMPLE = 10
+TEMPLATE_SAMPLE = 6
 
 
 def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
@@ -792,11 +795,17 @@ def _stored_candidates(session: Session, cid: int, ctx: store.DraftContext, new_
         for row in nearest_by_code(codes[by_cell[cell]], member_codes, SEMANTIC_CANDIDATES, radius):
             found.update(sids[j] for j in row)
     found -= {r.suggestion_id for r in new_rows}
-    rows = store.dedup_inputs(session, cid, ctx, ids=sorted(found))
-    samples = store.group_samples(session, {r.duplicate_group_id for r in rows if r.duplicate_group_id},
-                                  TEMPLATE_SAMPLE, params.shortened_min_members)
-    samples -= found | {r.suggestion_id for r in new_rows}
-    return rows + store.dedup_inputs(session, cid, ctx, ids=sorted(samples)), cell_of
+    group_of = store.duplicate_groups_of(session, sorted(found))
+    kept: Counter[int] = Counter()
+    for sid in sorted(found):
+        gid = group_of.get(sid)
+        if gid is not None:
+            kept[gid] += 1
+            if kept[gid] > CANDIDATES_PER_GROUP:
+                found.discard(sid)
+    samples = store.group_samples(session, kept, TEMPLATE_SAMPLE, params.shortened_min_members)
+    samples -= {r.suggestion_id for r in new_rows}
+    return store.dedup_inputs(session, cid, ctx, ids=sorted(found | samples)), cell_of
 
 
 def _save_index(session: Session, cid: int, backend: str, rows: list[store.DedupInput], result: Any,
@@ -822,7 +831,7 @@ def _save_index(session: Session, cid: int, backend: str, rows: list[store.Dedup
                 new_cells.append((scope or "", np.asarray(centre, dtype="<f4").tobytes()))
             cell = ("new", made[local])
         entries.append(store.IndexEntry(r.suggestion_id, index.keys[k], cell, codes[k].tobytes(),
-                                        [int(b) for b in index.bands.get(k, ())]))
+                                        index.bands.get(k, ())))
     store.save_dedup_index(session, cid, backend, entries, new_cells, on_chunk=lambda: _commit(session))
 
 
