@@ -20,6 +20,11 @@ fewer items):
 A group's kind is the loosest link that joined it (exact < near < campaign < semantic); its
 canonical member is the most typical one (for text stages: the member whose shingles are
 most shared by the others, i.e. the template; for semantic: nearest the group's centroid).
+
+The result also carries what each stage learnt about each input (``DedupIndex``: exact key,
+LSH band hashes, semantic block), which the application stores; a later batch computes the
+same for itself (``text_key``, ``text_bands``, ``sign_codes`` against the blocks'
+centroids) and is compared only with the stored inputs these point to.
 """
 
 from __future__ import annotations

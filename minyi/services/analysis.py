@@ -7,7 +7,9 @@ they found:
 1. normalise, 2. mask and 3. split every comment not read yet into suggestions;
 4. explicit mapping (``pipeline.references``) of suggestions not mapped yet;
 5. semantic mapping (``pipeline.semantic``) of those citing nothing — or 总体意见;
-6. duplicate detection over all suggestions (only ever adding to stored groups);
+6. duplicate detection of the suggestions not compared yet, with each other and with the
+   stored suggestions the stored index says they may repeat (only ever adding to stored
+   groups);
 7. embeddings (cached per backend and text) and 8. clustering per article, per 总体意见 and
    per 其他 (out of scope) — new suggestions join the nearest stored cluster of their scope
    when close enough, the rest form new clusters;

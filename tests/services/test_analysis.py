@@ -651,3 +651,25 @@ def test_a_batch_is_compared_with_what_it_may_repeat_and_groups_as_the_whole_run
     # largest depends on what was compared, so the two runs' groups join in other orders.
     assert len(want & got) / len(want) >= 0.9
     assert len(want & got) / len(got) >= 0.9
+
+
+def test_a_batch_analysed_with_another_backend_is_compared_with_the_whole_consultation(session, consultation):
+    """The stored blocks belong to the backend that made them: with another one the whole
+    consultation is compared again, and its index is written for that backend."""
+    first = analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    _add(session, consultation, SECOND, "second")
+    session.commit()
+    opinions = lambda: session.scalar(select(func.count()).select_from(Suggestion).where(  # noqa: E731
+        Suggestion.consultation_id == consultation,
+        func.coalesce(Suggestion.reviewed_scope, Suggestion.scope, "") != "not_opinion"))
+    switched = analyze(session, SYSTEM, consultation, backend="use")
+    session.commit()
+    assert first.dedup_compared == opinions() - switched.suggestions
+    assert switched.dedup_compared == opinions()
+    # Every suggestion compared now has its block of the new backend.
+    from models.entities import DedupCell
+
+    backends = session.scalars(select(DedupCell.backend).join(Suggestion, Suggestion.dedup_cell == DedupCell.id)
+                               .where(Suggestion.consultation_id == consultation)).all()
+    assert len(backends) == opinions() and {b.split(":")[0] for b in backends} == {"use"}
