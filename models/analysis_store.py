@@ -742,13 +742,11 @@ def save_dedup_index(session: Session, consultation_id: int, backend: str, entri
     """Store the index of the suggestions duplicate detection compared (their ``dedup_key``
     set marks them compared) and the new blocks (scope, centroid bytes), ``INDEX_CHUNK``
     suggestions per chunk; ``on_chunk`` (the caller's commit) runs after each."""
-    cell_ids: list[int] = []
-    for scope, centroid in new_cells:
-        cell = DedupCell(consultation_id=consultation_id, backend=backend, scope=scope, centroid=centroid)
-        session.add(cell)
-        cell_ids.append(cell)  # type: ignore[arg-type]
+    cells = [DedupCell(consultation_id=consultation_id, backend=backend, scope=scope, centroid=centroid)
+             for scope, centroid in new_cells]
+    session.add_all(cells)
     session.flush()
-    cell_ids = [c.id for c in cell_ids]  # type: ignore[attr-defined]
+    cell_ids = [c.id for c in cells]
     table = Suggestion.__table__
     for start in range(0, len(entries), INDEX_CHUNK):
         chunk = entries[start : start + INDEX_CHUNK]
