@@ -589,9 +589,9 @@ def deduplicate(
     n = len(texts)
     groups = _Groups(n)
     reports: list[StageReport] = []
-    index = DedupIndex(keys=[0] * n, cells=[None] * n)
+    index = DedupIndex(keys=[], cells=[None] * n)
     if "exact" in stages:
-        _timed("exact", groups, reports, lambda: index.keys.__setitem__(slice(None), exact_stage(texts, groups, scopes)))
+        _timed("exact", groups, reports, lambda: index.keys.extend(exact_stage(texts, groups, scopes)))
     else:
         index.keys = [text_key(t, None if scopes is None else scopes[i]) for i, t in enumerate(texts)]
     text_kinds = tuple(k for k in ("near", "campaign") if k in stages)
@@ -676,8 +676,7 @@ def nearest_by_code(query: np.ndarray, codes: np.ndarray, k: int, radius: int | 
     step = max(1, 2_000_000 // len(c))  # bounded memory: rows × codes per chunk
     for start in range(0, len(q), step):
         dist = np.bitwise_count(q[start : start + step, None, :] ^ c[None, :, :]).sum(axis=2)
-        top = np.argpartition(dist, k - 1, axis=1)[:, :k] if k < len(c) else np.tile(np.arange(len(c)), (len(dist), 1))
-        for row, d in zip(top, dist):
+        for row, d in zip(np.argpartition(dist, k - 1, axis=1)[:, :k], dist):
             out.append(row if radius is None else row[d[row] <= radius])
     return out
 

@@ -817,13 +817,14 @@ def _save_index(session: Session, cid: int, backend: str, rows: list[store.Dedup
     from pipeline.dedup import DedupIndex, sign_codes, text_key
 
     index = result.index or DedupIndex(keys=[text_key(r.text, r.scope) for r in rows], cells=[None] * len(rows))
-    codes = sign_codes(vectors) if len(rows) else np.zeros((0, 0), dtype=np.uint8)
+    saved = [k for k, r in enumerate(rows) if r.suggestion_id in save_ids]
+    # The stored candidates among ``rows`` have their codes already.
+    codes = dict(zip(saved, sign_codes(vectors[saved]))) if saved else {}
     new_cells: list[tuple[str, bytes]] = []
     made: dict[int, int] = {}  # block of this comparison → position in new_cells
     entries = []
-    for k, r in enumerate(rows):
-        if r.suggestion_id not in save_ids:
-            continue
+    for k in saved:
+        r = rows[k]
         cell: Any = cell_of.get(r.suggestion_id)
         if cell is None and index.cells[k] is not None:
             local = index.cells[k]
