@@ -14,12 +14,16 @@ First :func:`parse_request` reads what the suggestion asks for:
 - ``change``: anything else that targets an article (a 修改 without a parsable wording).
 
 Then one rule decides, looking at the articles the suggestion targets and where the
-alignment took them. A reviewer always has the last word (see models/adoption_store.py);
+alignment took them. A suggestion without a parsable wording is cut into its separate
+requests (joined by 并 / ；/ 同时 …; commas only part one request from its reasons) and each
+is looked for in the final text (:func:`request_scores`): all carried → 采纳, some → 部分采纳.
+A time limit or amount asked for counts only if the final text has it. A reviewer always has the last word (see models/adoption_store.py);
 these proposals are meant to be checked, hence the evidence.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import asdict, dataclass, field
@@ -46,6 +50,13 @@ ADD_PART = 0.3
 # An addition may become a new article anywhere; content found only there must match more.
 ADD_ELSEWHERE_FULL = 0.7
 ADD_ELSEWHERE_PART = 0.45
+# Words new to the whole draft a suggestion must ask for before its being carried by some
+# other article than the targeted one counts.
+ELSEWHERE_MIN_WORDS = 3
+
+# A single request counts as enacted when the final text carries this share of the new words
+# of its best-covered clause (see _request_scores).
+CLAUSE_FULL = 0.5
 
 _OPEN_Q = "“\"‘'「『"
 _CLOSE_Q = "”\"’'」』"
@@ -106,6 +117,10 @@ _DELETE_QUOTED = [
     ),
 ]
 _DELETE_UNQUOTED = re.compile(rf"{_DELETE_VERB}(?P<a>[^，。；！？\n]{{2,40}})")
+# "第三条“A”是口号，建议删去。" / "第五十六条第三款……，建议删除": a deletion verb with no
+# object names what the sentence quoted or cited before it, not necessarily the whole article.
+_BARE_DELETE = re.compile(rf"{_DELETE_VERB}(?=[。；！？\n]|$)")
+_PARAGRAPH_REF = re.compile(rf"第(?P<n>{_NUMERAL})款")
 _ADD = re.compile(rf"{_ADD_VERB}(?P<c>.+)", re.S)
 
 _STOPWORDS = frozenset(
@@ -210,6 +225,9 @@ def parse_request(text: str, type_: str | None = None) -> Request:
         return Request("delete_phrase", old=f"#paragraph:{parse_number(m.group('n'))}")
     if _DELETE_ARTICLE.search(t):
         return Request("delete_article")
+    bare = _bare_delete(t)
+    if bare is not None:
+        return bare
     for pattern in _DELETE_QUOTED:
         m = pattern.search(t)
         if m and _clean_phrase(m.group("a"), quoted=True):
@@ -229,6 +247,24 @@ def parse_request(text: str, type_: str | None = None) -> Request:
     if type_ == "修改":
         return Request("change")
     return Request("none")
+
+
+def _bare_delete(t: str) -> Request | None:
+    """What an object-less "建议删除" deletes: the wording quoted before it, else the
+    paragraph cited before it; None when neither (then the article is meant)."""
+    m = _BARE_DELETE.search(t)
+    if not m:
+        return None
+    before = t[: m.start()]
+    # Double quotes first: they may hold single ones ("全面深化‘放管服’改革").
+    quoted = re.findall("“([^”]{2,80})”", before) or re.findall(f"{_Q1}([^{_CLOSE_Q}]{{2,80}}){_Q2}", before)
+    quoted = [q for q in quoted if _clean_phrase(q, quoted=True)]
+    if quoted:
+        return Request("delete_phrase", old=_clean_phrase(quoted[-1], quoted=True))
+    para = _PARAGRAPH_REF.search(before)
+    if para:
+        return Request("delete_phrase", old=f"#paragraph:{parse_number(para.group('n'))}")
+    return None
 
 
 # --- tokens and coverage ------------------------------------------------------------
@@ -284,6 +320,70 @@ def _count(haystack: str, needle: str) -> int:
     return haystack.count(needle) if needle else 0
 
 
+# --- several requests, clauses and numbers ----------------------------------------------
+
+# Joins between separate requests in one suggestion: "…，并规定…", "…；…", "同时…". Commas
+# only separate the parts of one request (its condition, its reason, an example).
+_REQUEST_JOIN = re.compile(r"[。；;！!？?\n]|，?(?:同时|此外|另外)|，?(?<![合兼吞归])并且?(?![购非行列存网案处发])")
+_CLAUSE_SEP = re.compile(r"[，,：:]")
+_ARTICLE_REF = re.compile(rf"第{_NUMERAL}[条款项]|第[（(]{_NUMERAL}[）)]项")
+# A quantity a suggestion asks for (after canon: 五个工作日 → 5个工作日).
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?(?:个)?(?:工作日|日|天|小时|分钟|元|万元|倍|个月|月|年|周岁|%)")
+
+
+def requests_in(text: str) -> list[str]:
+    """The separate requests of a suggestion, article references dropped."""
+    t = _ARTICLE_REF.sub("", normalise(text))
+    return [p for p in _REQUEST_JOIN.split(t) if len(p.strip()) >= 2]
+
+
+def requested_quantities(text: str, old_text: str) -> list[str]:
+    """Quantities (time limits, amounts) the text names that the draft article does not have:
+    one the draft has is a quotation of it ("二十日太长"), not a request."""
+    old_c = canon(old_text)
+    return [q for q in _QUANTITY.findall(canon(text)) if q not in old_c]
+
+
+def _request_score(request: str, old_text: str, new_text: str) -> float | None:
+    """How far the final text carries one request, 0..1, or None when the request has no
+    word the draft lacks (nothing to look for). A quantity asked for decides alone: the
+    final text has it or not. Otherwise the best clause counts, so that a reason or an
+    example given beside the request ("…，不能到别的区还要重新办") does not dilute it."""
+    quantities = requested_quantities(request, old_text)
+    if quantities:
+        new_c = canon(new_text)
+        return 1.0 if all(q in new_c for q in quantities) else 0.0
+    old_words, new_words = tokens(old_text), tokens(new_text)
+    best = None
+    for clause in _CLAUSE_SEP.split(request):
+        novel = tokens(clause) - old_words
+        if novel:
+            share = len(novel & new_words) / len(novel)
+            best = share if best is None else max(best, share)
+    return best
+
+
+def request_scores(text: str, old_text: str, new_text: str) -> list[float]:
+    """One score per request of the suggestion that asks for something new."""
+    scores = (_request_score(r, old_text, new_text) for r in requests_in(text))
+    return [s for s in scores if s is not None]
+
+
+def _judge_requests(text: str, t: _Target) -> tuple[str, str, list[float]] | None:
+    """(status, rule, scores) from the requests one by one: all carried → 采纳, some → 部分采纳;
+    None when none is. 部分采纳 means some of the points were taken up: a third of one
+    request's words turning up is what common words do by chance, not a partial adoption."""
+    scores = request_scores(text, t.old_text, t.new_text)
+    if not scores:
+        return None
+    carried = [s >= CLAUSE_FULL for s in scores]
+    if all(carried):
+        return ADOPTED, "requests_carried", scores
+    if any(carried):
+        return PARTLY, "some_requests_carried", scores
+    return None
+
+
 # --- deciding -----------------------------------------------------------------------
 
 
@@ -329,6 +429,24 @@ def _target(keys: list[str], alignment: list[AlignedPair], old: ParsedDraft, new
         new_labels=[a.label for a in new_arts],
         new_text="\n".join(a.text for a in new_arts),
     )
+
+
+def _added_next_to(t: _Target, alignment: list[AlignedPair], new: ParsedDraft) -> list[Article]:
+    """Articles new in the final text that sit right after (or before) the target's
+    counterpart: an article is often split, its paragraphs becoming new articles of their
+    own that share too little wording with it for the alignment to call them a split."""
+    found: list[Article] = []
+    for i, row in enumerate(alignment):
+        if row not in t.rows or row.change == "deleted":
+            continue
+        for step in (1, -1):
+            j = i + step
+            while 0 <= j < len(alignment) and alignment[j].change == "added":
+                art = new.article(alignment[j].new_key) if alignment[j].new_key else None
+                if art is not None and art not in found:
+                    found.append(art)
+                j += step
+    return found
 
 
 def _locate_by_quote(phrase: str | None, old: ParsedDraft) -> list[str]:
@@ -382,13 +500,50 @@ def propose(
         return proposal
     verbatim = _enacted_verbatim(suggestion.text, request, old, new)
     if verbatim is None:
-        return proposal
+        return _carried_elsewhere(suggestion.text, request, proposal, keys, alignment, old, new)
     # The wording asked for is new to the whole draft and stands in the final text word for
     # word: adopted, wherever the mapping put the suggestion.
     target = _target(keys, alignment, old, new) if keys else None
     v = _verdict(ADOPTED, 0.85, "wording_enacted_verbatim", target, request, wording=verbatim[0],
                  rules_said=proposal.rule)
     v.final_articles = list(dict.fromkeys([*v.final_articles, *verbatim[1]]))
+    return v
+
+
+def _quantity_missing(text: str, old_text: str, new_text: str) -> bool:
+    new_c = canon(new_text)
+    return any(q not in new_c for q in requested_quantities(text, old_text))
+
+
+def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, keys: list[str],
+                       alignment: list[AlignedPair], old: ParsedDraft, new: ParsedDraft) -> AdoptionProposal:
+    """采纳 for a suggestion the rules found nothing for (no article, or perhaps the wrong one)
+    when one changed or added article of the final text carries most of the words it asks
+    for that the whole draft lacks: the mapping may miss, the enacted text does not. Asks more
+    (ADD_ELSEWHERE_FULL, ELSEWHERE_MIN_WORDS) than of the targeted article, since any
+    article may match by chance."""
+    if proposal.status not in (UNKNOWN, NOT_ADOPTED) or proposal.rule.startswith("article_kept"):
+        return proposal
+    draft_text = "\n".join(a.text for a in old.articles)
+    novel = tokens(_ARTICLE_REF.sub("", normalise(text))) - tokens(draft_text)
+    if len(novel) < ELSEWHERE_MIN_WORDS:
+        return proposal  # a word or two found somewhere in a whole law proves nothing
+    best: tuple[float, str] | None = None
+    for row in alignment:
+        if row.change in ("unchanged", "deleted") or not row.new_key:
+            continue
+        art = new.article(row.new_key)
+        if art is None or _quantity_missing(text, draft_text, art.text):
+            continue
+        share = len(novel & tokens(art.text)) / len(novel)
+        if share >= ADD_ELSEWHERE_FULL and (best is None or share > best[0]):
+            best = (share, art.label)
+    if best is None:
+        return proposal
+    target = _target(keys, alignment, old, new) if keys else None
+    v = _verdict(ADOPTED, 0.4, "requests_carried_elsewhere", target, request, rules_said=proposal.rule,
+                 request_scores=[best[0]])
+    v.final_articles = list(dict.fromkeys([*v.final_articles, best[1]]))
     return v
 
 
@@ -417,8 +572,9 @@ def _propose_by_rules(suggestion: SuggestionInput, request: Request, keys: list[
         return _decide_delete_phrase(request, target, old, **extra)
     if request.kind == "add":
         return _decide_add(request, target, alignment, new, **extra)
-    if request.kind == "change":
-        return _decide_change(suggestion.text, request, target, **extra)
+    if request.kind == "change" or (request.kind == "none" and suggestion.type not in ("支持", "询问")):
+        # A point typed 其他 that targets an article still asks for something of it.
+        return _decide_change(suggestion.text, request, target, alignment, new, **extra)
     return _verdict(UNKNOWN, 0.2, f"no_rule_for_{suggestion.type or 'type'}", target, request, **extra)
 
 
@@ -530,21 +686,48 @@ def _change_fallback(request: Request, t: _Target, **extra: Any) -> AdoptionProp
     return _verdict(UNKNOWN, 0.3, "article_changed_direction_unknown", t, request, **extra)
 
 
-def _decide_change(text: str, request: Request, t: _Target, **extra: Any) -> AdoptionProposal:
-    """A 修改 we cannot parse: unchanged article → not adopted; otherwise look for the
-    suggestion's words in what was inserted."""
+def _decide_change(text: str, request: Request, t: _Target, alignment: list[AlignedPair], new: ParsedDraft,
+                   **extra: Any) -> AdoptionProposal:
+    """A 修改 we cannot parse: unchanged article → not adopted; the draft already saying it →
+    已有规定; otherwise each request is looked for in the final text (see _judge_requests)."""
     if t.unchanged:
         return _verdict(NOT_ADOPTED, 0.85, "article_unchanged", t, request, **extra)
-    cov = _coverage(text, inserted_text(t.old_text, t.new_text), t.old_text)
-    novel = tokens(text) - tokens(t.old_text)
-    if cov >= ADD_FULL:
-        return _verdict(ADOPTED, 0.5, "suggested_words_inserted", t, request, coverage=cov, **extra)
-    if cov >= ADD_PART:
-        return _verdict(PARTLY, 0.4, "some_suggested_words_inserted", t, request, coverage=cov, **extra)
-    if cov == 0 and len(novel) >= 2:
-        # The article changed, but none of what the suggestion talks about came in.
-        return _verdict(NOT_ADOPTED, 0.4, "changed_elsewhere", t, request, coverage=cov, **extra)
-    return _verdict(UNKNOWN, 0.3, "article_changed_direction_unknown", t, request, coverage=cov, **extra)
+    already = _already_provides(text, t.old_text)
+    if already is not None:
+        return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=already, **extra)
+    judged = _judge_requests(text, t)
+    if judged is not None:
+        status, rule, scores = judged
+        conf = 0.5 if status == ADOPTED else 0.4
+        return _verdict(status, conf, rule, t, request, request_scores=scores, **extra)
+    split_off = _added_next_to(t, alignment, new)
+    if split_off:
+        wider = dataclasses.replace(t, new_text="\n".join([t.new_text, *(a.text for a in split_off)]))
+        judged = _judge_requests(text, wider)
+        if judged is not None:
+            status, rule, scores = judged
+            v = _verdict(status, 0.4 if status == ADOPTED else 0.35, f"{rule}_in_added_neighbour", t, request,
+                         request_scores=scores, **extra)
+            v.final_articles = [*v.final_articles, *(a.label for a in split_off)]
+            return v
+    scores = request_scores(text, t.old_text, t.new_text)
+    if scores and max(scores) == 0:
+        # The article changed, but none of what the suggestion asks for came in.
+        return _verdict(NOT_ADOPTED, 0.4, "changed_elsewhere", t, request, request_scores=scores, **extra)
+    return _verdict(UNKNOWN, 0.3, "article_changed_direction_unknown", t, request, request_scores=scores, **extra)
+
+
+def _already_provides(text: str, old_text: str) -> float | None:
+    """Share of the suggestion's content words the draft article already has, when that is
+    enough to say the draft already provides what is asked (已有规定); None otherwise. A
+    quantity or a quoted wording the draft lacks is something new, whatever the words."""
+    if requested_quantities(text, old_text):
+        return None
+    old_c = canon(old_text)
+    if any(canon(q) not in old_c for q in _QUOTED.findall(normalise(text))):
+        return None
+    share = _coverage_in(_ARTICLE_REF.sub("", normalise(text)), old_text)
+    return round(share, 3) if share >= ALREADY_COVERAGE else None
 
 
 def _decide_add(
@@ -556,6 +739,11 @@ def _decide_add(
 ) -> AdoptionProposal:
     content = request.content or ""
     old_text = t.old_text if t else ""
+    already = _already_provides(content, old_text) if t is not None else None
+    if already is not None:
+        # Checked first: content the draft already has also "appears" in any new text.
+        return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=already, **extra)
+    here_judged = _judge_requests(content, t) if t is not None and not t.unchanged else None
     here = 0.0
     if t is not None and not t.unchanged:
         here = _coverage(content, inserted_text(t.old_text, t.new_text), old_text)
@@ -572,13 +760,15 @@ def _decide_add(
     if best_added is not None:
         where["added_article"] = best_added.label
         where["added_article_text"] = best_added.text
-    if here >= ADD_FULL:
-        return _verdict(ADOPTED, 0.5 + 0.4 * here, "content_inserted", t, request, **where, **extra)
+    if here_judged is not None:
+        where["request_scores"] = here_judged[2]
+    if here_judged is not None and here_judged[0] == ADOPTED:
+        return _verdict(ADOPTED, 0.5 + 0.4 * min(here_judged[2]), "content_inserted", t, request, **where, **extra)
     if elsewhere >= ADD_ELSEWHERE_FULL:
         v = _verdict(ADOPTED, 0.4 + 0.4 * elsewhere, "content_in_new_article", t, request, **where, **extra)
         v.final_articles = [*v.final_articles, best_added.label] if best_added else v.final_articles
         return v
-    if here >= ADD_PART:
+    if here_judged is not None:
         return _verdict(PARTLY, 0.5, "content_partly_inserted", t, request, **where, **extra)
     if elsewhere >= ADD_ELSEWHERE_PART:
         v = _verdict(PARTLY, 0.4, "content_partly_in_new_article", t, request, **where, **extra)
@@ -586,9 +776,6 @@ def _decide_add(
         return v
     if t is None:
         return _verdict(NOT_ADOPTED, 0.4, "content_absent", None, request, **where, **extra)
-    already = _coverage_in(content, old_text)
-    if already >= ALREADY_COVERAGE:
-        return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=round(already, 3), **where, **extra)
     if t.unchanged:
         return _verdict(NOT_ADOPTED, 0.8, "article_unchanged", t, request, **where, **extra)
     return _verdict(NOT_ADOPTED, 0.55, "content_absent", t, request, **where, **extra)

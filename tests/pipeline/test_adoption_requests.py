@@ -1,0 +1,145 @@
+"""Adoption rules added for reworded, partial and already-covered requests, on a small
+draft and final text of our own (an imaginary 社区图书馆条例)."""
+
+from __future__ import annotations
+
+from minyi.core.drafts import Article, Paragraph, ParsedDraft
+from minyi.core.numerals import to_chinese
+from pipeline.adoption import (
+    ADOPTED,
+    ALREADY,
+    NOT_ADOPTED,
+    PARTLY,
+    SuggestionInput,
+    parse_request,
+    propose,
+    requests_in,
+    requested_quantities,
+)
+from pipeline.align import align_versions
+
+FIRST = "为了规范社区图书馆的设立和服务，保障居民阅读权利，制定本条例。"
+LAST = "本条例自公布之日起施行。"
+# 第二条 in the draft: two paragraphs.
+LOAN = "社区图书馆应当向居民免费提供图书借阅服务。\n读者借阅图书的期限为十五日，可以续借一次。"
+ROOM = "社区图书馆应当设置阅览室，开放时间由区文化主管部门确定。"
+
+
+def art(n: int, text: str) -> Article:
+    return Article(n, None, f"第{to_chinese(n)}条", text, [Paragraph(p) for p in text.split("\n")])
+
+
+def decide(draft_text: str, final_text: str | None, suggestion: str, type_: str = "修改",
+           added: list[str] | None = None, articles: tuple[str, ...] = ("2",)):
+    old = ParsedDraft("草案", [art(1, FIRST), art(2, draft_text), art(3, LAST)])
+    texts = [FIRST, *([final_text] if final_text else []), *(added or []), LAST]
+    new = ParsedDraft("公布稿", [art(i, t) for i, t in enumerate(texts, start=1)])
+    return propose(SuggestionInput(suggestion, type_, list(articles)), align_versions(old, new), old, new)
+
+
+# --- reading the suggestion ------------------------------------------------------------
+
+
+def test_bare_deletion_after_a_quote_deletes_the_quoted_wording():
+    r = parse_request("第二条“可以续借一次”没有必要，建议删去。", "删除")
+    assert (r.kind, r.old) == ("delete_phrase", "可以续借一次")
+
+
+def test_bare_deletion_after_a_paragraph_reference_deletes_that_paragraph():
+    r = parse_request("第二条第二款关于借阅期限的规定，建议删除。", "删除")
+    assert (r.kind, r.old) == ("delete_phrase", "#paragraph:2")
+
+
+def test_bare_deletion_with_nothing_cited_still_means_the_article():
+    assert parse_request("第二条是宣示性条款，建议删除。", "删除").kind == "delete_article"
+
+
+def test_requests_are_split_at_joins_not_at_commas():
+    parts = requests_in("借阅期限应当延长，方便上班族，并增加夜间开放")
+    assert parts == ["借阅期限应当延长，方便上班族", "增加夜间开放"]
+
+
+def test_a_quantity_the_draft_already_has_is_a_quotation_not_a_request():
+    assert requested_quantities("借阅期限十五日太短，建议延长为三十日", LOAN) == ["30日"]
+
+
+# --- deciding --------------------------------------------------------------------------
+
+
+def test_deleting_a_quoted_wording_that_went_is_adopted():
+    final = LOAN.replace("，可以续借一次", "")
+    p = decide(LOAN, final, "第二条“可以续借一次”没有必要，建议删去。", "删除")
+    assert p.status == ADOPTED and p.rule == "phrase_deleted"
+
+
+def test_deleting_a_paragraph_that_went_is_adopted_and_one_kept_is_not():
+    first_only = LOAN.split("\n")[0]
+    assert decide(LOAN, first_only, "第二条第二款关于借阅期限的规定，建议删除。", "删除").status == ADOPTED
+    kept = LOAN.replace("免费", "无偿")
+    assert decide(LOAN, kept, "第二条第二款关于借阅期限的规定，建议删除。", "删除").status == NOT_ADOPTED
+
+
+def test_reworded_request_is_adopted_despite_a_reason_beside_it():
+    final = ROOM + "\n社区图书馆应当提供夜间开放服务。"
+    p = decide(ROOM, final, "阅览室应当晚上也开放，提供夜间服务，很多人白天要上班没空去。")
+    # The reason clause has words the final text lacks; the request itself is carried.
+    assert p.status == ADOPTED, p.evidence
+
+
+def test_two_requests_one_carried_is_partly_adopted():
+    final = ROOM + "\n社区图书馆应当提供夜间开放服务。"
+    p = decide(ROOM, final, "建议提供夜间开放服务，并设立儿童专区配备绘本。")
+    assert p.status == PARTLY and p.rule == "some_requests_carried"
+
+
+def test_a_time_limit_the_final_does_not_carry_is_not_adopted():
+    final = LOAN.replace("可以续借一次", "可以续借两次")
+    p = decide(LOAN, final, "借阅期限十五日太短，建议延长为三十日。")
+    assert p.status == NOT_ADOPTED
+    carried = LOAN.replace("十五日", "三十日")
+    assert decide(LOAN, carried, "借阅期限十五日太短，建议延长为三十日。").status == ADOPTED
+
+
+def test_a_time_limit_not_carried_makes_an_otherwise_adopted_suggestion_partial():
+    final = LOAN + "\n社区图书馆应当提供图书线上预约服务。"
+    p = decide(LOAN, final, "借阅期限建议延长为三十日，并提供线上预约服务。")
+    assert p.status == PARTLY
+
+
+def test_one_word_in_three_found_is_no_longer_partial():
+    final = ROOM.replace("区文化主管部门", "区人民政府文化主管部门")
+    p = decide(ROOM, final, "阅览室应当由街道办事处管理。")
+    assert p.status != PARTLY
+
+
+def test_asking_for_what_the_draft_already_says_is_already_provided():
+    final = LOAN.replace("十五日", "二十日")
+    p = decide(LOAN, final, "建议规定社区图书馆向居民免费提供借阅服务。", "增加")
+    assert p.status == ALREADY and p.rule == "draft_already_provides"
+
+
+def test_a_new_quantity_is_never_already_provided():
+    final = LOAN.replace("可以续借一次", "可以续借两次")
+    p = decide(LOAN, final, "社区图书馆向居民免费提供借阅服务，期限为三十日。")
+    assert p.status != ALREADY
+
+
+def test_request_found_in_an_article_split_off_right_after_the_target():
+    final = ROOM.replace("由区文化主管部门确定", "应当向社会公布")
+    split = "社区图书馆应当为视力障碍读者配备盲文图书和有声读物。"
+    p = decide(ROOM, final, "建议为视力障碍读者配备盲文图书。", added=[split])
+    assert p.status == ADOPTED and "第三条" in p.final_articles
+
+
+def test_request_carried_by_another_article_than_the_mapped_one():
+    final_room = ROOM
+    other = "社区图书馆应当为视力障碍读者配备盲文图书和有声读物。"
+    # Mapped to the unchanged 第一条 by mistake; the request stands word for word elsewhere.
+    p = decide(ROOM, final_room, "建议为视力障碍读者配备盲文图书和有声读物。", added=[other], articles=("1",))
+    assert p.status == ADOPTED and p.rule in ("requests_carried_elsewhere", "wording_enacted_verbatim")
+
+
+def test_a_word_or_two_elsewhere_does_not_make_a_general_point_adopted():
+    other = "社区图书馆应当每年公开经费使用情况。"
+    p = decide(ROOM, ROOM, "经费应当公开。", added=[other], articles=())
+    assert p.status != ADOPTED
