@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, insert, null, select, text, update
 from sqlalchemy.orm import Session, load_only
@@ -476,35 +476,50 @@ def set_meta_by_id(session: Session, values_by_id: dict[int, dict[str, Any]],
     session.expire_all()  # objects already loaded must not keep the old meta
 
 
-class GroupMember(NamedTuple):
-    id: int
-    scope: str | None
-    reviewed_scope: str | None
-
-
-def grouped_suggestions(session: Session, consultation_id: int, group_ids: Iterable[int] | None = None
-                        ) -> dict[int, list[tuple[GroupMember, list[int]]]]:
-    """Duplicate group → its members (plain columns) with their linked provision ids; every
-    group, or those of ``group_ids``."""
-    if group_ids is None:
+def unlinked_general_members(session: Session, consultation_id: int, suggestion_ids: Sequence[int] | None = None
+                             ) -> dict[int, list[int]]:
+    """Duplicate group → its members the mapper left as 总体意见 with no article and no
+    reviewer's scope; among every group's members, or among ``suggestion_ids``."""
+    linked = exists().where(SuggestionProvision.suggestion_id == Suggestion.id)
+    out: dict[int, list[int]] = defaultdict(list)
+    if suggestion_ids is None:
         wheres = [Suggestion.duplicate_group_id.is_not(None)]
     else:
-        gids = sorted(group_ids)
-        wheres = [Suggestion.duplicate_group_id.in_(gids[s : s + _CHUNK]) for s in range(0, len(gids), _CHUNK)]
-    links: dict[int, list[int]] = defaultdict(list)
-    out: dict[int, list[tuple[GroupMember, list[int]]]] = defaultdict(list)
+        ids = sorted(suggestion_ids)
+        wheres = [Suggestion.id.in_(ids[s : s + _CHUNK]) for s in range(0, len(ids), _CHUNK)]
     for where in wheres:
-        for sid, pid in session.execute(
-            select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
-            .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
-            .where(Suggestion.consultation_id == consultation_id, where)
+        for sid, gid in session.execute(
+            select(Suggestion.id, Suggestion.duplicate_group_id)
+            .where(*_in_consultation(None if suggestion_ids is not None else consultation_id), where,
+                   Suggestion.duplicate_group_id.is_not(None),
+                   Suggestion.scope == "general",
+                   Suggestion.reviewed_scope.is_(None), ~linked)
+            .order_by(Suggestion.id)
         ):
-            links[sid].append(pid)
-        for sid, gid, scope, reviewed in session.execute(
-            select(Suggestion.id, Suggestion.duplicate_group_id, Suggestion.scope, Suggestion.reviewed_scope)
-            .where(Suggestion.consultation_id == consultation_id, where)
+            out[gid].append(sid)
+    return out
+
+
+def group_article_tallies(session: Session, group_ids: Iterable[int]) -> dict[int, tuple[int, dict[int, int]]]:
+    """Duplicate group → (how many of its members are linked to an article, provision id →
+    how many members are linked to it), counted in the database: a campaign's thousands of
+    letters are not read."""
+    out: dict[int, tuple[int, dict[int, int]]] = {}
+    tallies: dict[int, dict[int, int]] = defaultdict(dict)
+    gids = sorted(group_ids)
+    for where in (Suggestion.duplicate_group_id.in_(gids[s : s + _CHUNK]) for s in range(0, len(gids), _CHUNK)):
+        joined = (select(Suggestion.duplicate_group_id, SuggestionProvision.provision_id, SuggestionProvision.suggestion_id)
+                  .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id).where(where).subquery())
+        for gid, pid, n in session.execute(
+            select(joined.c.duplicate_group_id, joined.c.provision_id, func.count(func.distinct(joined.c.suggestion_id)))
+            .group_by(joined.c.duplicate_group_id, joined.c.provision_id)
         ):
-            out[gid].append((GroupMember(sid, scope, reviewed), links.get(sid, [])))
+            tallies[gid][pid] = n
+        for gid, n in session.execute(
+            select(joined.c.duplicate_group_id, func.count(func.distinct(joined.c.suggestion_id)))
+            .group_by(joined.c.duplicate_group_id)
+        ):
+            out[gid] = (n, tallies[gid])
     return out
 
 
@@ -586,14 +601,16 @@ def dedup_inputs(session: Session, consultation_id: int, ctx: DraftContext | Non
     if ids is not None:
         out: list[DedupInput] = []
         for start in range(0, len(ids), _CHUNK):
-            out.extend(_dedup_inputs(session, consultation_id, ctx, Suggestion.id.in_(ids[start : start + _CHUNK])))
+            out.extend(_dedup_inputs(session, None, ctx, Suggestion.id.in_(ids[start : start + _CHUNK])))
         return sorted(out, key=lambda r: r.suggestion_id)
     return _dedup_inputs(session, consultation_id, ctx, Suggestion.dedup_key.is_(None) if new_only else None)
 
 
-def _dedup_inputs(session: Session, consultation_id: int, ctx: DraftContext | None, where: Any) -> list[DedupInput]:
+def _dedup_inputs(session: Session, consultation_id: int | None, ctx: DraftContext | None, where: Any
+                  ) -> list[DedupInput]:
+    """``consultation_id`` None: ``where`` picks suggestions by id (of one consultation)."""
     key_by_pid = {pid: key for key, pid in ctx.provision_ids.items()} if ctx is not None else {}
-    conditions = [Suggestion.consultation_id == consultation_id] + ([where] if where is not None else [])
+    conditions = _in_consultation(consultation_id) + ([where] if where is not None else [])
     first_article: dict[int, str] = {}
     if key_by_pid:
         for sid, pid in session.execute(
@@ -655,7 +672,12 @@ def band_candidates(session: Session, consultation_id: int, bands: Iterable[int]
             .where(DedupBand.consultation_id == consultation_id, DedupBand.band_hash.in_(bands[start : start + _CHUNK]))
             .subquery()
         )
-        for band, sid in session.execute(select(ranked.c.band_hash, ranked.c.suggestion_id).where(ranked.c.n <= BAND_READ_CAP)):
+        # On the connection (pending changes flushed first, as the ORM would): its row
+        # handling cost most of this query's time.
+        session.flush()
+        for band, sid in session.connection().execute(
+            select(ranked.c.band_hash, ranked.c.suggestion_id).where(ranked.c.n <= BAND_READ_CAP)
+        ):
             out[band].append(sid)
     return out
 
@@ -677,8 +699,9 @@ def dedup_cells(session: Session, consultation_id: int, backend: str) -> dict[st
 def cell_codes(session: Session, cell_ids: Sequence[int]) -> dict[int, tuple[list[int], list[bytes]]]:
     """Block id → its members' suggestion ids and sign codes."""
     out: dict[int, tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))
+    session.flush()  # read on the connection: a block's thousands of rows skip the ORM
     for start in range(0, len(cell_ids), _CHUNK):
-        for sid, cell, code in session.execute(
+        for sid, cell, code in session.connection().execute(
             select(Suggestion.id, Suggestion.dedup_cell, Suggestion.dedup_code)
             .where(Suggestion.dedup_cell.in_(cell_ids[start : start + _CHUNK]), Suggestion.dedup_code.is_not(None))
         ):
@@ -767,6 +790,13 @@ def save_dedup_index(session: Session, consultation_id: int, backend: str, entri
         if on_chunk is not None:
             on_chunk()
     session.expire_all()
+
+
+def _in_consultation(consultation_id: int | None) -> list[Any]:
+    """The condition on the consultation, or none when the suggestions are picked by id:
+    SQLite would then walk the consultation's review-queue index instead of the primary key
+    (a batch's few thousand ids read as the whole consultation)."""
+    return [] if consultation_id is None else [Suggestion.consultation_id == consultation_id]
 
 
 def _is_opinion() -> Any:
@@ -894,20 +924,25 @@ class ScopeMember:
     comment_id: int | None = None  # the person's comment: "有N人提出" counts these
 
 
-def scope_members(session: Session, consultation_id: int, ctx: DraftContext) -> dict[str, list[ScopeMember]]:
+def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, with_text: bool = True
+                  ) -> dict[str, list[ScopeMember]]:
     """Every suggestion by cluster scope: "article:<key>" for each article it is linked to,
     "general" for 总体意见, "other" for suggestions outside the draft's scope (a reviewer's
-    非意见 is in none)."""
+    非意见 is in none). ``with_text`` False: the texts are left empty, for the caller to read
+    those it needs (``suggestion_texts``): a batch needs its own and a sample of each
+    stored cluster's, not the consultation's."""
     key_by_pid = {pid: key for key, pid in ctx.provision_ids.items()}
-    rows = session.execute(
-        select(Suggestion.id, Suggestion.masked_text, Suggestion.text, Suggestion.type,
+    texts = (Suggestion.masked_text, Suggestion.text) if with_text else (null(), null())
+    session.flush()  # read on the connection below: the ORM's row handling doubled the time
+    rows = session.connection().execute(
+        select(Suggestion.id, *texts, Suggestion.type,
                Suggestion.duplicate_group_id, Suggestion.is_general, Suggestion.is_out_of_scope,
                Suggestion.comment_id)
         .where(Suggestion.consultation_id == consultation_id, _is_opinion())
         .order_by(Suggestion.id)
     ).all()
     links: dict[int, list[int]] = defaultdict(list)
-    for sid, pid in session.execute(
+    for sid, pid in session.connection().execute(
         select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
         .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
         .where(Suggestion.consultation_id == consultation_id)
@@ -915,7 +950,7 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext) -> 
         links[sid].append(pid)
     scopes: dict[str, list[ScopeMember]] = defaultdict(list)
     for sid, masked, text, stype, gid, general, out, comment_id in rows:
-        member = ScopeMember(sid, masked or text, stype, gid, comment_id)
+        member = ScopeMember(sid, masked or text or "", stype, gid, comment_id)
         keys = [key_by_pid[p] for p in links.get(sid, []) if p in key_by_pid]
         if keys:
             for key in dict.fromkeys(keys):
@@ -925,6 +960,18 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext) -> 
         elif general:
             scopes["general"].append(member)
     return scopes
+
+
+def suggestion_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Suggestion id → its masked text (the text when nothing was masked)."""
+    ids = sorted(set(ids))
+    out: dict[int, str] = {}
+    session.flush()
+    for start in range(0, len(ids), _CHUNK):
+        out.update((sid, masked or text) for sid, masked, text in session.connection().execute(
+            select(Suggestion.id, Suggestion.masked_text, Suggestion.text).where(Suggestion.id.in_(ids[start : start + _CHUNK]))
+        ))
+    return out
 
 
 def existing_clusters(session: Session, consultation_id: int) -> dict[str, dict[int, list[int]]]:

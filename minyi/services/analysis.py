@@ -756,8 +756,7 @@ def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
             store.reset_dedup_index(session, cid)
         _save_index(session, cid, backend, rows, result, vectors, new_ids, cell_of)
         if ctx.has_draft:
-            touched = None if full else {current[i] for i in new_ids if current.get(i) is not None}
-            timer.summary.mapped_semantic += _articles_from_group(session, cid, touched)
+            timer.summary.mapped_semantic += _articles_from_group(session, cid, None if full else new_ids)
 
 
 def _stored_candidates(session: Session, cid: int, ctx: store.DraftContext, new_rows: list[store.DedupInput],
@@ -838,21 +837,18 @@ def _save_index(session: Session, cid: int, backend: str, rows: list[store.Dedup
     store.save_dedup_index(session, cid, backend, entries, new_cells, on_chunk=lambda: _commit(session))
 
 
-def _articles_from_group(session: Session, cid: int, group_ids: set[int] | None = None) -> int:
+def _articles_from_group(session: Session, cid: int, suggestion_ids: set[int] | None = None) -> int:
     """A copy the mapper left as 总体意见 ("同上，建议三十日内付款") takes the articles that most of
     its duplicate group's other members are linked to: it says what they say. Reviewed
-    scopes and explicit or manual links are never touched. Every group, or ``group_ids``."""
+    scopes and explicit or manual links are never touched. Every group's members, or a
+    batch's (``suggestion_ids``): the stored copies had their turn when they were new, and
+    a group's tally is counted in the database, so a batch reads no campaign whole."""
     takes: dict[int, list[int]] = {}  # suggestion id → the provisions it takes
-    for members in store.grouped_suggestions(session, cid, group_ids).values():
-        linked = [pids for _m, pids in members if pids]
-        if not linked or len(linked) == len(members):
-            continue
-        counts = Counter(p for pids in linked for p in set(pids))
-        common = [p for p, n in counts.items() if n * 2 >= len(linked)]
-        for m, pids in members:
-            if pids or m.reviewed_scope or m.scope != "general" or not common:
-                continue
-            takes[m.id] = common
+    unlinked = store.unlinked_general_members(session, cid, None if suggestion_ids is None else sorted(suggestion_ids))
+    for gid, (linked, counts) in store.group_article_tallies(session, unlinked).items():
+        common = sorted(p for p, n in counts.items() if n * 2 >= linked)
+        if linked and common:
+            takes.update((sid, common) for sid in unlinked[gid])
     for s in store.rows_by_ids(session, Suggestion, sorted(takes)):
         store.add_semantic_links(session, s, [(p, 1.0, "与同组重复意见相同") for p in takes[s.id]])
         s.is_general, s.scope = False, "article"
@@ -940,7 +936,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
     from minyi.services.distributed import InProcess
     from pipeline.embed import thresholds_for
 
-    scopes = store.scope_members(session, cid, ctx)
+    scopes = store.scope_members(session, cid, ctx, with_text=False)
     store.drop_stale_memberships(session, cid, scopes)
     _commit(session)  # its members are clustered again below, or by the next run
     existing = store.existing_clusters(session, cid)
@@ -954,21 +950,23 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
         return
     # Embeddings of the new suggestions and of a sample of each stored cluster of the same
     # scopes (``incremental.join_sample``): what a batch reads follows the batch.
-    needed: dict[int, str] = {}
+    needed: dict[int, None] = {}  # in order: the new members, then the samples
     group_of: dict[int, int | None] = {}
     for scope, new in pending.items():
-        text_of = {m.suggestion_id: m.text for m in scopes[scope]}
+        in_scope = set()
         for m in scopes[scope]:
             group_of[m.suggestion_id] = m.duplicate_group_id
-        for m in new:
-            needed[m.suggestion_id] = m.text
+            in_scope.add(m.suggestion_id)
+        needed.update((m.suggestion_id, None) for m in new)
         for members in existing.get(scope, {}).values():
-            for sid in incremental.join_sample(members):
-                if sid in text_of:
-                    needed[sid] = text_of[sid]
+            needed.update((sid, None) for sid in incremental.join_sample(members) if sid in in_scope)
     ids = list(needed)
-    _embed_first(session, embed, [needed[i] for i in ids])
-    vectors = embed([needed[i] for i in ids])
+    text_of = store.suggestion_texts(session, ids)
+    for new in pending.values():
+        for m in new:
+            m.text = text_of[m.suggestion_id]
+    _embed_first(session, embed, [text_of[i] for i in ids])
+    vectors = embed([text_of[i] for i in ids])
     vec = {sid: vectors[k] for k, sid in enumerate(ids)}
     cluster_scope = component("clusterer", pipe.clusterer)
     calibrated = thresholds_for(embedder(), pipe)
@@ -985,7 +983,6 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
             provision_id = ctx.provision_ids.get(scope.split(":", 1)[1]) if scope.startswith("article:") else None
             article_text = article_texts.get(scope.split(":", 1)[1]) if scope.startswith("article:") else None
             type_of = {m.suggestion_id: m.type for m in scopes[scope]}
-            text_of = {m.suggestion_id: m.text for m in scopes[scope]}
             # People who support an article and people who want it changed never share a
             # cluster: "有N人提出" must count people who said the same thing.
             rest_all: list[store.ScopeMember] = []

@@ -673,3 +673,29 @@ def test_a_batch_analysed_with_another_backend_is_compared_with_the_whole_consul
     backends = session.scalars(select(DedupCell.backend).join(Suggestion, Suggestion.dedup_cell == DedupCell.id)
                                .where(Suggestion.consultation_id == consultation)).all()
     assert len(backends) == opinions() and {b.split(":")[0] for b in backends} == {"use"}
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_copy_left_general_takes_the_articles_its_group_is_linked_to(session, consultation, batch):
+    from sqlalchemy import delete
+
+    from minyi.services.analysis import _articles_from_group
+
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    (_c, [left]), (_c, [reviewed]), (_c, [linked]) = (_by_external(session, consultation, e) for e in ("F-3", "F-4", "F-5"))
+    assert left.duplicate_group_id == reviewed.duplicate_group_id == linked.duplicate_group_id is not None
+    for s in (left, reviewed):  # as the mapper or a reviewer may leave a copy
+        session.execute(delete(SuggestionProvision).where(SuggestionProvision.suggestion_id == s.id))
+        s.scope, s.is_general = "general", True
+    reviewed.reviewed_scope = "general"
+    session.commit()
+
+    taken = _articles_from_group(session, consultation, {left.id, reviewed.id, linked.id} if batch else None)
+    session.commit()
+
+    assert taken == 1
+    assert _articles_of(session, left.id) == _articles_of(session, linked.id) == [45]
+    assert (left.scope, left.is_general, left.meta["mapping"]) == ("article", False, "duplicate")
+    assert _articles_of(session, reviewed.id) == [] and reviewed.scope == "general"
+    assert _articles_from_group(session, consultation, None) == 0  # nothing left to take
