@@ -236,7 +236,7 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     _cluster(session, consultation_id, ctx, pipe, timer, embedder, embed, run_on)
     _commit(session)
     # The review queue's order for what this run placed (only those: proportional to it).
-    rate_placements(session, consultation_id)
+    rate_placements(session, consultation_id, on_batch=lambda: _commit(session))
     store.finish_run(session, run, summary.to_dict())
     audit(session, actor, "analyze", run, consultation_id=consultation_id,
           after={k: v for k, v in summary.to_dict().items() if k != "seconds"})

@@ -8,6 +8,7 @@ undo sent back)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,10 +32,14 @@ def placement(row: dict[str, Any]) -> Placement:
     )
 
 
-def rate_placements(session: Session, consultation_id: int) -> int:
-    """Store the sureness of every open suggestion that has none; returns how many."""
+def rate_placements(session: Session, consultation_id: int, on_batch: Callable[[], None] | None = None) -> int:
+    """Store the sureness of every open suggestion that has none; returns how many.
+    ``on_batch`` (the analysis' commit) runs after each batch: rating a whole national
+    consultation in one transaction would keep every other writer waiting."""
     done = 0
     while rows := pq.placements_to_rate(session, consultation_id, BATCH):
         pq.set_sureness(session, {r["id"]: sureness(placement(r)) for r in rows})
         done += len(rows)
+        if on_batch is not None:
+            on_batch()
     return done

@@ -699,3 +699,31 @@ def test_a_copy_left_general_takes_the_articles_its_group_is_linked_to(session, 
     assert (left.scope, left.is_general, left.meta["mapping"]) == ("article", False, "duplicate")
     assert _articles_of(session, reviewed.id) == [] and reviewed.scope == "general"
     assert _articles_from_group(session, consultation, None) == 0  # nothing left to take
+
+
+def test_the_review_queue_is_rated_a_committed_batch_at_a_time(session, consultation, db_url, monkeypatch):
+    from sqlalchemy import update
+
+    from minyi.services import sureness
+    from models.db import session_scope
+
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    open_ids = set(session.scalars(select(Suggestion.id).where(Suggestion.sureness.is_not(None))))
+    assert len(open_ids) > 6
+    session.execute(update(Suggestion).values(sureness=None))
+    session.commit()
+    monkeypatch.setattr(sureness, "BATCH", 3)
+    seen_by_another_reader = []
+
+    def commit_and_look():
+        session.commit()
+        with session_scope(db_url) as other:
+            seen_by_another_reader.append(other.scalar(
+                select(func.count()).select_from(Suggestion).where(Suggestion.sureness.is_not(None))))
+
+    rated = sureness.rate_placements(session, consultation, on_batch=commit_and_look)
+
+    assert rated == len(open_ids)
+    # Each batch was committed on its own: another connection saw the queue fill up.
+    assert seen_by_another_reader == [min(3 * k, rated) for k in range(1, -(-rated // 3) + 1)]
