@@ -483,16 +483,14 @@ def unlinked_general_members(session: Session, consultation_id: int, suggestion_
     linked = exists().where(SuggestionProvision.suggestion_id == Suggestion.id)
     out: dict[int, list[int]] = defaultdict(list)
     if suggestion_ids is None:
-        wheres = [Suggestion.duplicate_group_id.is_not(None)]
-    else:
+        wheres = [Suggestion.consultation_id == consultation_id]
+    else:  # by primary key alone (``_in_consultation``)
         ids = sorted(suggestion_ids)
         wheres = [Suggestion.id.in_(ids[s : s + _CHUNK]) for s in range(0, len(ids), _CHUNK)]
     for where in wheres:
         for sid, gid in session.execute(
             select(Suggestion.id, Suggestion.duplicate_group_id)
-            .where(*_in_consultation(None if suggestion_ids is not None else consultation_id), where,
-                   Suggestion.duplicate_group_id.is_not(None),
-                   Suggestion.scope == "general",
+            .where(where, Suggestion.duplicate_group_id.is_not(None), Suggestion.scope == "general",
                    Suggestion.reviewed_scope.is_(None), ~linked)
             .order_by(Suggestion.id)
         ):
@@ -672,12 +670,8 @@ def band_candidates(session: Session, consultation_id: int, bands: Iterable[int]
             .where(DedupBand.consultation_id == consultation_id, DedupBand.band_hash.in_(bands[start : start + _CHUNK]))
             .subquery()
         )
-        # On the connection (pending changes flushed first, as the ORM would): its row
-        # handling cost most of this query's time.
-        session.flush()
-        for band, sid in session.connection().execute(
-            select(ranked.c.band_hash, ranked.c.suggestion_id).where(ranked.c.n <= BAND_READ_CAP)
-        ):
+        for band, sid in _plain_rows(session, select(ranked.c.band_hash, ranked.c.suggestion_id)
+                                     .where(ranked.c.n <= BAND_READ_CAP)):
             out[band].append(sid)
     return out
 
@@ -699,9 +693,9 @@ def dedup_cells(session: Session, consultation_id: int, backend: str) -> dict[st
 def cell_codes(session: Session, cell_ids: Sequence[int]) -> dict[int, tuple[list[int], list[bytes]]]:
     """Block id → its members' suggestion ids and sign codes."""
     out: dict[int, tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))
-    session.flush()  # read on the connection: a block's thousands of rows skip the ORM
     for start in range(0, len(cell_ids), _CHUNK):
-        for sid, cell, code in session.connection().execute(
+        for sid, cell, code in _plain_rows(
+            session,
             select(Suggestion.id, Suggestion.dedup_cell, Suggestion.dedup_code)
             .where(Suggestion.dedup_cell.in_(cell_ids[start : start + _CHUNK]), Suggestion.dedup_code.is_not(None))
         ):
@@ -790,6 +784,14 @@ def save_dedup_index(session: Session, consultation_id: int, backend: str, entri
         if on_chunk is not None:
             on_chunk()
     session.expire_all()
+
+
+def _plain_rows(session: Session, statement: Any) -> Any:
+    """``statement``'s rows read on the connection, pending changes flushed first (as the
+    ORM would): large reads of plain columns skip the ORM's row handling, which took about
+    half their time."""
+    session.flush()
+    return session.connection().execute(statement)
 
 
 def _in_consultation(consultation_id: int | None) -> list[Any]:
@@ -929,12 +931,12 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
     """Every suggestion by cluster scope: "article:<key>" for each article it is linked to,
     "general" for 总体意见, "other" for suggestions outside the draft's scope (a reviewer's
     非意见 is in none). ``with_text`` False: the texts are left empty, for the caller to read
-    those it needs (``suggestion_texts``): a batch needs its own and a sample of each
+    those it needs (``analysed_texts``): a batch needs its own and a sample of each
     stored cluster's, not the consultation's."""
     key_by_pid = {pid: key for key, pid in ctx.provision_ids.items()}
     texts = (Suggestion.masked_text, Suggestion.text) if with_text else (null(), null())
-    session.flush()  # read on the connection below: the ORM's row handling doubled the time
-    rows = session.connection().execute(
+    rows = _plain_rows(
+        session,
         select(Suggestion.id, *texts, Suggestion.type,
                Suggestion.duplicate_group_id, Suggestion.is_general, Suggestion.is_out_of_scope,
                Suggestion.comment_id)
@@ -942,10 +944,11 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
         .order_by(Suggestion.id)
     ).all()
     links: dict[int, list[int]] = defaultdict(list)
-    for sid, pid in session.connection().execute(
+    for sid, pid in _plain_rows(
+        session,
         select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
         .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
-        .where(Suggestion.consultation_id == consultation_id)
+        .where(Suggestion.consultation_id == consultation_id),
     ):
         links[sid].append(pid)
     scopes: dict[str, list[ScopeMember]] = defaultdict(list)
@@ -962,14 +965,15 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
     return scopes
 
 
-def suggestion_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    """Suggestion id → its masked text (the text when nothing was masked)."""
+def analysed_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Suggestion id → the text the analysis reads: the masked text (the text when nothing
+    was masked). Pages read theirs with ``page_queries.suggestion_texts``."""
     ids = sorted(set(ids))
     out: dict[int, str] = {}
-    session.flush()
     for start in range(0, len(ids), _CHUNK):
-        out.update((sid, masked or text) for sid, masked, text in session.connection().execute(
-            select(Suggestion.id, Suggestion.masked_text, Suggestion.text).where(Suggestion.id.in_(ids[start : start + _CHUNK]))
+        out.update((sid, masked or text) for sid, masked, text in _plain_rows(
+            session,
+            select(Suggestion.id, Suggestion.masked_text, Suggestion.text).where(Suggestion.id.in_(ids[start : start + _CHUNK])),
         ))
     return out
 

@@ -23,10 +23,9 @@ these proposals are meant to be checked, hence the evidence.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -331,9 +330,14 @@ _ARTICLE_REF = re.compile(rf"第{_NUMERAL}[条款项]|第[（(]{_NUMERAL}[）)]�
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?(?:个)?(?:工作日|日|天|小时|分钟|元|万元|倍|个月|月|年|周岁|%)")
 
 
+def _without_article_refs(text: str) -> str:
+    """The normalised text without its 第N条/款/项: a citation is not a word asked for."""
+    return _ARTICLE_REF.sub("", normalise(text))
+
+
 def requests_in(text: str) -> list[str]:
     """The separate requests of a suggestion, article references dropped."""
-    t = _ARTICLE_REF.sub("", normalise(text))
+    t = _without_article_refs(text)
     return [p for p in _REQUEST_JOIN.split(t) if len(p.strip()) >= 2]
 
 
@@ -344,6 +348,12 @@ def requested_quantities(text: str, old_text: str) -> list[str]:
     return [q for q in _QUANTITY.findall(canon(text)) if q not in old_c]
 
 
+def _missing_from(quantities: list[str], new_text: str) -> bool:
+    """Whether the final text lacks one of the quantities asked for."""
+    new_c = canon(new_text)
+    return any(q not in new_c for q in quantities)
+
+
 def _request_score(request: str, old_text: str, new_text: str) -> float | None:
     """How far the final text carries one request, 0..1, or None when the request has no
     word the draft lacks (nothing to look for). A quantity asked for decides alone: the
@@ -351,8 +361,7 @@ def _request_score(request: str, old_text: str, new_text: str) -> float | None:
     example given beside the request ("…，不能到别的区还要重新办") does not dilute it."""
     quantities = requested_quantities(request, old_text)
     if quantities:
-        new_c = canon(new_text)
-        return 1.0 if all(q in new_c for q in quantities) else 0.0
+        return 0.0 if _missing_from(quantities, new_text) else 1.0
     old_words, new_words = tokens(old_text), tokens(new_text)
     best = None
     for clause in _CLAUSE_SEP.split(request):
@@ -510,11 +519,6 @@ def propose(
     return v
 
 
-def _quantity_missing(text: str, old_text: str, new_text: str) -> bool:
-    new_c = canon(new_text)
-    return any(q not in new_c for q in requested_quantities(text, old_text))
-
-
 def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, keys: list[str],
                        alignment: list[AlignedPair], old: ParsedDraft, new: ParsedDraft) -> AdoptionProposal:
     """采纳 for a suggestion the rules found nothing for (no article, or perhaps the wrong one)
@@ -525,15 +529,16 @@ def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, 
     if proposal.status not in (UNKNOWN, NOT_ADOPTED) or proposal.rule.startswith("article_kept"):
         return proposal
     draft_text = "\n".join(a.text for a in old.articles)
-    novel = tokens(_ARTICLE_REF.sub("", normalise(text))) - tokens(draft_text)
+    novel = tokens(_without_article_refs(text)) - tokens(draft_text)
     if len(novel) < ELSEWHERE_MIN_WORDS:
         return proposal  # a word or two found somewhere in a whole law proves nothing
+    asked = requested_quantities(text, draft_text)  # once: it reads the whole draft
     best: tuple[float, str] | None = None
     for row in alignment:
         if row.change in ("unchanged", "deleted") or not row.new_key:
             continue
         art = new.article(row.new_key)
-        if art is None or _quantity_missing(text, draft_text, art.text):
+        if art is None or _missing_from(asked, art.text):
             continue
         share = len(novel & tokens(art.text)) / len(novel)
         if share >= ADD_ELSEWHERE_FULL and (best is None or share > best[0]):
@@ -702,7 +707,7 @@ def _decide_change(text: str, request: Request, t: _Target, alignment: list[Alig
         return _verdict(status, conf, rule, t, request, request_scores=scores, **extra)
     split_off = _added_next_to(t, alignment, new)
     if split_off:
-        wider = dataclasses.replace(t, new_text="\n".join([t.new_text, *(a.text for a in split_off)]))
+        wider = replace(t, new_text="\n".join([t.new_text, *(a.text for a in split_off)]))
         judged = _judge_requests(text, wider)
         if judged is not None:
             status, rule, scores = judged
@@ -726,7 +731,7 @@ def _already_provides(text: str, old_text: str) -> float | None:
     old_c = canon(old_text)
     if any(canon(q) not in old_c for q in _QUOTED.findall(normalise(text))):
         return None
-    share = _coverage_in(_ARTICLE_REF.sub("", normalise(text)), old_text)
+    share = _coverage_in(_without_article_refs(text), old_text)
     return round(share, 3) if share >= ALREADY_COVERAGE else None
 
 

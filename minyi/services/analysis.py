@@ -950,7 +950,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
         return
     # Embeddings of the new suggestions and of a sample of each stored cluster of the same
     # scopes (``incremental.join_sample``): what a batch reads follows the batch.
-    needed: dict[int, None] = {}  # in order: the new members, then the samples
+    needed: dict[int, None] = {}  # an ordered set: each id read and embedded once
     group_of: dict[int, int | None] = {}
     for scope, new in pending.items():
         in_scope = set()
@@ -961,7 +961,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
         for members in existing.get(scope, {}).values():
             needed.update((sid, None) for sid in incremental.join_sample(members) if sid in in_scope)
     ids = list(needed)
-    text_of = store.suggestion_texts(session, ids)
+    text_of = store.analysed_texts(session, ids)
     for new in pending.values():
         for m in new:
             m.text = text_of[m.suggestion_id]
