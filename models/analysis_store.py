@@ -424,15 +424,19 @@ def previous_context(session: Session, comment_id: int, before_ordinal: int) -> 
     return previous_contexts(session, {comment_id: before_ordinal})[comment_id]
 
 
+# The evidence of a link a forum reply took from the post it agrees with.
+THREAD_EVIDENCE = "承接楼上所说条款"
+
+
 def thread_articles(session: Session, consultation_id: int,
-                    provision_ids: dict[str, int]) -> dict[Any, dict[int, list[str]]]:
-    """thread id → floor → article keys linked to that post's suggestions (forum comments
+                    provision_ids: dict[str, int]) -> dict[Any, dict[int, dict[str, int]]]:
+    """thread id → floor → {article key: the post's suggestion linked to it} (forum comments
     carry ``thread_id`` and ``floor`` in ``Comment.meta``), for replies that take their
     subject from an earlier post."""
     key_by_pid = {pid: key for key, pid in provision_ids.items()}
-    out: dict[Any, dict[int, list[str]]] = defaultdict(dict)
-    for meta, pid in session.execute(
-        select(Comment.meta, SuggestionProvision.provision_id)
+    out: dict[Any, dict[int, dict[str, int]]] = defaultdict(dict)
+    for meta, sid, pid in session.execute(
+        select(Comment.meta, Suggestion.id, SuggestionProvision.provision_id)
         .join(Suggestion, Suggestion.comment_id == Comment.id)
         .join(SuggestionProvision, SuggestionProvision.suggestion_id == Suggestion.id, isouter=True)
         .where(Comment.consultation_id == consultation_id, Comment.channel == "forum")
@@ -442,9 +446,9 @@ def thread_articles(session: Session, consultation_id: int,
         thread, floor = meta.get("thread_id"), meta.get("floor")
         if thread is None or not isinstance(floor, int):
             continue
-        keys = out[thread].setdefault(floor, [])
-        if pid in key_by_pid and key_by_pid[pid] not in keys:
-            keys.append(key_by_pid[pid])
+        keys = out[thread].setdefault(floor, {})
+        if pid in key_by_pid:
+            keys.setdefault(key_by_pid[pid], sid)
     return dict(out)
 
 
@@ -924,6 +928,9 @@ class ScopeMember:
     type: str | None
     duplicate_group_id: int | None
     comment_id: int | None = None  # the person's comment: "有N人提出" counts these
+    # A forum reply that took its articles from the post it agrees with: that post's
+    # suggestions (the reply makes their point, so it is clustered with them).
+    follows: tuple[int, ...] = ()
 
 
 def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, with_text: bool = True
@@ -951,9 +958,10 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
         .where(Suggestion.consultation_id == consultation_id),
     ):
         links[sid].append(pid)
+    follows = _followed_posts(session, consultation_id)
     scopes: dict[str, list[ScopeMember]] = defaultdict(list)
     for sid, masked, text, stype, gid, general, out, comment_id in rows:
-        member = ScopeMember(sid, masked or text or "", stype, gid, comment_id)
+        member = ScopeMember(sid, masked or text or "", stype, gid, comment_id, follows.get(sid, ()))
         keys = [key_by_pid[p] for p in links.get(sid, []) if p in key_by_pid]
         if keys:
             for key in dict.fromkeys(keys):
@@ -963,6 +971,21 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
         elif general:
             scopes["general"].append(member)
     return scopes
+
+
+def _followed_posts(session: Session, consultation_id: int) -> dict[int, tuple[int, ...]]:
+    """Reply → the suggestions of the post it agrees with (``meta["follows"]``), read for
+    the replies placed by their thread only."""
+    replies = (
+        select(SuggestionProvision.suggestion_id)
+        .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
+        .where(Suggestion.consultation_id == consultation_id, SuggestionProvision.evidence == THREAD_EVIDENCE)
+    )
+    return {
+        sid: tuple(int(f) for f in (meta or {}).get("follows", ()))
+        for sid, meta in _plain_rows(session, select(Suggestion.id, Suggestion.meta).where(Suggestion.id.in_(replies)))
+        if (meta or {}).get("follows")
+    }
 
 
 def analysed_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:

@@ -240,6 +240,12 @@ def proposal_distances(texts: Sequence[str], emb: np.ndarray, article_text: str 
     if embedding_weight < 1:
         lexical = _request_tfidf(texts, article_text)
         sim += (1 - embedding_weight) * (lexical[rows] @ lexical[cols].T)
+        # Request words are Chinese words: with an English comment they say nothing, so
+        # its pairs are compared by the (multilingual) embedding alone.
+        foreign = np.array([_in_another_language(t) for t in texts], dtype=bool)
+        if foreign.any():
+            pairs = foreign[rows][:, None] | foreign[cols][None, :]
+            sim = np.where(pairs, emb[rows] @ emb[cols].T, sim)
     dist = np.clip(1.0 - sim, 0.0, 2.0)
     ways = [requested_directions(t) for t in texts]
     if first is not None:
@@ -256,6 +262,15 @@ def proposal_distances(texts: Sequence[str], emb: np.ndarray, article_text: str 
                     dist[i, j] = dist[j, i] = 2.0
     np.fill_diagonal(dist, 0.0)
     return dist
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _in_another_language(text: str) -> bool:
+    """Mostly Latin letters (an English comment), whatever Chinese words it quotes."""
+    return len(_LATIN.findall(text or "")) > 2 * len(_HAN.findall(text or ""))
 
 
 def proposal_labels(dist: np.ndarray, distance_threshold: float, kinds: Sequence[str] | None = None) -> np.ndarray:

@@ -1,8 +1,12 @@
 """Incremental clustering helpers: stances, units and joining stored clusters.
 
 Pure functions over scope members (anything with ``suggestion_id``, ``type``,
-``duplicate_group_id`` and ``text``); the application layer loads the members and stores
-what these decide.
+``duplicate_group_id``, ``text`` and ``follows``: the suggestions of the earlier post a
+forum reply agrees with, empty for the rest); the application layer loads the members and
+stores what these decide.
+
+A reply that agrees with a post ("同意楼上，……", "+1") makes that post's point: it is
+clustered with the post (in its unit, under its stance), whatever its own words.
 """
 
 from __future__ import annotations
@@ -22,16 +26,29 @@ def stance_of(type_: str | None) -> str:
     return STANCES.get(type_ or "", "change")
 
 
-def by_stance(members: list[Any]) -> dict[str, list[Any]]:
-    """Members by stance; a duplicate group stays together (under its first member's)."""
+def by_stance(members: list[Any], type_of: dict[int, str | None] | None = None) -> dict[str, list[Any]]:
+    """Members by stance; a duplicate group stays together (under its first member's), and a
+    reply takes the stance of the post it follows (looked up in ``type_of``, the scope's
+    suggestion → type, when the post is not among ``members``)."""
     group_stance: dict[int, str] = {}
+    known: dict[int, str] = {}
     parts: dict[str, list[Any]] = defaultdict(list)
     for m in members:
-        stance = stance_of(m.type)
+        stance = _followed_stance(m, known, type_of) or stance_of(m.type)
         if m.duplicate_group_id is not None:
             stance = group_stance.setdefault(m.duplicate_group_id, stance)
+        known[m.suggestion_id] = stance
         parts[stance].append(m)
     return dict(parts)
+
+
+def _followed_stance(m: Any, known: dict[int, str], type_of: dict[int, str | None] | None) -> str | None:
+    for post in getattr(m, "follows", ()):
+        if post in known:
+            return known[post]
+        if type_of is not None and post in type_of:
+            return stance_of(type_of[post])
+    return None
 
 
 def cluster_stance(member_ids: list[int], type_of: dict[int, str | None]) -> str:
@@ -53,11 +70,18 @@ def join_sample(member_ids: list[int]) -> list[int]:
 
 
 def units(members: list[Any]) -> list[list[Any]]:
-    """Members grouped by duplicate group (one unit, weighted by its size, per group)."""
-    by_group: dict[Any, list[Any]] = defaultdict(list)
+    """Members grouped by duplicate group (one unit, weighted by its size, per group); a
+    reply joins the unit of the post it follows when that post is among ``members``."""
+    by_key: dict[Any, list[Any]] = defaultdict(list)
+    key_of: dict[int, Any] = {}
     for m in members:
-        by_group[m.duplicate_group_id if m.duplicate_group_id is not None else ("s", m.suggestion_id)].append(m)
-    return list(by_group.values())
+        key_of[m.suggestion_id] = m.duplicate_group_id if m.duplicate_group_id is not None else ("s", m.suggestion_id)
+    for m in members:
+        followed = [key_of[p] for p in getattr(m, "follows", ()) if p in key_of and p != m.suggestion_id]
+        if followed and m.duplicate_group_id is None:
+            key_of[m.suggestion_id] = followed[0]
+        by_key[key_of[m.suggestion_id]].append(m)
+    return list(by_key.values())
 
 
 def join_stored(
@@ -75,24 +99,31 @@ def join_stored(
     members, or within ``distance`` of it — the mean proposal distance to its members in
     ``vec`` (the caller embeds ``join_sample`` of each cluster)
     (``pipeline.cluster.proposal_distances``, as the clustering itself links) when
-    ``text_of`` gives the texts, else the cosine distance to its centroid. A request opposed
-    to one of the cluster's members never joins it. Returns {cluster: new ids} and the
-    members left over."""
+    ``text_of`` gives the texts, else the cosine distance to its centroid; a reply joins the
+    cluster of the post it follows. A request opposed to one of the cluster's members never
+    joins it (by distance). Returns {cluster: new ids} and the members left over."""
     touched: dict[int, list[int]] = defaultdict(list)
     if not stored:
         return touched, new
     group_cluster: dict[int, int] = {}
+    member_cluster: dict[int, int] = {}
     cluster_ids = [c for c, ids in stored.items() if ids]
     for c in cluster_ids:
         for sid in stored[c]:
+            member_cluster[sid] = c
             gid = group_of.get(sid)
             if gid is not None:
                 group_cluster.setdefault(gid, c)
     to_cluster = _distance_to_clusters(new, stored, cluster_ids, vec, text_of, article_text, embedding_weight)
     rest = []
+    new_ids = {m.suggestion_id for m in new}
     for k, m in enumerate(new):
         target = group_cluster.get(m.duplicate_group_id) if m.duplicate_group_id is not None else None
-        if target is None and cluster_ids:
+        follows = [p for p in getattr(m, "follows", ()) if p in member_cluster or p in new_ids]
+        if target is None and follows:
+            # With its post: the post's cluster, or left over with it.
+            target = member_cluster.get(follows[0])
+        elif target is None and cluster_ids:
             best = int(np.argmin(to_cluster[k]))
             if float(to_cluster[k, best]) <= distance:
                 target = cluster_ids[best]
@@ -100,6 +131,7 @@ def join_stored(
             rest.append(m)
         else:
             touched[target].append(m.suggestion_id)
+            member_cluster[m.suggestion_id] = target
             if m.duplicate_group_id is not None:
                 group_cluster.setdefault(m.duplicate_group_id, target)
     return touched, rest

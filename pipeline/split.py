@@ -61,9 +61,17 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _LEAD_IN = re.compile(
     r"^[^。！？]{0,60}?(?:提出?|有|如下|以下|几点|几条|若干|下列)[^。！？]{0,20}?(?:意见|建议|看法|想法)[^。！？]{0,10}?[：:。，,]?\s*$"
     r"|^[^。！？]{0,40}?(?:意见|建议)如下\s*[：:。]?\s*$"
-    r"|^(?!.*(?:增加|新增|删除|修改|补充|一条|一款))[^。！？第]{0,12}[：:]\s*$"  # "我的看法：", "建议："
     r"|^(?:您好|你好|各位领导|尊敬的[^。！？]{0,20})[！!，,：:。]?\s*$"
 )
+# A short head before a colon ("我的看法：", "建议："): a lead-in only when it says nothing
+# beyond such words. "但希望进一步明确付款期限：" names the request and stays with it.
+_SHORT_HEAD = re.compile(r"^(?!.*(?:增加|新增|删除|修改|补充|一条|一款))[^。！？第]{0,12}[：:]\s*$")
+_LEAD_IN_WORDS = re.compile(
+    r"但是?|不过|另外|此外|同时|还有|其次|再次|最后|首先|总之|对此|为此|关于这|"
+    r"我们?|本人|个人|大家|各位|的|具体|主要|简要|简单|几点|以下|如下|下面|一些|两点|三点|"
+    r"希望|建议|认为|觉得|看法|意见|想法|观点|理由|原因|问题|说明|进一步|想说|说|是|有|如|好"
+)
+_LEAD_IN_OWN_CHARS = 2
 _CLOSING = re.compile(
     r"^(?:以上|上述)[^。！？]{0,30}?(?:意见|建议)[^。！？]{0,30}?[。！!]?$|^(?:谢谢|感谢|此致|敬礼)[^。]{0,20}$"
     r"|^[^。！？]{0,10}(?:供参考|请予考虑|请考虑|请采纳|望采纳|恳请采纳)[^。！？]{0,10}[。！!]?$"
@@ -99,7 +107,16 @@ _CITES = re.compile(rf"\bArt(?:icles?|s?\.)\s*\d|{citations.LOOSE.pattern}")
 def _is_lead_in(text: str) -> bool:
     t = text.strip()
     # "Article 63:" / "第十二条：" names what follows: it is part of the point, not a lead-in.
-    return not t or (bool(_LEAD_IN.match(t)) and not _CITES.search(t))
+    if not t:
+        return True
+    if _CITES.search(t):
+        return False
+    return bool(_LEAD_IN.match(t)) or (bool(_SHORT_HEAD.match(t)) and _says_nothing_of_its_own(t))
+
+
+def _says_nothing_of_its_own(head: str) -> bool:
+    rest = _LEAD_IN_WORDS.sub("", head)
+    return len(re.findall(r"[\u4e00-\u9fffA-Za-z]", rest)) <= _LEAD_IN_OWN_CHARS
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -594,13 +594,14 @@ def _semantic_mapper(ctx: store.DraftContext, pipe: Any, timer: _Timer, embedder
 
 def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
                   embed: Callable[[list[str]], np.ndarray], mapper_: Any,
-                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, list[str]]], *,
+                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, dict[str, int]]], *,
                   part: tuple[int, int], total: int) -> None:
     """Reference-free suggestions: articles by score (best, and a second only when nearly
     tied), forum replies that agree with an earlier post take its articles, and what has no
     clear article is 总体意见 or 草案范围外 (``pipeline.scope``). ``unmapped`` is one chunk,
     ``part`` its place in the ``total`` for progress; ``thread_articles`` (thread id → floor
-    → article keys of the posts mapped so far) is brought up to date with what it maps."""
+    → {article key: suggestion} of the posts mapped so far) is brought up to date with what
+    it maps."""
     from pipeline import scope as scoping
 
     summary = timer.summary
@@ -621,27 +622,34 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
             floor = cmeta.get("floor")
             agrees = scoping.agrees_with_earlier_post(text)
             via = "semantic"
+            followed: dict[str, int] = {}
             if agrees and thread is not None and floor and floor > 1:
-                inherited = _earlier_post_articles(thread_articles.get(thread, {}), floor)
-                if inherited:
-                    found, via = [_Inherited(k, 1.0) for k in inherited], "thread"
+                followed = _earlier_post_articles(thread_articles.get(thread, {}), floor)
+                if followed:
+                    found, via = [_Inherited(k, 1.0) for k in followed], "thread"
             if via == "semantic" and found:
                 strict = threshold + GENERAL_MARGIN
                 if (scoping.general_cue(text) or scoping.grievance_cue(text)) and best < strict:
                     found = []
             rows = [
                 (ctx.provision_ids[l.article_key], l.score,
-                 "承接楼上所说条款" if via == "thread" else f"语义匹配 {l.score:.2f}")
+                 store.THREAD_EVIDENCE if via == "thread" else f"语义匹配 {l.score:.2f}")
                 for l in found
                 if l.article_key in ctx.provision_ids
             ]
             if rows:
                 store.add_semantic_links(session, s, rows)
                 s.scope = "article"
-                store.set_meta(s, mapping=via)
+                if via == "thread":
+                    # The reply makes the post's point: clustered with it (``incremental.units``).
+                    store.set_meta(s, mapping=via, follows=sorted(set(followed.values())))
+                else:
+                    store.set_meta(s, mapping=via)
                 summary.mapped_semantic += 1
                 if thread is not None and floor:
-                    thread_articles.setdefault(thread, {})[floor] = [l.article_key for l in found]
+                    post = thread_articles.setdefault(thread, {}).setdefault(floor, {})
+                    for l in found:
+                        post.setdefault(l.article_key, s.id)
             elif (agrees and (thread is None or not floor or floor <= 1)
                   and scoping.adds_nothing_to_agreement(text)):
                 # "我同意李某的意见": a reply whose context is unknown says nothing by itself.
@@ -687,12 +695,13 @@ class _Inherited:
     score: float
 
 
-def _earlier_post_articles(floors: dict[int, list[str]], floor: int) -> list[str]:
-    """The articles of the nearest earlier post that has some."""
+def _earlier_post_articles(floors: dict[int, dict[str, int]], floor: int) -> dict[str, int]:
+    """The articles of the nearest earlier post that has some: {article key: the post's
+    suggestion linked to it}."""
     for f in sorted((f for f in floors if f < floor), reverse=True):
         if floors[f]:
             return floors[f]
-    return []
+    return {}
 
 
 # --- 6: duplicates ---------------------------------------------------------------------------
@@ -987,7 +996,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
             # cluster: "有N人提出" must count people who said the same thing.
             rest_all: list[store.ScopeMember] = []
             stance_of: dict[int, str] = {}
-            for stance, new_part in incremental.by_stance(new).items():
+            for stance, new_part in incremental.by_stance(new, type_of).items():
                 stored_part = {c: ids for c, ids in stored.items() if incremental.cluster_stance(ids, type_of) == stance}
                 touched, rest = incremental.join_stored(new_part, stored_part, vec, group_of, distance,
                                                         text_of=text_of, article_text=article_text,

@@ -162,6 +162,27 @@ def test_a_block_of_proposal_distances_is_that_block_of_the_square():
     assert block[0, 0] == 2.0 and block[0, 2] == 2.0  # raise vs lower, both stored ones
 
 
+def test_an_english_comment_is_compared_with_chinese_ones_by_the_embedding_alone():
+    """Request words are Chinese words: half an English comment's similarity would be 0
+    whatever it says. Its pairs take the (multilingual) embedding's cosine alone; Chinese
+    pairs keep the mix, in the square and in a block alike."""
+    from pipeline.cluster import proposal_distances
+
+    texts = [
+        "建议延长公示期限至三十日。",
+        "公示期限太短，建议延长。",
+        "The notice period is too short; it should be extended to thirty days.",
+    ]
+    emb = np.array([[1.0, 0.0], [0.8, 0.6], [0.9, np.sqrt(1 - 0.81)]])
+    cos = emb @ emb.T
+    square = proposal_distances(texts, emb, None, 0.5)
+    np.testing.assert_allclose(square[0, 2], 1 - cos[0, 2], atol=1e-9)
+    np.testing.assert_allclose(square[1, 2], 1 - cos[1, 2], atol=1e-9)
+    assert square[0, 1] > 1 - cos[0, 1]  # Chinese pair: the words' share counts (here < 1)
+    block = proposal_distances(texts, emb, None, 0.5, first=1)
+    np.testing.assert_allclose(block, square[:1, 1:], atol=1e-9)
+
+
 def test_kinds_are_never_mixed():
     texts = ["支持本条规定", "支持本条规定，很好", "建议修改本条规定", "建议修改本条规定的期限"]
     emb = get_embedder("tfidf", SETTINGS).encode(texts)

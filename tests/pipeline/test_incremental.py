@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from minyi.core.settings import PipelineSettings
 from pipeline.embed import get_embedder
-from pipeline.incremental import JOIN_SAMPLE, join_sample, join_stored
+from pipeline.incremental import JOIN_SAMPLE, by_stance, join_sample, join_stored, units
 
 SETTINGS = PipelineSettings(embedding_backend="tfidf")
 
@@ -16,6 +16,7 @@ class Member(NamedTuple):
     text: str
     type: str | None = None
     duplicate_group_id: int | None = None
+    follows: tuple[int, ...] = ()
 
 
 def test_the_join_sample_is_capped_spread_and_independent_of_order():
@@ -50,3 +51,37 @@ def test_a_new_member_joins_the_cluster_of_its_proposal_by_the_sample_of_a_large
     touched, rest = join_stored(new, stored, vec, {}, 0.9, text_of=text_of, embedding_weight=0.0)
     assert touched == {1: [10_001]}  # the longer period joins its proposal
     assert [m.suggestion_id for m in rest] == [10_002]  # raising a fine joins no "lower it" cluster
+
+
+def test_a_reply_is_clustered_with_the_post_it_agrees_with_whatever_its_own_words():
+    """"+1，我也这么认为" shares no request word with the post it supports: it joins the
+    post's unit (the post's duplicate group included) and takes the post's stance."""
+    post = Member(1, "第三十条限速太低，建议提高到二十五公里。", "修改", duplicate_group_id=7)
+    copy = Member(2, "第三十条限速太低，建议提高到二十五公里！", "修改", duplicate_group_id=7)
+    reply = Member(3, "+1，我也这么认为，骑手根本跑不完单。", "支持", follows=(1,))
+    other = Member(4, "支持第三十条。", "支持")
+    assert [[m.suggestion_id for m in u] for u in units([post, copy, reply, other])] == [[1, 2, 3], [4]]
+    stances = by_stance([post, copy, reply, other])
+    assert [m.suggestion_id for m in stances["change"]] == [1, 2, 3]
+    assert [m.suggestion_id for m in stances["support"]] == [4]
+    # The post stored earlier: its type is looked up.
+    assert [m.suggestion_id for m in by_stance([reply], {1: "修改"})["change"]] == [3]
+    # Without its post in the scope, a reply is a unit of its own.
+    assert [[m.suggestion_id for m in u] for u in units([reply, other])] == [[3], [4]]
+
+
+def test_a_new_reply_joins_the_stored_cluster_of_its_post_or_stays_with_a_new_post():
+    stored = {10: [1, 2], 11: [5]}
+    text_of = {1: "建议提高限速。", 2: "限速应当提高。", 5: "建议删除本条。"}
+    reply = Member(20, "同意楼上，说得太对了。", follows=(2,))
+    new_post = Member(21, "建议给骑手配发头盔。")
+    new_reply = Member(22, "+1，头盔必须配。", follows=(21,))
+    new = [reply, new_post, new_reply]
+    texts = [text_of[s] for s in (1, 2, 5)] + [m.text for m in new]
+    emb = get_embedder("tfidf", SETTINGS).encode(texts)
+    vec = {s: emb[k] for k, s in enumerate([1, 2, 5] + [m.suggestion_id for m in new])}
+    text_of.update({m.suggestion_id: m.text for m in new})
+    touched, rest = join_stored(new, stored, vec, {}, 0.05, text_of=text_of, embedding_weight=0.0)
+    assert touched == {10: [20]}
+    assert [m.suggestion_id for m in rest] == [21, 22]
+    assert [[m.suggestion_id for m in u] for u in units(rest)] == [[21, 22]]

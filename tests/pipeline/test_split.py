@@ -112,6 +112,16 @@ def test_contact_sentences_and_colon_lead_ins_are_set_aside():
     assert s.texts == ["第二十二条过渡期太短"] and s.dropped == ["我的看法："]
 
 
+def test_a_head_before_a_colon_that_names_the_request_stays_with_it():
+    """"但希望进一步明确付款期限：" is the request itself, the colon introducing its wording;
+    "具体建议如下：" only announces it."""
+    s = split_comment("第二十一条规定不得拖欠账款，我们非常支持。但希望进一步明确付款期限：验收合格之日起三十日内支付。")
+    assert s.texts == ["第二十一条规定不得拖欠账款，我们非常支持。", "但希望进一步明确付款期限：验收合格之日起三十日内支付。"]
+    assert s.dropped == []
+    s = split_comment("第二十一条规定不得拖欠账款，我们非常支持。具体建议如下：验收合格之日起三十日内支付。")
+    assert s.texts[-1] == "验收合格之日起三十日内支付。" and s.dropped == ["具体建议如下："]
+
+
 def test_a_request_after_an_attitude_on_an_article_continues_that_article():
     s = split_comment("第五十条明码标价好，但很多充电桩要下载好几个APP，建议统一支付方式。")
     assert s.texts == ["第五十条明码标价好", "但很多充电桩要下载好几个APP，建议统一支付方式。"]

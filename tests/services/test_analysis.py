@@ -534,6 +534,15 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
     post_b, _ = placed("B-1")
     assert post_b and placed("B-2") == (post_b, ["承接楼上所说条款"] * len(post_b))
 
+    # Each reply makes its post's point: it is in the post's cluster ("有N人提出" counts it).
+    def clusters_of(ext):
+        _c, pieces = _by_external(session, consultation, ext)
+        return set(session.scalars(select(ClusterMember.cluster_id).where(ClusterMember.suggestion_id == pieces[0].id)))
+
+    for thread in "AB":
+        post, reply = clusters_of(f"{thread}-1"), clusters_of(f"{thread}-2")
+        assert post and post == reply
+
 
 # Holds the analysis lock of consultation argv[2] in database argv[1] until killed.
 HOLD_THE_LOCK = """
