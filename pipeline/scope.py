@@ -12,6 +12,8 @@ The rules are about how people write to a consultation, not about any draft's to
   its articles from the thread when the thread is known;
 - ``general_cue``: words about the draft as a whole (总体, 全文, 条例名称, 上位法, 实施细则);
   such a text needs a clearly better article match before it is put on an article;
+- ``under_general_heading``: the points of a letter headed 总体意见 (up to a 具体意见
+  heading) are on the whole draft unless they cite an article;
 - ``grievance_cue``: a personal complaint or request for help (去哪里申诉, 帮忙催一下,
   有没有人管) — with no article match it is 草案范围外.
 """
@@ -92,6 +94,25 @@ def adds_nothing_to_agreement(text: str) -> bool:
         return False
     rest = _AGREEMENT_WORDS.sub("", text[match.end():])
     return len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", rest)) < _OWN_WORDS_MIN
+
+
+# A letter headed as opinions on the whole draft ("关于草案的总体意见（某协会）：", "总体意见：")
+# until a heading for article-by-article opinions ("具体意见", "分条意见", "逐条意见").
+_GENERAL_HEADING = re.compile(
+    r"^\s*(?:关于|对)?[^。！？：:，,\n]{0,20}?(?:总体|整体)(?:意见|看法|评价|建议)[^。！？：:，,\n]{0,20}[：:]"
+)
+_ARTICLE_HEADING = re.compile(r"(?:具体|分条|逐条|条文|条款)(?:修改)?(?:意见|建议)")
+
+
+def under_general_heading(comment_text: str, piece: str) -> bool:
+    """The piece stands under the comment's own 总体意见 heading (and before any heading
+    for article-by-article opinions)."""
+    head = _GENERAL_HEADING.match(comment_text or "")
+    if not head:
+        return False
+    at = (comment_text or "").find(piece)
+    between = comment_text[head.end() : at if at >= 0 else len(comment_text)]
+    return not _ARTICLE_HEADING.search(between) and (at >= 0 or not _ARTICLE_HEADING.search(comment_text[head.end():]))
 
 
 def general_cue(text: str) -> bool:

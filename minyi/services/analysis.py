@@ -436,6 +436,8 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
     if not ctx.has_draft:
         # Opinions on a topic, not on a text: everything is general.
         return [(s, c, n, []) for s, c, n in todo]
+    from pipeline import scope as scoping
+
     mapper = component("mapper", pipe.mapper)
     unmapped = []
     with timer.stage("map_explicit", total, part) as st:
@@ -457,6 +459,14 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 quoted_text=c.quoted_text if single else None,
             )
             refs = list(res.references)
+            if res.chapters and _quotes_only_across_articles(refs):
+                # "第六章法律责任大多是“依照有关法律处罚”": wording the chapter repeats in several
+                # articles, quoted about the chapter. One chapter row, not a copy per article.
+                refs = []
+            elif refs and all(r.via == "quote" for r in refs) and scoping.under_general_heading(
+                    c.masked_text or c.text or "", text):
+                # Under the letter's 总体意见 heading only a cited article number places a point.
+                refs = []
             if not refs and (s.meta or {}).get("continues") and context[c.id]:
                 # "第五十条明码标价好，但建议统一支付方式": the second point is on the same article.
                 refs = [Reference(context[c.id], evidence="承接上文所引条款", via="relative")]
@@ -489,6 +499,11 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
             store.set_meta(s, **meta)
             st.tick(i)
     return unmapped
+
+
+def _quotes_only_across_articles(refs: list[Reference]) -> bool:
+    """Every reference is quoted wording, and it is found in more than one article."""
+    return bool(refs) and all(r.via == "quote" for r in refs) and len({r.article_key for r in refs}) > 1
 
 
 # Texts per batch where the mapping handles a whole consultation's texts: embedded ahead
@@ -630,6 +645,10 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
             if via == "semantic" and found:
                 strict = threshold + GENERAL_MARGIN
                 if (scoping.general_cue(text) or scoping.grievance_cue(text)) and best < strict:
+                    found = []
+                elif scoping.under_general_heading(c.masked_text or c.text or "", text):
+                    # "关于草案的总体意见：一、……二、……": the writer says these points are on
+                    # the whole draft; only a cited article puts one on an article.
                     found = []
             rows = [
                 (ctx.provision_ids[l.article_key], l.score,

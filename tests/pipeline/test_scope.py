@@ -25,3 +25,16 @@ def test_an_agreement_that_goes_on_to_make_its_point_is_an_opinion(text):
 
 def test_a_text_that_does_not_agree_with_anyone_is_not_a_reply():
     assert not adds_nothing_to_agreement("建议删除第五条。")
+
+
+def test_the_points_under_a_general_heading_until_a_heading_for_articles():
+    from pipeline.scope import under_general_heading
+
+    letter = ("关于草案的总体意见（某区工商联）：一、草案结构清晰，总体赞成。二、建议加强宣传引导。"
+              "具体意见：三、第三十条建议提高限速。")
+    assert under_general_heading(letter, "草案结构清晰，总体赞成。")
+    assert under_general_heading(letter, "建议加强宣传引导。")
+    assert not under_general_heading(letter, "第三十条建议提高限速。")
+    assert under_general_heading("总体意见：建议加强宣传。", "建议加强宣传。")
+    # A general word inside a letter is not a heading.
+    assert not under_general_heading("第三十条限速太低，总体意见是提高。", "第三十条限速太低，总体意见是提高。")

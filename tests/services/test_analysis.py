@@ -544,6 +544,28 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
         assert post and post == reply
 
 
+def test_a_letter_headed_general_and_a_chapter_quoting_its_wording_stay_off_the_articles(session, consultation):
+    """A 总体意见 letter's unnumbered points are 总体意见 however well their words match an
+    article; its numbered point is on its article. A chapter comment quoting wording that
+    several of the chapter's articles share is one chapter row, not a copy per article."""
+    _add(session, consultation, [
+        CommentIn("关于草案的总体意见：一、草案结构清晰，总体赞成。二、建议交通管理部门、消防救援机构和教育部门"
+                  "加强电动自行车交通安全和消防安全宣传教育。三、第三十条最高时速十五公里太低，建议提高到二十五公里。",
+                  external_id="G-1"),
+        # The quoted wording is in articles 72 and 73, both in chapter 8 (法律责任).
+        CommentIn("第八章很多条文都写“由市场监督管理部门责令改正”，建议统一规定处罚的幅度。", external_id="CH-1"),
+    ], "headed")
+    session.commit()
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    _c, pieces = _by_external(session, consultation, "G-1")
+    assert [(p.scope, _articles_of(session, p.id)) for p in pieces] == [
+        ("general", []), ("general", []), ("article", [30])]
+    _c, pieces = _by_external(session, consultation, "CH-1")
+    assert [(p.scope, _articles_of(session, p.id), (p.meta or {}).get("chapter")) for p in pieces] == [
+        ("chapter", [], 8)]
+
+
 # Holds the analysis lock of consultation argv[2] in database argv[1] until killed.
 HOLD_THE_LOCK = """
 import sys, time
