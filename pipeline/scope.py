@@ -110,9 +110,10 @@ def under_general_heading(comment_text: str, piece: str) -> bool:
     head = _GENERAL_HEADING.match(comment_text or "")
     if not head:
         return False
-    at = (comment_text or "").find(piece)
+    at = comment_text.find(piece)
+    # Where the piece is not found verbatim, any article heading after the general one counts.
     between = comment_text[head.end() : at if at >= 0 else len(comment_text)]
-    return not _ARTICLE_HEADING.search(between) and (at >= 0 or not _ARTICLE_HEADING.search(comment_text[head.end():]))
+    return not _ARTICLE_HEADING.search(between)
 
 
 def general_cue(text: str) -> bool:
