@@ -6,7 +6,7 @@ Each tuning draft is analysed once with the real workflow; the reference-free st
 inputs (the mapper with the consultation's learned examples, the suggestions, their
 contexts and embeddings, own and expanded) are captured. The grid then re-scores those
 inputs offline — the same ``SemanticMapper.scores``/``links_from_scores`` and the same
-"general or grievance cue needs threshold + GENERAL_MARGIN" rule the workflow applies — and
+decision whether the links stand (``pipeline.scope.semantic_links_stand``) — and
 reads, per comment, reference-free link precision / recall and the share of
 general/chapter/out-of-scope/not-opinion comments kept off articles (shared/EVALUATION.md).
 Thread inheritance and duplicate-group links are left as the real run made them.
@@ -37,6 +37,7 @@ class Captured:
     mapper: Any
     external_ids: list[str]  # per unmapped suggestion: its comment
     texts: list[str]
+    letters: list[str]  # per unmapped suggestion: its comment's text
     contexts: list[str | None]
     own_emb: np.ndarray
     expanded_emb: np.ndarray
@@ -57,16 +58,22 @@ def capture(slug: str, backend: str, folder: Path) -> Captured:
     got: dict[str, Any] = {}
     original = analysis._map_semantic
 
-    def spy(session, ctx, pipe, timer, embed, mapper_, unmapped):  # type: ignore[no-untyped-def]
+    def spy(session, ctx, pipe, timer, embed, mapper_, unmapped, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Called once per chunk of comments: the inputs are gathered over all chunks.
         texts = [s.masked_text or s.text for s, _c, _n in unmapped]
-        got.update(
-            mapper=mapper_, sids=[s.id for s, _c, _n in unmapped],
-            external_ids=[c.external_id for _s, c, _n in unmapped], texts=texts,
-            contexts=["\n".join(x for x in ((c.masked_text if n > 1 else None), c.quoted_text) if x) or None
-                      for _s, c, n in unmapped],
-            own_emb=embed(texts), expanded_emb=embed([expand_query(t) for t in texts]),
-        )
-        return original(session, ctx, pipe, timer, embed, mapper_, unmapped)
+        got["mapper"] = mapper_
+        for key, values in (
+            ("sids", [s.id for s, _c, _n in unmapped]),
+            ("external_ids", [c.external_id for _s, c, _n in unmapped]),
+            ("texts", texts),
+            ("letters", [c.masked_text or c.text or "" for _s, c, _n in unmapped]),
+            ("contexts", ["\n".join(x for x in ((c.masked_text if n > 1 else None), c.quoted_text) if x) or None
+                          for _s, c, n in unmapped]),
+        ):
+            got.setdefault(key, []).extend(values)
+        for key, values in (("own_emb", embed(texts)), ("expanded_emb", embed([expand_query(t) for t in texts]))):
+            got[key] = values if key not in got else np.vstack([got[key], values])
+        return original(session, ctx, pipe, timer, embed, mapper_, unmapped, *args, **kwargs)
 
     url = f"sqlite:///{folder / f'tune-{slug}-{backend}.db'}"
     upgrade(url)
@@ -95,8 +102,8 @@ def capture(slug: str, backend: str, folder: Path) -> Captured:
         analysis._map_semantic = original
         session.close()
         dispose_engines()
-    return Captured(slug, corpus.comments, got["mapper"], got["external_ids"], got["texts"], got["contexts"],
-                    got["own_emb"], got["expanded_emb"], fixed)
+    return Captured(slug, corpus.comments, got["mapper"], got["external_ids"], got["texts"], got["letters"],
+                    got["contexts"], got["own_emb"], got["expanded_emb"], fixed)
 
 
 def score(cap: Captured, params: Any) -> np.ndarray:
@@ -107,7 +114,6 @@ def score(cap: Captured, params: Any) -> np.ndarray:
 
 
 def evaluate(cap: Captured, params: Any, scores: np.ndarray | None = None) -> dict[str, float]:
-    from minyi.services.analysis import GENERAL_MARGIN
     from pipeline import scope as scoping
 
     mapper = cap.mapper
@@ -115,10 +121,9 @@ def evaluate(cap: Captured, params: Any, scores: np.ndarray | None = None) -> di
         scores = score(cap, params)
     mapper.params = params
     preds = {k: metrics.Predicted(articles=set(v)) for k, v in cap.fixed.items()}
-    for ext, text, row in zip(cap.external_ids, cap.texts, scores):
+    for ext, text, letter, row in zip(cap.external_ids, cap.texts, cap.letters, scores):
         found = mapper.links_from_scores(row)
-        if found and (scoping.general_cue(text) or scoping.grievance_cue(text)) \
-                and float(row.max()) < params.threshold + GENERAL_MARGIN:
+        if found and not scoping.semantic_links_stand(text, letter, float(row.max()), params.threshold):
             found = []
         preds[ext].articles |= {int(l.article_key) for l in found if str(l.article_key).isdigit()}
     rf = metrics.reference_free(cap.comments, preds)

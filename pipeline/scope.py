@@ -15,7 +15,9 @@ The rules are about how people write to a consultation, not about any draft's to
 - ``under_general_heading``: the points of a letter headed 总体意见 (up to a 具体意见
   heading) are on the whole draft unless they cite an article;
 - ``grievance_cue``: a personal complaint or request for help (去哪里申诉, 帮忙催一下,
-  有没有人管) — with no article match it is 草案范围外.
+  有没有人管) — with no article match it is 草案范围外;
+- ``semantic_links_stand``: the one decision, after scoring, whether the articles found
+  for a point stand, given the cues and the heading above.
 """
 
 from __future__ import annotations
@@ -114,6 +116,21 @@ def under_general_heading(comment_text: str, piece: str) -> bool:
     # Where the piece is not found verbatim, any article heading after the general one counts.
     between = comment_text[head.end() : at if at >= 0 else len(comment_text)]
     return not _ARTICLE_HEADING.search(between)
+
+
+# How much better than the mapping threshold a text that speaks of the whole draft, or of a
+# personal grievance, must match an article to be put on it.
+GENERAL_MARGIN = 0.12
+
+
+def semantic_links_stand(piece: str, comment_text: str, best: float, threshold: float) -> bool:
+    """Whether a point's articles found by score (best score ``best``) stand: not when it
+    speaks of the whole draft or of a grievance and matches no article clearly
+    (``GENERAL_MARGIN`` above the threshold), nor when it stands under its letter's own
+    总体意见 heading (only a cited article puts such a point on an article)."""
+    if (general_cue(piece) or grievance_cue(piece)) and best < threshold + GENERAL_MARGIN:
+        return False
+    return not under_general_heading(comment_text, piece)
 
 
 def general_cue(text: str) -> bool:

@@ -642,14 +642,9 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                 followed = _earlier_post_articles(thread_articles.get(thread, {}), floor)
                 if followed:
                     found, via = [_Inherited(k, 1.0) for k in followed], "thread"
-            if via == "semantic" and found:
-                strict = threshold + GENERAL_MARGIN
-                if (scoping.general_cue(text) or scoping.grievance_cue(text)) and best < strict:
-                    found = []
-                elif scoping.under_general_heading(c.masked_text or c.text or "", text):
-                    # "关于草案的总体意见：一、……二、……": the writer says these points are on
-                    # the whole draft; only a cited article puts one on an article.
-                    found = []
+            if via == "semantic" and found and not scoping.semantic_links_stand(
+                    text, c.masked_text or c.text or "", best, threshold):
+                found = []
             rows = [
                 (ctx.provision_ids[l.article_key], l.score,
                  store.THREAD_EVIDENCE if via == "thread" else f"语义匹配 {l.score:.2f}")
@@ -701,11 +696,6 @@ def _semantic_embedding_texts(mapper_: Any, texts: list[str], contexts: list[str
     if mapper_.params.context_embed:
         out += [c or t for c, t in zip(contexts, texts)]
     return out
-
-
-# How much better than the mapping threshold a text that speaks of the whole draft, or of a
-# personal grievance, must match an article to be put on it.
-GENERAL_MARGIN = 0.12
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,22 @@ def test_sample_rows_take_reason_from_the_proposer(sample_db):
             assert s.get(Comment, rep.comment_id).reason in (None, "", cl.reason_text)
 
 
+def test_the_mapping_grid_search_captures_every_chunk_of_a_tuning_draft(shared_data, tmp_path, monkeypatch):
+    # The analysis maps MAP_CHUNK comments at a time; the grid search must see them all.
+    import minyi.services.analysis as analysis
+    from eval.tune_mapping import capture, evaluate
+    from pipeline.semantic import map_params_for
+
+    monkeypatch.setattr(analysis, "MAP_CHUNK", 50)
+    cap = capture("shenzhen-data", "tfidf", tmp_path)
+    assert len(cap.texts) == len(cap.external_ids) == len(cap.contexts) == len(cap.own_emb) == len(cap.expanded_emb)
+    corpus_ids = {c["id"] for c in load("shenzhen-data", shared_data).comments}
+    assert set(cap.external_ids) <= corpus_ids
+    assert len(set(cap.external_ids)) > 50  # from more than one chunk
+    figures = evaluate(cap, map_params_for("tfidf"))
+    assert 0 < figures["precision"] <= 1 and 0 < figures["recall"] <= 1
+
+
 def test_the_mapping_grid_search_refuses_held_out_drafts():
     # eval/SPLITS.md: parameters are never learned on the drafts the figures are quoted from.
     from eval.tune_mapping import main

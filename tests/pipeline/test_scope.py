@@ -38,3 +38,16 @@ def test_the_points_under_a_general_heading_until_a_heading_for_articles():
     assert under_general_heading("总体意见：建议加强宣传。", "建议加强宣传。")
     # A general word inside a letter is not a heading.
     assert not under_general_heading("第三十条限速太低，总体意见是提高。", "第三十条限速太低，总体意见是提高。")
+
+
+def test_links_found_by_score_stand_unless_the_point_speaks_of_the_whole_draft_or_its_heading_does():
+    from pipeline.scope import GENERAL_MARGIN, semantic_links_stand
+
+    plain = "建议提高电动自行车停放点的充电设施配置。"
+    assert semantic_links_stand(plain, plain, best=0.41, threshold=0.4)
+    whole = "建议全文把“市场主体”统一改为“经营主体”。"
+    assert not semantic_links_stand(whole, whole, best=0.41, threshold=0.4)
+    # A whole-draft cue yields only to a clear match.
+    assert semantic_links_stand(whole, whole, best=0.4 + GENERAL_MARGIN + 0.01, threshold=0.4)
+    letter = "关于草案的总体意见：一、" + plain
+    assert not semantic_links_stand(plain, letter, best=0.9, threshold=0.4)
