@@ -835,8 +835,9 @@ def _save_index(session: Session, cid: int, backend: str, rows: list[store.Dedup
 
     index = result.index or DedupIndex(keys=[text_key(r.text, r.scope) for r in rows], cells=[None] * len(rows))
     saved = [k for k, r in enumerate(rows) if r.suggestion_id in save_ids]
-    # The stored candidates among ``rows`` have their codes already.
-    codes = dict(zip(saved, sign_codes(vectors[saved]))) if saved else {}
+    # Every row's code, though the stored candidates among ``rows`` have theirs already:
+    # ``vectors[saved]`` would copy the whole matrix first (2 GiB at 10^6 suggestions).
+    codes = sign_codes(vectors) if saved else np.empty((0, 0), dtype=np.uint8)
     new_cells: list[tuple[str, bytes]] = []
     made: dict[int, int] = {}  # block of this comparison → position in new_cells
     entries = []
