@@ -43,6 +43,8 @@ class DraftIndex:
         self.by_key = {a.key: a for a in self.articles}
         self.titles = [t for t in [title, *other_titles] if t]
         self._squashed = {a.key: _squash(a.text) for a in self.articles}
+        self._wording: dict[str, tuple[str, ...]] | None = None  # see copied_wording
+        self._related: dict[str, set[str]] | None = None  # see related_articles
 
     @classmethod
     def from_parsed(cls, draft: Any) -> DraftIndex:
@@ -500,6 +502,76 @@ def match_quote(phrase: str, index: DraftIndex, *, min_ratio: float = 0.8,
     best = scored[0][1]
     top = [s for s in scored if s[1] >= best - 0.03]
     return top if len(top) <= max_articles else []
+
+
+# Wording copied from the draft without quotation marks ("第九十四条规定情节严重的处上一年度营业额
+# 百分之五以下罚款，建议……"): a span of at least this many characters (spaces and punctuation
+# aside) found in an article.
+WORDING_MIN_CHARS = 12
+
+
+def copied_wording(text: str, index: DraftIndex) -> dict[str, str]:
+    """The articles containing a span of ``text`` at least ``WORDING_MIN_CHARS`` long (spaces
+    and punctuation aside, quoted or not), each with the longest such span."""
+    n = WORDING_MIN_CHARS
+    grams = _wording_grams(index)
+    needle = _squash(text or "")
+    runs: dict[str, tuple[int, int]] = {}  # article → (start, length) of its current run
+    best: dict[str, tuple[int, int]] = {}  # article → (start, length) of its longest run
+    for i in range(len(needle) - n + 1):
+        for key in grams.get(needle[i : i + n], ()):
+            start, length = runs.get(key, (i, 0))
+            run = (start, length + 1) if start + length == i else (i, 1)
+            runs[key] = run
+            if run[1] > best.get(key, (0, 0))[1]:
+                best[key] = run
+    return {key: needle[start : start + length + n - 1] for key, (start, length) in best.items()}
+
+
+# Where a writer starts proposing: the words after it are the writer's own, however much of
+# the draft they repeat ("第七十九条建议增加一项：违反合同约定拖欠……"). Statutory words such as
+# 应当 are not among them: a writer restating the draft copies those too.
+_PROPOSAL_START = re.compile(r"建议|希望|恳请|请求|呼吁|改为|改成|增加|增设|补充|删除|删去")
+
+
+def described_wording(text: str, index: DraftIndex) -> dict[str, str]:
+    """``copied_wording`` of the part of ``text`` before it proposes anything: where it says
+    what the draft says ("第九十四条规定情节严重的处上一年度营业额百分之五以下罚款，建议……")."""
+    proposal = _PROPOSAL_START.search(text or "")
+    return copied_wording(text[: proposal.start()] if proposal else text, index)
+
+
+def related_articles(index: DraftIndex, key: str) -> set[str]:
+    """The articles ``key``'s text cites and those citing it ("违反本条例第二十一条规定的……"):
+    a penalty article repeats the wording of the duty it enforces."""
+    if index._related is None:
+        related: dict[str, set[str]] = {a.key: set() for a in index.articles}
+        for a in index.articles:
+            for c in find_citations(a.text, index.titles):
+                if c.other_law or c.relative:
+                    continue
+                named = {f"{n}{suffix or ''}" for n, suffix in c.articles}
+                named |= {str(n) for lo, hi in c.ranges for n in range(lo, hi + 1)}
+                for other in named & related.keys() - {a.key}:
+                    related[a.key].add(other)
+                    related[other].add(a.key)
+        index._related = related
+    return index._related.get(key, set())
+
+
+def _wording_grams(index: DraftIndex) -> dict[str, tuple[str, ...]]:
+    """Every ``WORDING_MIN_CHARS``-character span of the draft → the articles containing it
+    (built once per index)."""
+    if index._wording is None:
+        n = WORDING_MIN_CHARS
+        found: dict[str, list[str]] = {}
+        for key, hay in index._squashed.items():
+            for i in range(len(hay) - n + 1):
+                keys = found.setdefault(hay[i : i + n], [])
+                if not keys or keys[-1] != key:
+                    keys.append(key)
+        index._wording = {g: tuple(keys) for g, keys in found.items()}
+    return index._wording
 
 
 def _paragraph_of(phrase: str, article: DraftArticle) -> int | None:

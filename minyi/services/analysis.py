@@ -336,6 +336,7 @@ class _Cited:
     cited: list[str]
     missing: list[str]
     quotes: list[str]
+    wording: dict[str, str] | None = None  # articles with wording it copies (one citation only)
 
 
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
@@ -488,7 +489,9 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 summary.mapped_explicit += 1
                 cited = [r.article_key for r in refs if r.via in ("article", "list", "range")]
                 quotes = [r.article_key for r in refs if r.via == "quote"]
-                explicit.append(_Cited(s.id, text, list(dict.fromkeys(cited)), missing, quotes))
+                cited = list(dict.fromkeys(cited))
+                wording = _wording_from_elsewhere(text, ctx.index, cited[0]) if len(cited) == 1 and not missing else None
+                explicit.append(_Cited(s.id, text, cited, missing, quotes, wording or None))
             elif res.chapters:
                 chapter, section = res.chapters[0]
                 s.is_general, s.scope = True, "chapter"
@@ -499,6 +502,19 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
             store.set_meta(s, **meta)
             st.tick(i)
     return unmapped
+
+
+def _wording_from_elsewhere(text: str, index: DraftIndex, cited: str) -> dict[str, str] | None:
+    """The articles whose wording a suggestion citing ``cited`` repeats where it says what
+    the draft says (``described_wording``), those that cite or are cited by ``cited`` aside
+    (a penalty article repeats its duty's wording)."""
+    from pipeline.references import described_wording, related_articles
+
+    found = described_wording(text, index)
+    if found and cited not in found:
+        for key in related_articles(index, cited):
+            found.pop(key, None)
+    return found or None
 
 
 def _quotes_only_across_articles(refs: list[Reference]) -> bool:
@@ -533,7 +549,7 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
         with timer.stage("map_semantic", len(explicit), (start, start + len(batch))):
             own = mapper_.score_matrix([_without_citations(x.text) for x in batch], emb)
             for x, row in zip(batch, own):
-                check = check_citation(x.cited, x.missing, keys, row, quote_hits=x.quotes)
+                check = check_citation(x.cited, x.missing, keys, row, quote_hits=x.quotes, wording_hits=x.wording)
                 if check:
                     checks[x.id] = check
     for s in store.rows_by_ids(session, Suggestion, sorted(checks)):

@@ -32,15 +32,32 @@ def test_content_elsewhere_names_the_best_article():
 
 def test_a_neighbour_nearly_tied_with_the_best_is_the_likely_one():
     # 第二十条 written for 第二十一条: one off, scoring within the slack of the best article.
-    check = check_citation(["20"], [], KEYS, row(a20=0.06, a50=0.47, a21=0.43))
+    check = check_citation(["20"], [], KEYS, row(a20=0.06, a50=0.57, a21=0.53))
     assert check["cited"] == [20] and check["likely"] == [21]
     # Swapped digits (12 for 21) count as a neighbour too.
-    assert check_citation(["12"], [], KEYS, row(a12=0.0, a40=0.5, a21=0.48))["likely"] == [21]
+    assert check_citation(["12"], [], KEYS, row(a12=0.0, a40=0.6, a21=0.58))["likely"] == [21]
+
+
+def test_a_close_or_weak_match_elsewhere_raises_no_flag():
+    # A sound citation flagged as doubtful teaches the reviewer to ignore the flag.
+    assert check_citation(["20"], [], KEYS, row(a20=0.46, a50=0.59)) is None  # lead under the margin
+    assert check_citation(["20"], [], KEYS, row(a20=0.0, a50=0.46)) is None  # too weak a match
+
+
+def test_wording_copied_from_one_other_article_names_it():
+    check = check_citation(["94"], [], [str(n) for n in range(1, 100)], np.zeros(99),
+                           wording_hits={"95": "情节严重的处上一年度营业额百分之五以下罚款"})
+    assert check["cited"] == [94] and check["likely"] == [95]
+    assert "“情节严重的处上一年度营业额百分之五以下罚款”见于第95条，不见于第94条" in check["evidence"]
+    # Wording also in the cited article, or equally in two others, names nothing.
+    keys = [str(n) for n in range(1, 100)]
+    assert check_citation(["94"], [], keys, np.zeros(99), wording_hits={"94": "甲" * 12, "95": "甲" * 14}) is None
+    assert check_citation(["94"], [], keys, np.zeros(99), wording_hits={"95": "甲" * 12, "96": "乙" * 12}) is None
 
 
 def test_a_neighbour_raises_no_flag_by_itself():
     # The neighbour only chooses among flags: without the margin over the cited one, no flag.
-    assert check_citation(["12"], [], KEYS, row(a12=0.43, a11=0.52)) is None
+    assert check_citation(["12"], [], KEYS, row(a12=0.43, a11=0.6)) is None
 
 
 def test_neighbour_keys():

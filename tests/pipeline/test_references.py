@@ -158,3 +158,26 @@ def test_accuracy_on_the_sample_consultation_explicit_points(index, sample_dir):
     accuracy, wrong = _score(points, index)
     print(f"\nexplicit references, sample labels: {accuracy:.1%} exact article sets ({len(points)} points)")
     assert accuracy >= MIN_ACCURACY, wrong
+
+
+def test_wording_copied_without_quotation_marks_names_its_article(index):
+    from pipeline.references import WORDING_MIN_CHARS, copied_wording, described_wording
+
+    found = copied_wording("第四十九条规定住宅小区的电梯应当安装电动自行车阻车装置，建议政府补贴。", index)
+    assert found == {"48": "住宅小区的电梯应当安装电动自行车阻车装置"}
+    # Punctuation and spaces aside; shorter than WORDING_MIN_CHARS is anyone's words.
+    assert copied_wording("电梯 应当安装电动自行车阻车装置！", index) == {"48": "电梯应当安装电动自行车阻车装置"}
+    assert copied_wording("安装电动自行车阻车"[: WORDING_MIN_CHARS - 1], index) == {}
+    # After the writer starts proposing, the words are the proposal, not the draft's.
+    assert described_wording("第八十条建议增加：住宅小区的电梯应当安装电动自行车阻车装置。", index) == {}
+    assert described_wording("第四十九条规定住宅小区的电梯应当安装电动自行车阻车装置，建议补贴。", index) == {
+        "48": "住宅小区的电梯应当安装电动自行车阻车装置"}
+
+
+def test_articles_related_by_their_own_citations(index):
+    from pipeline.references import related_articles
+
+    # 第八十条 punishes breaches of 第四十三条第二款、第四十八条、第四十九条.
+    assert {"43", "48", "49"} <= related_articles(index, "80")
+    assert "80" in related_articles(index, "48")
+    assert "48" not in related_articles(index, "49")
