@@ -52,6 +52,11 @@ ADD_ELSEWHERE_PART = 0.45
 # Words new to the whole draft a suggestion must ask for before its being carried by some
 # other article than the targeted one counts.
 ELSEWHERE_MIN_WORDS = 3
+# Two new words count only when the article carries both, and this share of all the
+# suggestion's words, and more of them than ELSEWHERE_MIN_WORDS ("经费应当公开" is too short
+# to be told from chance in a whole law).
+ELSEWHERE_FEW_WORDS = 2
+ELSEWHERE_FEW_SHARE = 0.6
 
 # A single request counts as enacted when the final text carries this share of the new words
 # of its best-covered clause (see _request_scores).
@@ -524,14 +529,15 @@ def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, 
     """采纳 for a suggestion the rules found nothing for (no article, or perhaps the wrong one)
     when one changed or added article of the final text carries most of the words it asks
     for that the whole draft lacks: the mapping may miss, the enacted text does not. Asks more
-    (ADD_ELSEWHERE_FULL, ELSEWHERE_MIN_WORDS) than of the targeted article, since any
-    article may match by chance."""
+    (ADD_ELSEWHERE_FULL, ELSEWHERE_MIN_WORDS; with only two new words, ``_carries_the_rest``)
+    than of the targeted article, since any article may match by chance."""
     if proposal.status not in (UNKNOWN, NOT_ADOPTED) or proposal.rule.startswith("article_kept"):
         return proposal
     draft_text = "\n".join(a.text for a in old.articles)
-    novel = tokens(_without_article_refs(text)) - tokens(draft_text)
-    if len(novel) < ELSEWHERE_MIN_WORDS:
-        return proposal  # a word or two found somewhere in a whole law proves nothing
+    words = tokens(_without_article_refs(text))
+    novel = words - tokens(draft_text)
+    if len(novel) < ELSEWHERE_FEW_WORDS:
+        return proposal  # a word found somewhere in a whole law proves nothing
     asked = requested_quantities(text, draft_text)  # once: it reads the whole draft
     best: tuple[float, str] | None = None
     for row in alignment:
@@ -540,7 +546,10 @@ def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, 
         art = new.article(row.new_key)
         if art is None or _missing_from(asked, art.text):
             continue
-        share = len(novel & tokens(art.text)) / len(novel)
+        carried = tokens(art.text)
+        share = len(novel & carried) / len(novel)
+        if len(novel) < ELSEWHERE_MIN_WORDS and not _carries_the_rest(words, carried, share):
+            continue
         if share >= ADD_ELSEWHERE_FULL and (best is None or share > best[0]):
             best = (share, art.label)
     if best is None:
@@ -550,6 +559,13 @@ def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, 
                  request_scores=[best[0]])
     v.final_articles = list(dict.fromkeys([*v.final_articles, best[1]]))
     return v
+
+
+def _carries_the_rest(words: frozenset[str], carried: frozenset[str], novel_share: float) -> bool:
+    """For a suggestion with only ``ELSEWHERE_FEW_WORDS`` new words: an article carrying them
+    all carries enough of the rest too (``ELSEWHERE_FEW_SHARE``)."""
+    shared = len(words & carried)
+    return novel_share == 1.0 and shared > ELSEWHERE_MIN_WORDS and shared >= ELSEWHERE_FEW_SHARE * len(words)
 
 
 def _propose_by_rules(suggestion: SuggestionInput, request: Request, keys: list[str], located: bool,

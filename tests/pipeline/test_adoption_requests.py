@@ -143,3 +143,13 @@ def test_a_word_or_two_elsewhere_does_not_make_a_general_point_adopted():
     other = "社区图书馆应当每年公开经费使用情况。"
     p = decide(ROOM, ROOM, "经费应当公开。", added=[other], articles=())
     assert p.status != ADOPTED
+
+
+def test_two_new_words_count_when_an_article_carries_them_and_most_of_the_rest():
+    # Unmapped "阅览室开放时间应当每年评估": 每年 and 评估 are new to the draft.
+    carried = "区文化主管部门应当每年评估社区图书馆阅览室的开放时间。"
+    p = decide(ROOM, ROOM, "阅览室开放时间应当每年评估。", added=[carried], articles=())
+    assert p.status == ADOPTED and p.rule == "requests_carried_elsewhere" and "第三条" in p.final_articles
+    # The two new words alone, about something else, prove nothing.
+    elsewhere = "区文化主管部门应当每年评估社区文化设施。"
+    assert decide(ROOM, ROOM, "阅览室开放时间应当每年评估。", added=[elsewhere], articles=()).status != ADOPTED
