@@ -186,11 +186,16 @@ def numbers_to_digits(text: str) -> str:
     return _NUM_WITH_UNIT.sub(conv, text)
 
 
+# A local regulation names its own jurisdiction 本市 / 本省 / 本区; writers say 全市, 全省.
+_JURISDICTION = re.compile(r"全(?=[市省区县])")
+
+
 @lru_cache(maxsize=8192)
 def canon(text: str) -> str:
-    """The form in which wording is compared: normalised, quotes dropped, numbers as digits.
-    Cached: the same article texts are compared for every suggestion."""
-    return numbers_to_digits(_QUOTES.sub("", normalise(text)))
+    """The form in which wording is compared: normalised, quotes dropped, numbers as digits,
+    the jurisdiction as drafts name it (全市 → 本市). Cached: the same article texts are
+    compared for every suggestion."""
+    return _JURISDICTION.sub("本", numbers_to_digits(_QUOTES.sub("", normalise(text))))
 
 
 def _clean_phrase(phrase: str, *, quoted: bool = False) -> str:

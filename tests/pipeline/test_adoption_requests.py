@@ -153,3 +153,11 @@ def test_two_new_words_count_when_an_article_carries_them_and_most_of_the_rest()
     # The two new words alone, about something else, prove nothing.
     elsewhere = "区文化主管部门应当每年评估社区文化设施。"
     assert decide(ROOM, ROOM, "阅览室开放时间应当每年评估。", added=[elsewhere], articles=()).status != ADOPTED
+
+
+def test_a_request_for_the_whole_city_is_carried_by_the_final_texts_own_jurisdiction():
+    # Writers say 全市; a local regulation says 本市.
+    draft = "社区图书馆应当在中心城区设立流动借阅点。"
+    final = "本市支持社区图书馆在本市范围内设立流动借阅点。"
+    p = decide(draft, final, "建议社区图书馆流动借阅点不应只限于中心城区，允许在全市设立。")
+    assert p.status == ADOPTED
