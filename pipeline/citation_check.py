@@ -6,7 +6,8 @@ writer's citation stays linked (or, for a number the draft does not have, unlink
 before); the flag only says where the reviewer should look ("疑似引用有误，可能为第X条").
 
 Evidence, strongest first:
-1. the number does not exist in the draft: the best-scoring article, if it scores at all;
+1. the number does not exist in the draft: the article whose wording it restates (see 3),
+   else the best-scoring article, if it scores at all;
 2. wording the suggestion quotes is in another article and not in the cited one;
 3. wording it copies without quotation marks ("第九十四条规定情节严重的处上一年度营业额百分之五
    以下罚款……", ``pipeline.references.copied_wording``) is in one other article and none of
@@ -67,10 +68,15 @@ def check_citation(
         return int(key) if key.isdigit() else key
 
     if missing:
-        likely = [best] if best is not None and best_score >= floor and best not in cited else []
         evidence = f"草案没有{'、'.join(_label(k) for k in missing)}"
-        if likely:
-            evidence += f"；内容与{_label(likely[0])}最接近（匹配度{best_score:.2f}）"
+        copied = _copied_elsewhere(None, wording_hits or {})
+        if copied and copied[0] not in cited:
+            likely = [copied[0]]
+            evidence += f"；意见中的原文“{copied[1]}”见于{_label(copied[0])}"
+        else:
+            likely = [best] if best is not None and best_score >= floor and best not in cited else []
+            if likely:
+                evidence += f"；内容与{_label(likely[0])}最接近（匹配度{best_score:.2f}）"
         return {"cited": [as_number(k) for k in missing], "likely": [as_number(k) for k in likely],
                 "evidence": f"疑似引用有误：{evidence}"}
     if len(cited) != 1 or cited[0] not in index or not order:
@@ -95,9 +101,9 @@ def check_citation(
     return None
 
 
-def _copied_elsewhere(key: str, wording_hits: Mapping[str, str]) -> tuple[str, str] | None:
+def _copied_elsewhere(key: str | None, wording_hits: Mapping[str, str]) -> tuple[str, str] | None:
     """The one other article the copied wording comes from, when none of it is in the cited
-    article: (its key, the span copied)."""
+    article (``key``; None for a number the draft lacks): (its key, the span copied)."""
     if key in wording_hits or not wording_hits:
         return None
     longest = max(len(span) for span in wording_hits.values())

@@ -391,7 +391,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
         bad = [(s, missing_by_id[s.id]) for s, _c, _n in todo if s.id in missing_by_id]
         _embed_first(session, embed, _semantic_embedding_texts(mapper_, *_semantic_inputs(todo))
                      + [s.masked_text or s.text for s, _m in bad])
-        _check_missing_numbers(timer, mapper_, bad, embed)
+        _check_missing_numbers(timer, mapper_, ctx.index, bad, embed)
         if todo:
             _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads,
                           part=(done, done + len(todo)), total=left)
@@ -490,7 +490,8 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 cited = [r.article_key for r in refs if r.via in ("article", "list", "range")]
                 quotes = [r.article_key for r in refs if r.via == "quote"]
                 cited = list(dict.fromkeys(cited))
-                wording = _wording_from_elsewhere(text, ctx.index, cited[0]) if len(cited) == 1 and not missing else None
+                wording = _wording_from_elsewhere(text, ctx.index, cited[0] if cited else None) \
+                    if len(cited) <= 1 else None
                 explicit.append(_Cited(s.id, text, cited, missing, quotes, wording or None))
             elif res.chapters:
                 chapter, section = res.chapters[0]
@@ -504,14 +505,14 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
     return unmapped
 
 
-def _wording_from_elsewhere(text: str, index: DraftIndex, cited: str) -> dict[str, str] | None:
-    """The articles whose wording a suggestion citing ``cited`` repeats where it says what
-    the draft says (``described_wording``), those that cite or are cited by ``cited`` aside
-    (a penalty article repeats its duty's wording)."""
+def _wording_from_elsewhere(text: str, index: DraftIndex, cited: str | None) -> dict[str, str] | None:
+    """The articles whose wording a suggestion citing ``cited`` (or only numbers the draft
+    lacks: None) repeats where it says what the draft says (``described_wording``), those
+    that cite or are cited by ``cited`` aside (a penalty article repeats its duty's wording)."""
     from pipeline.references import described_wording, related_articles
 
     found = described_wording(text, index)
-    if found and cited not in found:
+    if found and cited is not None and cited not in found:
         for key in related_articles(index, cited):
             found.pop(key, None)
     return found or None
@@ -567,10 +568,11 @@ def _embed_first(session: Session, embed: Callable[[list[str]], np.ndarray], tex
         _commit(session)
 
 
-def _check_missing_numbers(timer: _Timer, mapper_: Any, bad: list[tuple[Any, list[str]]],
+def _check_missing_numbers(timer: _Timer, mapper_: Any, index: DraftIndex, bad: list[tuple[Any, list[str]]],
                            embed: Callable[[list[str]], np.ndarray]) -> None:
     """A number the draft does not have, and nothing else: flag, do not map (scored in one
-    batch: one at a time cost a cache lookup and a forward pass each)."""
+    batch: one at a time cost a cache lookup and a forward pass each); wording restated from
+    one article names it."""
     if not bad:
         return
     keys = [a.key for a in mapper_.articles]
@@ -579,7 +581,9 @@ def _check_missing_numbers(timer: _Timer, mapper_: Any, bad: list[tuple[Any, lis
     with timer.stage("map_semantic", len(bad)):
         rows = mapper_.score_matrix([_without_citations(t) for t in texts], emb)
         for (s, missing), row in zip(bad, rows):
-            s.citation_check = check_citation([], missing, keys, row)
+            text = s.masked_text or s.text
+            s.citation_check = check_citation([], missing, keys, row,
+                                              wording_hits=_wording_from_elsewhere(text, index, None))
             timer.summary.citation_checks += 1
 
 

@@ -55,6 +55,12 @@ def test_wording_copied_from_one_other_article_names_it():
     assert check_citation(["94"], [], keys, np.zeros(99), wording_hits={"95": "甲" * 12, "96": "乙" * 12}) is None
 
 
+def test_a_missing_number_names_the_article_whose_wording_is_restated():
+    check = check_citation([], ["120"], KEYS, row(a12=0.6), wording_hits={"48": "住宅小区的电梯应当安装电动自行车阻车装置"})
+    assert check["cited"] == [120] and check["likely"] == [48]
+    assert check["evidence"] == "疑似引用有误：草案没有第120条；意见中的原文“住宅小区的电梯应当安装电动自行车阻车装置”见于第48条"
+
+
 def test_a_neighbour_raises_no_flag_by_itself():
     # The neighbour only chooses among flags: without the margin over the cited one, no flag.
     assert check_citation(["12"], [], KEYS, row(a12=0.43, a11=0.6)) is None

@@ -568,13 +568,15 @@ def test_a_letter_headed_general_and_a_chapter_quoting_its_wording_stay_off_the_
 
 def test_a_citation_whose_restated_wording_is_another_articles_is_flagged_never_remapped(session, consultation):
     """"第四十九条规定住宅小区的电梯应当安装……" restates 第四十八条: flagged with the wording as
-    evidence, still linked to 第四十九条. Wording after 建议增加 is the writer's proposal, and
-    a penalty article naming the duty may repeat its wording: neither is flagged for it."""
+    evidence, still linked to 第四十九条 (and a number the draft lacks names 第四十八条 too).
+    Wording after 建议增加 is the writer's proposal, and a penalty article naming the duty may
+    repeat its wording: neither is flagged for it."""
     _add(session, consultation, [
         CommentIn("第四十九条规定住宅小区的电梯应当安装电动自行车阻车装置，建议政府补贴安装费用。", external_id="W-1"),
         CommentIn("第四十七条建议增加：住宅小区的电梯应当安装电动自行车阻车装置，并定期检修。", external_id="W-2"),
         CommentIn("第八十条处罚的是住宅小区的电梯应当安装电动自行车阻车装置而未安装的，罚款一万元太轻。",
                   external_id="W-3"),
+        CommentIn("第一百二十条规定住宅小区的电梯应当安装电动自行车阻车装置，建议补贴安装费用。", external_id="W-4"),
     ], "wording")
     session.commit()
     analyze(session, SYSTEM, consultation, backend="tfidf")
@@ -583,6 +585,10 @@ def test_a_citation_whose_restated_wording_is_another_articles_is_flagged_never_
     assert _articles_of(session, piece.id) == [49]
     assert piece.citation_check["cited"] == [49] and piece.citation_check["likely"] == [48]
     assert "“住宅小区的电梯应当安装电动自行车阻车装置”见于第48条，不见于第49条" in piece.citation_check["evidence"]
+    # A number the draft lacks: the article whose wording is restated is the likely one.
+    (piece,) = _by_external(session, consultation, "W-4")[1]
+    assert piece.citation_check["cited"] == [120] and piece.citation_check["likely"] == [48]
+    assert "草案没有第120条；意见中的原文“住宅小区的电梯应当安装电动自行车阻车装置”见于第48条" in piece.citation_check["evidence"]
     for ext in ("W-2", "W-3"):
         for piece in _by_external(session, consultation, ext)[1]:
             assert "原文" not in ((piece.citation_check or {}).get("evidence") or ""), ext
