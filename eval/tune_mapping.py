@@ -71,8 +71,8 @@ def capture(slug: str, backend: str, folder: Path) -> Captured:
                           for _s, c, n in unmapped]),
         ):
             got.setdefault(key, []).extend(values)
-        for key, values in (("own_emb", embed(texts)), ("expanded_emb", embed([expand_query(t) for t in texts]))):
-            got[key] = values if key not in got else np.vstack([got[key], values])
+        got.setdefault("own_emb", []).append(embed(texts))
+        got.setdefault("expanded_emb", []).append(embed([expand_query(t) for t in texts]))
         return original(session, ctx, pipe, timer, embed, mapper_, unmapped, *args, **kwargs)
 
     url = f"sqlite:///{folder / f'tune-{slug}-{backend}.db'}"
@@ -103,7 +103,7 @@ def capture(slug: str, backend: str, folder: Path) -> Captured:
         session.close()
         dispose_engines()
     return Captured(slug, corpus.comments, got["mapper"], got["external_ids"], got["texts"], got["letters"],
-                    got["contexts"], got["own_emb"], got["expanded_emb"], fixed)
+                    got["contexts"], np.vstack(got["own_emb"]), np.vstack(got["expanded_emb"]), fixed)
 
 
 def score(cap: Captured, params: Any) -> np.ndarray:

@@ -552,7 +552,7 @@ def related_articles(index: DraftIndex, key: str) -> set[str]:
                     continue
                 named = {f"{n}{suffix or ''}" for n, suffix in c.articles}
                 named |= {str(n) for lo, hi in c.ranges for n in range(lo, hi + 1)}
-                for other in named & related.keys() - {a.key}:
+                for other in named & (related.keys() - {a.key}):
                     related[a.key].add(other)
                     related[other].add(a.key)
         index._related = related

@@ -336,7 +336,7 @@ class _Cited:
     cited: list[str]
     missing: list[str]
     quotes: list[str]
-    wording: dict[str, str] | None = None  # articles with wording it copies (one citation only)
+    wording: dict[str, str] | None = None  # articles whose wording it restates (at most one citation)
 
 
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
@@ -580,8 +580,7 @@ def _check_missing_numbers(timer: _Timer, mapper_: Any, index: DraftIndex, bad: 
     emb = embed(texts)
     with timer.stage("map_semantic", len(bad)):
         rows = mapper_.score_matrix([_without_citations(t) for t in texts], emb)
-        for (s, missing), row in zip(bad, rows):
-            text = s.masked_text or s.text
+        for (s, missing), text, row in zip(bad, texts, rows):
             s.citation_check = check_citation([], missing, keys, row,
                                               wording_hits=_wording_from_elsewhere(text, index, None))
             timer.summary.citation_checks += 1

@@ -65,6 +65,14 @@ def _add(session, cid, comments, name):
     session.flush()
 
 
+def _analyse_more(session, cid, comments, name):
+    """``comments`` added to consultation ``cid`` and the consultation analysed (tfidf), committed."""
+    _add(session, cid, comments, name)
+    session.commit()
+    analyze(session, SYSTEM, cid, backend="tfidf")
+    session.commit()
+
+
 def _analysed(session, title, draft, comments):
     """A new consultation on ``draft`` with ``comments``, analysed (tfidf) and committed."""
     c = create_consultation(session, title=title)
@@ -233,7 +241,7 @@ def test_short_identical_texts_are_duplicates_only_on_the_same_article(session, 
     # article 20 are two proposals. A form letter is one campaign on whatever article.
     short = "建议删除这一条。"
     letter = "我是阳光小区的居民。" + CAMPAIGN.replace("征求意见稿第四十五条规定", "条例规定")
-    _add(
+    _analyse_more(
         session,
         consultation,
         [
@@ -244,9 +252,6 @@ def test_short_identical_texts_are_duplicates_only_on_the_same_article(session, 
         ],
         "short",
     )
-    session.commit()
-    analyze(session, SYSTEM, consultation, backend="tfidf")
-    session.commit()
     (d1,), (d2,), (d3,), (d4,) = (_by_external(session, consultation, f"D-{i}")[1] for i in range(1, 5))
     _, (s3,) = _by_external(session, consultation, "F-3")
     assert [_articles_of(session, s.id) for s in (d1, d2, d3)] == [[10], [20], [10]]
@@ -388,7 +393,7 @@ def test_a_campaign_letters_own_sentences_are_kept_with_the_rest_of_its_meta(ses
     """Written in one batch of UPDATEs after dedup: the writer's own sentence is in the
     suggestion's meta next to what mapping recorded there, not instead of it."""
     own = "我家楼下的架空层去年就因为飞线充电起过一次火，物业至今没有整改。"
-    _add(
+    _analyse_more(
         session,
         consultation,
         [
@@ -398,9 +403,6 @@ def test_a_campaign_letters_own_sentences_are_kept_with_the_rest_of_its_meta(ses
         ],
         "campaign",
     )
-    session.commit()
-    analyze(session, SYSTEM, consultation, backend="tfidf")
-    session.commit()
     session.expire_all()
     _, pieces = _by_external(session, consultation, "C-3")
     meta = next(s.meta for s in pieces if s.duplicate_group_id is not None)
@@ -548,16 +550,13 @@ def test_a_letter_headed_general_and_a_chapter_quoting_its_wording_stay_off_the_
     """A 总体意见 letter's unnumbered points are 总体意见 however well their words match an
     article; its numbered point is on its article. A chapter comment quoting wording that
     several of the chapter's articles share is one chapter row, not a copy per article."""
-    _add(session, consultation, [
+    _analyse_more(session, consultation, [
         CommentIn("关于草案的总体意见：一、草案结构清晰，总体赞成。二、建议交通管理部门、消防救援机构和教育部门"
                   "加强电动自行车交通安全和消防安全宣传教育。三、第三十条最高时速十五公里太低，建议提高到二十五公里。",
                   external_id="G-1"),
         # The quoted wording is in articles 72 and 73, both in chapter 8 (法律责任).
         CommentIn("第八章很多条文都写“由市场监督管理部门责令改正”，建议统一规定处罚的幅度。", external_id="CH-1"),
     ], "headed")
-    session.commit()
-    analyze(session, SYSTEM, consultation, backend="tfidf")
-    session.commit()
     _c, pieces = _by_external(session, consultation, "G-1")
     assert [(p.scope, _articles_of(session, p.id)) for p in pieces] == [
         ("general", []), ("general", []), ("article", [30])]
@@ -571,16 +570,13 @@ def test_a_citation_whose_restated_wording_is_another_articles_is_flagged_never_
     evidence, still linked to 第四十九条 (and a number the draft lacks names 第四十八条 too).
     Wording after 建议增加 is the writer's proposal, and a penalty article naming the duty may
     repeat its wording: neither is flagged for it."""
-    _add(session, consultation, [
+    _analyse_more(session, consultation, [
         CommentIn("第四十九条规定住宅小区的电梯应当安装电动自行车阻车装置，建议政府补贴安装费用。", external_id="W-1"),
         CommentIn("第四十七条建议增加：住宅小区的电梯应当安装电动自行车阻车装置，并定期检修。", external_id="W-2"),
         CommentIn("第八十条处罚的是住宅小区的电梯应当安装电动自行车阻车装置而未安装的，罚款一万元太轻。",
                   external_id="W-3"),
         CommentIn("第一百二十条规定住宅小区的电梯应当安装电动自行车阻车装置，建议补贴安装费用。", external_id="W-4"),
     ], "wording")
-    session.commit()
-    analyze(session, SYSTEM, consultation, backend="tfidf")
-    session.commit()
     (piece,) = _by_external(session, consultation, "W-1")[1]
     assert _articles_of(session, piece.id) == [49]
     assert piece.citation_check["cited"] == [49] and piece.citation_check["likely"] == [48]
