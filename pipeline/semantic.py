@@ -288,9 +288,9 @@ class BM25:
 
 def map_params_for(embedder_or_name, settings=None) -> MapParams:  # type: ignore[no-untyped-def]
     """Parameters for a backend from thresholds.toml; settings override the threshold."""
-    from pipeline.embed import backend_kind, load_threshold_table, thresholds_for
+    from pipeline.embed import calibration, thresholds_for
 
-    row = load_threshold_table().get(backend_kind(embedder_or_name), {})
+    row = calibration(embedder_or_name)
     base = MapParams()
     fields = {k: type(getattr(base, k))(row[f"map_{k}"]) for k in base.__dataclass_fields__ if f"map_{k}" in row}
     params = MapParams(**fields)

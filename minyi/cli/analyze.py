@@ -31,7 +31,7 @@ STAGE_ZH = {
 def analyze_cmd(
     consultation: int = typer.Option(..., "--consultation", "-c", help="Consultation id."),
     backend: str = typer.Option(
-        None, "--backend", help="Embedding backend: use (default), sentence-transformers or tfidf."
+        None, "--backend", help="Embedding backend: use (default), use-onnx, sentence-transformers or tfidf."
     ),
     workers: int = typer.Option(
         None, "--workers", min=1,

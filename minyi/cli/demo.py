@@ -16,7 +16,9 @@ from minyi.cli.output import JSON_HELP, QUIET_HELP, print_json, reporter, stderr
 @app.command("demo")
 def demo_cmd(
     workdir: Path = typer.Option(Path("minyi-demo"), "--workdir", help="Folder for the demo database and outputs."),
-    backend: str = typer.Option(None, "--backend", help="Embedding backend: use, sentence-transformers or tfidf."),
+    backend: str = typer.Option(
+        None, "--backend", help="Embedding backend: use, use-onnx, sentence-transformers or tfidf."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:

@@ -54,8 +54,12 @@ PIPELINE_COMPONENTS: dict[str, tuple[str, ...]] = {
     "clusterer": ("agglomerative", "hdbscan", "kmeans"),
     "classifier": ("rules",),
 }
-EMBEDDING_BACKENDS = ("use", "sentence-transformers", "tfidf")
-EMBEDDING_BACKEND_ALIASES = {"st": "sentence-transformers", "sentence_transformers": "sentence-transformers"}
+EMBEDDING_BACKENDS = ("use", "use-onnx", "sentence-transformers", "tfidf")
+EMBEDDING_BACKEND_ALIASES = {
+    "st": "sentence-transformers",
+    "sentence_transformers": "sentence-transformers",
+    "use_onnx": "use-onnx",
+}
 
 
 def canonical_backend_name(name: str) -> str | None:

