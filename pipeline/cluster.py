@@ -20,7 +20,9 @@ topic similarity alone merges different requests. The proposal distance compares
 suggestion asks for: its request words (sentences with 建议/应当/改为…, weighted over the
 reasons around them) in a TF-IDF space fitted on the scope itself, where words the article
 already says and words every member uses weigh little; mixed with the embedding cosine by
-the backend's calibrated ``cluster_embedding_weight``. Two suggestions asking in opposite
+the backend's calibrated ``cluster_embedding_weight``; the workflow embeds each suggestion's
+request sentences for it (``proposal_text``) when the suggestion also gives reasons. Two
+suggestions asking in opposite
 directions on one axis (提高 vs 降低, 从严 vs 放宽) are never merged.
 
 Each cluster gets a label: its top c-TF-IDF keywords (jieba tokens, legal dictionary, stop
@@ -141,6 +143,8 @@ _REQUEST_CUE = re.compile(
 )
 _REASON_WEIGHT = 0.3
 _SENTENCE = re.compile(r"[。！？!?；;\n]")
+# Where a citation was taken out of Chinese text ("建议第二十条明确" → "建议 明确").
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # Words of any request that say nothing about which change is asked for.
 _REQUEST_WORDS = frozenset(
     "建议 意见 希望 应当 应该 认为 觉得 我们 大家 问题 规定 条例 草案 本条 本条例 这条 该条 明确 进一步 "
@@ -177,14 +181,31 @@ def opposed(a: dict[str, int], b: dict[str, int]) -> bool:
     return any(axis in b and b[axis] != way for axis, way in a.items())
 
 
-def request_terms(text: str) -> Counter[str]:
-    """Content words weighted by where they stand: in a request sentence 1, elsewhere 0.3."""
+def _request_sentences(text: str) -> tuple[list[str], set[int]]:
+    """The text's sentences, its citations taken out, and which of them carry a request."""
     from minyi.core.citations import LOOSE
-    from pipeline.semantic import tokenize
 
     text = _ENGLISH_CITATION.sub(" ", LOOSE.sub(" ", text or ""))
     sentences = [x for x in _SENTENCE.split(text) if x.strip()]
-    asks = {k for k, x in enumerate(sentences) if _REQUEST_CUE.search(x)}
+    return sentences, {k for k, x in enumerate(sentences) if _REQUEST_CUE.search(x)}
+
+
+def proposal_text(text: str) -> str | None:
+    """What a suggestion asks for, when it says more than that: its request sentences,
+    without the stories and reasons around them (which differ from one writer of the same
+    proposal to the next) and without its citations. None when every sentence, or none,
+    is a request: the whole text is then the proposal."""
+    sentences, asks = _request_sentences(text)
+    if not asks or len(asks) == len(sentences):
+        return None
+    return _CJK_GAP.sub("", "。".join(sentences[k].strip() for k in sorted(asks)))
+
+
+def request_terms(text: str) -> Counter[str]:
+    """Content words weighted by where they stand: in a request sentence 1, elsewhere 0.3."""
+    from pipeline.semantic import tokenize
+
+    sentences, asks = _request_sentences(text)
     out: Counter[str] = Counter()
     for k, sentence in enumerate(sentences):
         weight = 1.0 if (k in asks or not asks) else _REASON_WEIGHT

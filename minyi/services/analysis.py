@@ -966,6 +966,21 @@ def _classify(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, ti
 # --- 7-8: embed and cluster --------------------------------------------------------------------
 
 
+def _proposal_vectors(session: Session, embed: Callable[[list[str]], np.ndarray], ids: list[int],
+                      text_of: dict[int, str]) -> dict[int, np.ndarray]:
+    """Suggestion id → the embedding clustering compares: of its request sentences when it
+    also tells a story or gives reasons (``pipeline.cluster.proposal_text``; two people
+    asking the same thing seldom give the same reasons), else of its text. Through the
+    run's embedding cache, so a later batch finds them."""
+    from pipeline.cluster import proposal_text
+
+    asks = {i: proposal_text(text_of[i]) for i in ids}
+    texts = [asks[i] or text_of[i] for i in ids]
+    _embed_first(session, embed, texts)
+    vectors = embed(texts)
+    return {sid: vectors[k] for k, sid in enumerate(ids)}
+
+
 def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
              embedder: Callable[[], Any], embed: Callable[[list[str]], np.ndarray],
              run_on: Any = None) -> None:
@@ -1004,9 +1019,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
     for new in pending.values():
         for m in new:
             m.text = text_of[m.suggestion_id]
-    _embed_first(session, embed, [text_of[i] for i in ids])
-    vectors = embed([text_of[i] for i in ids])
-    vec = {sid: vectors[k] for k, sid in enumerate(ids)}
+    vec = _proposal_vectors(session, embed, ids, text_of)
     cluster_scope = component("clusterer", pipe.clusterer)
     calibrated = thresholds_for(embedder(), pipe)
     distance, embedding_weight = calibrated.cluster_distance, calibrated.cluster_embedding_weight

@@ -190,3 +190,29 @@ def test_kinds_are_never_mixed():
                              kinds=["support", "support", "change", "change"])
     assert sorted(sorted(c.members) for c in clusters) == [[0, 1], [2, 3]]
 
+
+
+def test_the_proposal_is_the_request_sentences_without_stories_reasons_or_citations():
+    from pipeline.cluster import proposal_text
+
+    story = "我家住在老旧小区，楼道里天天有人给电动车充电，去年还着过一次火。建议第二十条明确由街道统一建设充电棚。"
+    assert proposal_text(story) == "建议明确由街道统一建设充电棚"
+    # Only a request, or no request at all: the whole text is the proposal.
+    assert proposal_text("建议由街道统一建设充电棚。") is None
+    assert proposal_text("楼道里天天有人充电，太危险了。") is None
+
+
+def test_same_request_with_different_stories_is_closer_by_its_request_sentences(use):
+    """Two people asking for the same change seldom tell the same story: compared by their
+    request sentences they are nearer than by their whole texts, and nearer than a
+    different request told with the first one's story."""
+    from pipeline.cluster import proposal_text
+
+    first = "我家住在老旧小区，楼道里天天有人给电动车充电，去年还着过一次火。建议由街道统一建设充电棚。"
+    second = "我每天骑车送孩子上学，车停在单位也没地方充。建议由街道统一建设充电棚。"
+    other = "我家住在老旧小区，楼道里天天有人给电动车充电，去年还着过一次火。建议加大对楼道充电的罚款。"
+    whole = use.encode([first, second, other])
+    asks = use.encode([proposal_text(t) for t in (first, second, other)])
+    assert asks[0] @ asks[1] > whole[0] @ whole[1] + 0.2
+    assert asks[0] @ asks[1] > asks[0] @ asks[2]
+    assert whole[0] @ whole[2] > whole[0] @ whole[1]  # by whole texts the story dominates
