@@ -22,8 +22,8 @@ reasons around them) in a TF-IDF space fitted on the scope itself, where words t
 already says and words every member uses weigh little; mixed with the embedding cosine by
 the backend's calibrated ``cluster_embedding_weight``; the workflow embeds each suggestion's
 request sentences for it (``proposal_text``) when the suggestion also gives reasons. Two
-suggestions asking in opposite
-directions on one axis (提高 vs 降低, 从严 vs 放宽) are never merged.
+suggestions asking in opposite directions on one axis (提高 vs 降低, 从严 vs 放宽) are never
+merged.
 
 Each cluster gets a label: its top c-TF-IDF keywords (jieba tokens, legal dictionary, stop
 words removed; class-based TF-IDF as in BERTopic, weighted by group size) joined with "、",

