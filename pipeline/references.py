@@ -541,6 +541,19 @@ def described_wording(text: str, index: DraftIndex) -> dict[str, str]:
     return copied_wording(text[: proposal.start()] if proposal else text, index)
 
 
+def restated_wording(text: str, index: DraftIndex, cited: str | None) -> dict[str, str] | None:
+    """The articles whose wording a suggestion citing ``cited`` (or only numbers the draft
+    lacks: None) repeats where it says what the draft says (``described_wording``), those
+    that cite or are cited by ``cited`` aside (a penalty article repeats its duty's
+    wording); None when there are none. The citation check's evidence
+    (``pipeline.citation_check``, ``wording_hits``)."""
+    found = described_wording(text, index)
+    if found and cited is not None and cited not in found:
+        for key in related_articles(index, cited):
+            found.pop(key, None)
+    return found or None
+
+
 def related_articles(index: DraftIndex, key: str) -> set[str]:
     """The articles ``key``'s text cites and those citing it ("违反本条例第二十一条规定的……"):
     a penalty article repeats the wording of the duty it enforces."""

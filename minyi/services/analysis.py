@@ -49,7 +49,7 @@ from pipeline import incremental
 from pipeline.components import SEMANTIC_MAPPERS, component
 from pipeline.embed import embed_cached
 from pipeline.citation_check import check_citation
-from pipeline.references import DraftIndex
+from pipeline.references import DraftIndex, restated_wording
 
 STAGES = ("normalise", "mask", "split", "map_explicit", "map_semantic", "dedup", "embed",
           "classify", "cluster", "store")
@@ -490,9 +490,9 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 cited = [r.article_key for r in refs if r.via in ("article", "list", "range")]
                 quotes = [r.article_key for r in refs if r.via == "quote"]
                 cited = list(dict.fromkeys(cited))
-                wording = _wording_from_elsewhere(text, ctx.index, cited[0] if cited else None) \
+                wording = restated_wording(text, ctx.index, cited[0] if cited else None) \
                     if len(cited) <= 1 else None
-                explicit.append(_Cited(s.id, text, cited, missing, quotes, wording or None))
+                explicit.append(_Cited(s.id, text, cited, missing, quotes, wording))
             elif res.chapters:
                 chapter, section = res.chapters[0]
                 s.is_general, s.scope = True, "chapter"
@@ -503,19 +503,6 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
             store.set_meta(s, **meta)
             st.tick(i)
     return unmapped
-
-
-def _wording_from_elsewhere(text: str, index: DraftIndex, cited: str | None) -> dict[str, str] | None:
-    """The articles whose wording a suggestion citing ``cited`` (or only numbers the draft
-    lacks: None) repeats where it says what the draft says (``described_wording``), those
-    that cite or are cited by ``cited`` aside (a penalty article repeats its duty's wording)."""
-    from pipeline.references import described_wording, related_articles
-
-    found = described_wording(text, index)
-    if found and cited is not None and cited not in found:
-        for key in related_articles(index, cited):
-            found.pop(key, None)
-    return found or None
 
 
 def _quotes_only_across_articles(refs: list[Reference]) -> bool:
@@ -582,7 +569,7 @@ def _check_missing_numbers(timer: _Timer, mapper_: Any, index: DraftIndex, bad: 
         rows = mapper_.score_matrix([_without_citations(t) for t in texts], emb)
         for (s, missing), text, row in zip(bad, texts, rows):
             s.citation_check = check_citation([], missing, keys, row,
-                                              wording_hits=_wording_from_elsewhere(text, index, None))
+                                              wording_hits=restated_wording(text, index, None))
             timer.summary.citation_checks += 1
 
 
