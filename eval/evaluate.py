@@ -25,7 +25,7 @@ from eval import metrics
 from eval.corpus import Corpus, available, load
 
 # eval/SPLITS.md: the drafts analysis parameters and rules were developed on, and the rest.
-TUNING = ("shanghai-business", "shenzhen-data")
+TUNING = ("shanghai-business", "shenzhen-data", "company-law")
 HELD_OUT = ("beijing-parking", "charity-law")
 
 
@@ -117,6 +117,7 @@ def predictions(session, consultation_id: int) -> dict[str, metrics.Predicted]: 
     out: dict[str, metrics.Predicted] = {}
     for c in session.scalars(select(Comment).where(Comment.consultation_id == consultation_id)):
         p = metrics.Predicted()
+        by_request: set[int] = set()  # articles whose cluster came from a request piece
         for s in c.suggestions:
             arts = set()
             for link in s.links:
@@ -132,10 +133,13 @@ def predictions(session, consultation_id: int) -> dict[str, metrics.Predicted]: 
             if s.duplicate_group_id:
                 p.groups.add(s.duplicate_group_id)
             for cl_id, scope in cluster_of.get(s.id, []):
-                if scope.startswith("article:"):
-                    key = scope.split(":", 1)[1]
-                    if key.isdigit():
-                        p.clusters.setdefault(int(key), cl_id)
+                key = scope.split(":", 1)[1] if scope.startswith("article:") else ""
+                if key.isdigit() and (int(key) not in p.clusters or (s.type != "支持" and int(key) not in by_request)):
+                    # A comment that supports an article and asks for a change is labelled
+                    # by its change: its request piece's cluster, else its first piece's.
+                    p.clusters[int(key)] = cl_id
+                    if s.type != "支持":
+                        by_request.add(int(key))
             p.scopes.append(suggestion_scope(s))
             if s.id in status_of:
                 p.statuses.append(status_of[s.id])

@@ -156,8 +156,8 @@ _ENGLISH_CITATION = re.compile(r"Article\s*\d+(?:\(\d+\))?")
 # axis are different proposals (raise vs lower a fine, stricter vs more lenient).
 _DIRECTIONS = {
     "amount": (
-        re.compile(r"提高|上调|提升|太低|过低|偏低|太少|过少|太短|过短|延长"),
-        re.compile(r"降低|下调|太高|过高|偏高|太多|过多|太长|过长|缩短"),
+        re.compile(r"提高|上调|提升|太低|过低|偏低|太少|过少|太短|过短|延长|增至|增加到|调高|升为"),
+        re.compile(r"降低|下调|太高|过高|偏高|太多|过多|太长|过长|缩短|降为|降到|降至|减为|减至|减少到|调低"),
     ),
     "strictness": (
         re.compile(r"从严|加重|严格|收紧|加大(?:处罚|惩处|惩戒|力度)|不痛不痒|九牛一毛|取消上限|太轻|过轻|过宽|太宽|口子太大"),

@@ -128,6 +128,9 @@ def test_opposed_requests_never_share_a_cluster_and_same_request_does():
         "罚款过重，中小企业承受不了，建议降低罚款数额。",
     ]
     assert requested_directions(texts[0])["amount"] == 1 and requested_directions(texts[2])["amount"] == -1
+    # A request that names the new figure pulls the same way as one that says "lower".
+    assert requested_directions("法定公积金提取比例建议由百分之十降为百分之五。") == {"amount": -1}
+    assert requested_directions("累计上限应当增加到注册资本的百分之百。") == {"amount": 1}
     tfidf = get_embedder("tfidf", SETTINGS)
     emb = tfidf.encode(texts)
     dist = proposal_distances(texts, emb, "违反本条例规定的，处上一年度营业额百分之五以下罚款。", 0.0)
