@@ -51,3 +51,6 @@ def test_links_found_by_score_stand_unless_the_point_speaks_of_the_whole_draft_o
     assert semantic_links_stand(whole, whole, best=0.4 + GENERAL_MARGIN + 0.01, threshold=0.4)
     letter = "关于草案的总体意见：一、" + plain
     assert not semantic_links_stand(plain, letter, best=0.9, threshold=0.4)
+    # The draft's structure (a chapter of its own) is not one article's business either.
+    for structure in ("建议增设国家出资公司专章，把国有资本控股公司也纳入。", "建议把公司登记单独设一章，现在的规定太分散。"):
+        assert not semantic_links_stand(structure, structure, best=0.41, threshold=0.4)
