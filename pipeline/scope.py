@@ -8,8 +8,8 @@ The rules are about how people write to a consultation, not about any draft's to
 - ``not_opinion``: what a host or chair says (``speaker_role == "host"``, given by the
   minutes importer), thanks and greetings that ask for nothing, "附件……请查收", questions
   about the consultation itself (截止日期), and forum replies that only echo ("同问", "顶");
-- ``reply``: a forum reply that agrees with an earlier post ("同意楼上", "+1", "同上") takes
-  its articles from the thread when the thread is known;
+- ``reply``: a forum reply that agrees with an earlier post ("同意楼上", "+1", "同上",
+  "同意1楼": that floor) takes its articles from the thread when the thread is known;
 - ``general_cue``: words about the draft as a whole (总体, 全文, 条例名称, 上位法, 实施细则);
   such a text needs a clearly better article match before it is put on an article;
 - ``under_general_heading``: the points of a letter headed 总体意见 (up to a 具体意见
@@ -39,7 +39,8 @@ _PROCEDURE = re.compile(
 _ECHO_ONLY = re.compile(r"^\s*(?:同问|顶+(?:一下)?|沙发|蹲|mark|Mark|MARK|围观|路过)[！!。，,~～\s]*")
 # Replies that agree with an earlier post: they carry its point.
 _AGREE = re.compile(
-    r"^\s*(?:同意楼上|赞同楼上|支持楼上|楼[主上](?:各位)?(?:说|讲)得(?:对|好|有道理|在理)|说得对|同上|附议|\+1|＋1|同感|同意(?:楼上|[^，。]{0,6}的意见)"
+    r"^\s*(?:(?:同意|赞同|支持|赞成|附议)\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼|(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼(?:说|讲)得|"
+    r"顶(?=[，,。！!\s])|同意楼上|赞同楼上|支持楼上|楼[主上](?:各位)?(?:说|讲)得(?:对|好|有道理|在理)|说得对|同上|附议|\+1|＋1|同感|同意(?:楼上|[^，。]{0,6}的意见)"
     r"|我也(?:这么|这样)?(?:认为|觉得)|赞同|赞成楼上|顶楼主|支持楼主|同意楼主)"
 )
 _GENERAL = re.compile(
@@ -77,8 +78,26 @@ def not_opinion(text: str, *, speaker_role: str | None = None, forum_reply: bool
 
 
 def agrees_with_earlier_post(text: str) -> bool:
-    """"同意楼上，……" / "+1，……": the reply's subject is the earlier post's."""
-    return bool(_AGREE.match(text or ""))
+    """"同意楼上，……" / "+1，……" / "同意1楼，……": the reply's subject is the earlier post's;
+    so is a reply that names the floor it agrees with anywhere ("……负责的董事也得赔。同意5楼")."""
+    return bool(_AGREE.match(text or "")) or named_floor(text) is not None
+
+
+# "同意1楼", "支持3楼的意见", "5楼说得对": the floor a forum reply agrees with.
+_NAMED_FLOOR = re.compile(
+    r"(?:同意|赞同|支持|赞成|附议|回复)\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼|(\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼(?:说|讲)得"
+)
+
+
+def named_floor(text: str) -> int | None:
+    """The floor number a reply names as the one it agrees with, or None."""
+    import cn2an
+
+    m = _NAMED_FLOOR.search(text or "")
+    if not m:
+        return None
+    token = m.group(1) or m.group(2)
+    return int(token) if token.isdigit() else int(cn2an.cn2an(token, "smart"))
 
 
 # What an agreeing reply must add to be an opinion of its own ("同意大家的意见，门禁必须

@@ -645,7 +645,8 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
             via = "semantic"
             followed: dict[str, int] = {}
             if agrees and thread is not None and floor and floor > 1:
-                followed = _earlier_post_articles(thread_articles.get(thread, {}), floor)
+                followed = _earlier_post_articles(thread_articles.get(thread, {}), floor,
+                                                  scoping.named_floor(text))
                 if followed:
                     found, via = [_Inherited(k, 1.0) for k in followed], "thread"
             if via == "semantic" and found and not scoping.semantic_links_stand(
@@ -710,9 +711,12 @@ class _Inherited:
     score: float
 
 
-def _earlier_post_articles(floors: dict[int, dict[str, int]], floor: int) -> dict[str, int]:
-    """The articles of the nearest earlier post that has some: {article key: the post's
-    suggestion linked to it}."""
+def _earlier_post_articles(floors: dict[int, dict[str, int]], floor: int, named: int | None = None) -> dict[str, int]:
+    """The articles of the post the reply names ("同意1楼": ``named``) when it has some, else
+    of the nearest earlier post that has some: {article key: the post's suggestion linked to
+    it}."""
+    if named is not None and named < floor and floors.get(named):
+        return floors[named]
     for f in sorted((f for f in floors if f < floor), reverse=True):
         if floors[f]:
             return floors[f]

@@ -7,7 +7,8 @@ import pytest
 from pipeline.scope import adds_nothing_to_agreement, agrees_with_earlier_post
 
 
-@pytest.mark.parametrize("text", ["同意楼上", "同上，支持！", "同意楼上老张的意见，先警告再罚款。", "+1", "附议，说得好！"])
+@pytest.mark.parametrize("text", ["同意楼上", "同上，支持！", "同意楼上老张的意见，先警告再罚款。", "+1", "附议，说得好！",
+                                  "同意1楼", "3楼说得对！"])
 def test_an_agreement_that_adds_nothing_needs_its_thread(text):
     assert agrees_with_earlier_post(text)
     assert adds_nothing_to_agreement(text)
@@ -54,3 +55,12 @@ def test_links_found_by_score_stand_unless_the_point_speaks_of_the_whole_draft_o
     # The draft's structure (a chapter of its own) is not one article's business either.
     for structure in ("建议增设国家出资公司专章，把国有资本控股公司也纳入。", "建议把公司登记单独设一章，现在的规定太分散。"):
         assert not semantic_links_stand(structure, structure, best=0.41, threshold=0.4)
+
+
+@pytest.mark.parametrize("text, floor", [("同意1楼，凭证必须能查", 1), ("负责的董事也得赔。同意5楼", 5),
+                                         ("支持三楼的意见", 3), ("同意楼上", None), ("顶层设计要加强", None)])
+def test_a_reply_that_names_the_floor_it_agrees_with(text, floor):
+    from pipeline.scope import named_floor
+
+    assert named_floor(text) == floor
+    assert agrees_with_earlier_post(text) == (text != "顶层设计要加强")

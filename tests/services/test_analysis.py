@@ -519,6 +519,9 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
         post("同意楼上，骑手每天跑单，这个速度真的来不及。", "A", 2),
         post("外卖骑手戴头盔的规定很好，企业应当给骑手免费配备头盔。", "B", 1),
         post("+1，还应该定期检查头盔质量。", "B", 2),
+        post("第三十条限速十五公里太低，建议提高到二十五公里。", "C", 1),
+        post("第二十条的登记期限太短，建议延长。", "C", 2),
+        post("同意1楼，骑手真的赶不及。", "C", 3),  # the floor it names, not the one above
     ], "forum")
     session.commit()
     monkeypatch.setattr(analysis, "MAP_CHUNK", 1)
@@ -533,6 +536,7 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
         return _articles_of(session, s.id), evidence
 
     assert placed("A-2") == ([30], ["承接楼上所说条款"])
+    assert placed("C-2")[0] == [20] and placed("C-3") == ([30], ["承接楼上所说条款"])
     post_b, _ = placed("B-1")
     assert post_b and placed("B-2") == (post_b, ["承接楼上所说条款"] * len(post_b))
 
