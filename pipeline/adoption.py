@@ -107,6 +107,8 @@ _REPLACE_WITHOUT_OLD = re.compile(
 _DELETE_ARTICLE = re.compile(
     rf"{_DELETE_VERB}(?:本条|该条|此条|这一?条|第{_NUMERAL}条(?:之[一二三四五六七八九十]+)?)(?!第|中|的|里)"
     rf"|(?:本条|该条|此条|这一?条|第{_NUMERAL}条)(?:规定)?(?:应当?|宜|建议|可以?)?(?:予以|整条)?{_DELETE_VERB}"
+    # "第七十一条建议删除……的规定": the verb has an object of its own, a part of the article.
+    rf"(?![^，。；！？,;!?\n])"
 )
 _DELETE_PARAGRAPH = re.compile(rf"{_DELETE_VERB}(?:本条|该条|第{_NUMERAL}条)?第(?P<n>{_NUMERAL})款")
 # "第十九条第一款第（四）项……建议删除": an item named, then deleted.
@@ -273,7 +275,16 @@ def _bare_delete(t: str) -> Request | None:
     para = _PARAGRAPH_REF.search(before)
     if para:
         return Request("delete_phrase", old=f"#paragraph:{parse_number(para.group('n'))}")
+    described = _DESCRIBED_RULE.search(before)
+    if described and _clean_phrase(described.group("a")):
+        return Request("delete_phrase", old=_clean_phrase(described.group("a")))
     return None
+
+
+# "发起人持有的本公司股份……不得转让的规定应当删除": the rule to delete, in the writer's words.
+_DESCRIBED_RULE = re.compile(
+    r"(?P<a>[^，。；：:！？]{4,60}?)(?:的规定|的限制|的要求|这一规定|这个规定|这一限制)(?:应当?|宜|建议|可以?|也)?(?:予以)?$"
+)
 
 
 # --- tokens and coverage ------------------------------------------------------------
@@ -321,8 +332,25 @@ def anchor(phrase: str, old_text: str) -> str:
         return ""
     if p in o:
         return p
-    m = difflib.SequenceMatcher(None, p, o, autojunk=False).find_longest_match(0, len(p), 0, len(o))
-    return p[m.a : m.a + m.size] if m.size >= max(3, 0.6 * len(p)) else ""
+    matcher = difflib.SequenceMatcher(None, p, o, autojunk=False)
+    m = matcher.find_longest_match(0, len(p), 0, len(o))
+    if m.size >= max(3, 0.6 * len(p)):
+        return p[m.a : m.a + m.size]
+    # Or the draft's words in the draft's order with a few of the writer's between them
+    # ("转让股权须经其他股东过半数同意" for "转让股权，应当经其他股东过半数同意"): that stretch
+    # of the draft, when it is compact.
+    blocks = [b for b in matcher.get_matching_blocks() if b.size >= 2]
+    if blocks and sum(b.size for b in blocks) >= ANCHOR_IN_ORDER * len(p):
+        start, end = blocks[0].b, blocks[-1].b + blocks[-1].size
+        if end - start <= ANCHOR_SPREAD * len(p):
+            return o[start:end]
+    return ""
+
+
+# anchor(): a paraphrased quotation stands for the draft's stretch when this share of it is
+# the draft's words in order, over at most this multiple of its length.
+ANCHOR_IN_ORDER = 0.75
+ANCHOR_SPREAD = 1.5
 
 
 def _count(haystack: str, needle: str) -> int:
@@ -590,6 +618,9 @@ def _propose_by_rules(suggestion: SuggestionInput, request: Request, keys: list[
     ):
         return _decide_delete_article(request, target, suggestion.type, **extra)
     if target.deleted:
+        gone = _phrase_gone_with_article(request, target, old, new)
+        if gone:
+            return _verdict(ADOPTED, 0.7, "phrase_deleted_with_its_article", target, request, phrase=gone, **extra)
         # The article went; whatever else was asked of it cannot be read from the text.
         return _verdict(UNKNOWN, 0.3, "article_deleted", target, request, **extra)
     if request.kind == "replace":
@@ -693,6 +724,15 @@ def _decide_delete_phrase(request: Request, t: _Target, old: ParsedDraft, **extr
     if _count(new_c, a) < _count(old_c, a):
         return _verdict(ADOPTED, 0.85, "phrase_deleted", t, request, phrase=a, **extra)
     return _verdict(NOT_ADOPTED, 0.75, "phrase_kept", t, request, phrase=a, **extra)
+
+
+def _phrase_gone_with_article(request: Request, t: _Target, old: ParsedDraft, new: ParsedDraft) -> str | None:
+    """The wording a deletion asked for, when it went with its article: found in the
+    draft article and nowhere in the final text (not moved elsewhere)."""
+    if request.kind != "delete_phrase" or not request.old or request.old.startswith("#"):
+        return None
+    a = anchor(request.old, t.old_text)
+    return a if a and a not in _full_text(new) else None
 
 
 def _numbered_part(ref: str, art: Article | None) -> str | None:

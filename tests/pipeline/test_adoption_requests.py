@@ -54,6 +54,13 @@ def test_bare_deletion_with_nothing_cited_still_means_the_article():
     assert parse_request("第二条是宣示性条款，建议删除。", "删除").kind == "delete_article"
 
 
+def test_a_rule_described_in_the_writers_words_is_a_phrase_to_delete_not_the_article():
+    r = parse_request("第二条建议删除读者借阅图书须十五日内归还的规定，只保留续借。", "删除")
+    assert (r.kind, r.old) == ("delete_phrase", "读者借阅图书须十五日内归还")
+    r = parse_request("读者借阅图书的期限为十五日的规定应当删除。", "删除")
+    assert (r.kind, r.old) == ("delete_phrase", "读者借阅图书的期限为十五日")
+
+
 def test_requests_are_split_at_joins_not_at_commas():
     parts = requests_in("借阅期限应当延长，方便上班族，并增加夜间开放")
     assert parts == ["借阅期限应当延长，方便上班族", "增加夜间开放"]
@@ -70,6 +77,21 @@ def test_deleting_a_quoted_wording_that_went_is_adopted():
     final = LOAN.replace("，可以续借一次", "")
     p = decide(LOAN, final, "第二条“可以续借一次”没有必要，建议删去。", "删除")
     assert p.status == ADOPTED and p.rule == "phrase_deleted"
+
+
+def test_deleting_a_rule_quoted_loosely_that_went_is_adopted_and_one_kept_is_not():
+    # "须……内" for "的期限为……": the draft's words in order, a few of the writer's between.
+    asked = "第二条建议删除读者借阅图书的期限须为十五日的规定。"
+    assert decide(LOAN, LOAN.split("\n")[0], asked, "删除").status == ADOPTED
+    assert decide(LOAN, LOAN.replace("免费", "无偿"), asked, "删除").status == NOT_ADOPTED
+
+
+def test_deleting_wording_whose_article_went_is_adopted_unless_it_moved():
+    asked = "删除“开放时间由区文化主管部门确定”。"
+    p = decide(ROOM, None, asked, "删除")
+    assert p.status == ADOPTED and p.rule == "phrase_deleted_with_its_article"
+    # The wording lives on in another article of the final text: not adopted by deletion.
+    assert decide(ROOM, None, asked, "删除", added=["阅览室开放时间由区文化主管部门确定。"]).status != ADOPTED
 
 
 def test_deleting_a_paragraph_that_went_is_adopted_and_one_kept_is_not():
