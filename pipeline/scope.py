@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+from minyi.core.numerals import parse_number
+
 SCOPES = ("article", "general", "chapter", "out_of_scope", "not_opinion")
 
 _REQUEST = re.compile(r"建议|应当|应该|必须|不得|要求|希望|改为|增加|删除|明确|规定")
@@ -38,8 +40,13 @@ _PROCEDURE = re.compile(
 # Replies that add nothing ("同问", "顶", "mark"): not an opinion of their own.
 _ECHO_ONLY = re.compile(r"^\s*(?:同问|顶+(?:一下)?|沙发|蹲|mark|Mark|MARK|围观|路过)[！!。，,~～\s]*")
 # Replies that agree with an earlier post: they carry its point.
+# "同意1楼", "支持三楼的意见", "5楼说得对": a reply naming the floor it agrees with.
+_NAMED_FLOOR = re.compile(
+    r"(?:同意|赞同|支持|赞成|附议|回复)\s*(?P<n>\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼"
+    r"|(?P<m>\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼(?:说|讲)得"
+)
 _AGREE = re.compile(
-    r"^\s*(?:(?:同意|赞同|支持|赞成|附议)\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼|(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼(?:说|讲)得|"
+    rf"^\s*(?:{_NAMED_FLOOR.pattern}|"
     r"顶(?=[，,。！!\s])|同意楼上|赞同楼上|支持楼上|楼[主上](?:各位)?(?:说|讲)得(?:对|好|有道理|在理)|说得对|同上|附议|\+1|＋1|同感|同意(?:楼上|[^，。]{0,6}的意见)"
     r"|我也(?:这么|这样)?(?:认为|觉得)|赞同|赞成楼上|顶楼主|支持楼主|同意楼主)"
 )
@@ -83,21 +90,10 @@ def agrees_with_earlier_post(text: str) -> bool:
     return bool(_AGREE.match(text or "")) or named_floor(text) is not None
 
 
-# "同意1楼", "支持3楼的意见", "5楼说得对": the floor a forum reply agrees with.
-_NAMED_FLOOR = re.compile(
-    r"(?:同意|赞同|支持|赞成|附议|回复)\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼|(\d{1,3}|[一二三四五六七八九十]{1,3})\s*楼(?:说|讲)得"
-)
-
-
 def named_floor(text: str) -> int | None:
     """The floor number a reply names as the one it agrees with, or None."""
-    import cn2an
-
     m = _NAMED_FLOOR.search(text or "")
-    if not m:
-        return None
-    token = m.group(1) or m.group(2)
-    return int(token) if token.isdigit() else int(cn2an.cn2an(token, "smart"))
+    return parse_number(m.group("n") or m.group("m")) if m else None
 
 
 # What an agreeing reply must add to be an opinion of its own ("同意大家的意见，门禁必须
