@@ -117,7 +117,7 @@ def predictions(session, consultation_id: int) -> dict[str, metrics.Predicted]: 
     out: dict[str, metrics.Predicted] = {}
     for c in session.scalars(select(Comment).where(Comment.consultation_id == consultation_id)):
         p = metrics.Predicted()
-        by_request: set[int] = set()  # articles whose cluster came from a request piece
+        chosen: dict[int, tuple[bool, int]] = {}  # article → (a 支持 piece's, cluster id)
         for s in c.suggestions:
             arts = set()
             for link in s.links:
@@ -134,15 +134,15 @@ def predictions(session, consultation_id: int) -> dict[str, metrics.Predicted]: 
                 p.groups.add(s.duplicate_group_id)
             for cl_id, scope in cluster_of.get(s.id, []):
                 key = scope.split(":", 1)[1] if scope.startswith("article:") else ""
-                if key.isdigit() and (int(key) not in p.clusters or (s.type != "支持" and int(key) not in by_request)):
-                    # A comment that supports an article and asks for a change is labelled
-                    # by its change: its request piece's cluster, else its first piece's.
-                    p.clusters[int(key)] = cl_id
-                    if s.type != "支持":
-                        by_request.add(int(key))
+                # A comment that supports an article and asks for a change is labelled by
+                # its change: its first request piece's cluster, else its first piece's.
+                rank = s.type == "支持"
+                if key.isdigit() and (int(key) not in chosen or rank < chosen[int(key)][0]):
+                    chosen[int(key)] = (rank, cl_id)
             p.scopes.append(suggestion_scope(s))
             if s.id in status_of:
                 p.statuses.append(status_of[s.id])
+        p.clusters = {art: cl_id for art, (_rank, cl_id) in chosen.items()}
         out[c.external_id] = p
     return out
 

@@ -127,6 +127,10 @@ _DELETE_UNQUOTED = re.compile(rf"{_DELETE_VERB}(?P<a>[^，。；！？\n]{{2,40}
 # object names what the sentence quoted or cited before it, not necessarily the whole article.
 _BARE_DELETE = re.compile(rf"{_DELETE_VERB}(?=[。；！？\n]|$)")
 _PARAGRAPH_REF = re.compile(rf"第(?P<n>{_NUMERAL})款")
+# "发起人持有的本公司股份……不得转让的规定应当删除": the rule to delete, in the writer's words.
+_DESCRIBED_RULE = re.compile(
+    r"(?P<a>[^，。；：:！？]{4,60}?)(?:的规定|的限制|的要求|这一规定|这个规定|这一限制)(?:应当?|宜|建议|可以?|也)?(?:予以)?$"
+)
 _ADD = re.compile(rf"{_ADD_VERB}(?P<c>.+)", re.S)
 
 _STOPWORDS = frozenset(
@@ -281,12 +285,6 @@ def _bare_delete(t: str) -> Request | None:
     return None
 
 
-# "发起人持有的本公司股份……不得转让的规定应当删除": the rule to delete, in the writer's words.
-_DESCRIBED_RULE = re.compile(
-    r"(?P<a>[^，。；：:！？]{4,60}?)(?:的规定|的限制|的要求|这一规定|这个规定|这一限制)(?:应当?|宜|建议|可以?|也)?(?:予以)?$"
-)
-
-
 # --- tokens and coverage ------------------------------------------------------------
 
 
@@ -323,6 +321,12 @@ def _coverage_in(content: str, text: str) -> float:
     return len(want & tokens(text)) / len(want) if len(want) >= 2 else 0.0
 
 
+# anchor(): a paraphrased quotation stands for the draft's stretch when this share of it is
+# the draft's words in order, over at most this multiple of its length.
+ANCHOR_IN_ORDER = 0.75
+ANCHOR_SPREAD = 1.5
+
+
 def anchor(phrase: str, old_text: str) -> str:
     """``phrase`` as it stands in the draft (canonical form), or "" when the draft has
     nothing like it. Suggestions misquote: "删除记录购买人姓名、联系方式的要求" targets
@@ -345,12 +349,6 @@ def anchor(phrase: str, old_text: str) -> str:
         if end - start <= ANCHOR_SPREAD * len(p):
             return o[start:end]
     return ""
-
-
-# anchor(): a paraphrased quotation stands for the draft's stretch when this share of it is
-# the draft's words in order, over at most this multiple of its length.
-ANCHOR_IN_ORDER = 0.75
-ANCHOR_SPREAD = 1.5
 
 
 def _count(haystack: str, needle: str) -> int:
