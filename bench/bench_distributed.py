@@ -8,8 +8,9 @@ and an empty embedding cache:
 - ``1 worker`` / ``2 workers``: ``analyze(..., workers=N)`` (a ``LocalCluster`` of N
   single-threaded processes; its start-up is included in the time).
 
-Prints a Markdown table (total and the stages the workers take: embed, cluster; mapping
-embeds through them too) with the 1-minute load average before each run, and the 2 : 1
+Prints a Markdown table (total and the stages the workers take part in: read, i.e.
+normalise + mask + split, embed, cluster; mapping and dedup embed through them too; dedup
+runs in the driver) with the 1-minute load average before each run, and the 2 : 1
 speed-up. The three results are also compared (suggestions, groups, clusters counts).
 
 Usage: ``.venv/bin/python bench/bench_distributed.py --n 10000 --backend use --work /tmp/minyi-bench-dist``
@@ -79,14 +80,19 @@ def run(mode: str, workers: int | None, imported: Path, cid: int, backend: str, 
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| mode | total s | embed s | map_semantic s | cluster s | suggestions / groups / clusters | load avg (1 min) |",
-        "|---|---:|---:|---:|---:|---|---:|",
+        "| mode | total s | read s | embed s | map_semantic s | dedup s | cluster s "
+        "| suggestions / groups / clusters | load avg (1 min) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         st = r["stages"]
+        # Normalising, masking and splitting: the workers' seconds (summed over them) and
+        # this process's storing.
+        read = sum(st.get(k, 0) for k in ("normalise", "mask", "split"))
         lines.append(
-            f"| {r['mode']} | {r['seconds']:.1f} | {st.get('embed', 0):.1f} | {st.get('map_semantic', 0):.1f} "
-            f"| {st.get('cluster', 0):.1f} | {' / '.join(str(x) for x in r['result'][:3])} | {r['load']:.1f} |"
+            f"| {r['mode']} | {r['seconds']:.1f} | {read:.1f} | {st.get('embed', 0):.1f} "
+            f"| {st.get('map_semantic', 0):.1f} | {st.get('dedup', 0):.1f} | {st.get('cluster', 0):.1f} "
+            f"| {' / '.join(str(x) for x in r['result'][:3])} | {r['load']:.1f} |"
         )
     return "\n".join(lines)
 

@@ -312,6 +312,16 @@ def rows_by_ids(session: Session, entity: Any, ids: Sequence[int]) -> list[Any]:
     return sorted(out, key=lambda row: row.id)
 
 
+def comment_texts(session: Session, ids: Sequence[int]) -> list[str]:
+    """The texts of the comments with these ids, in the order of ``ids`` ("" for none):
+    plain strings, for a computation that runs away from the session."""
+    text_of: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        text_of.update(session.execute(
+            select(Comment.id, Comment.text).where(Comment.id.in_(ids[start : start + _CHUNK]))).all())
+    return [text_of.get(i) or "" for i in ids]
+
+
 def save_comment_text(comment: Comment, normalized: str, masked: str, meta: dict[str, Any]) -> None:
     comment.normalized_text = normalized
     comment.masked_text = masked

@@ -148,8 +148,9 @@ def analyze(
     """Run the pipeline on what is new in the consultation; returns the run's summary and
     records it as a ``PipelineRun``.
 
-    ``workers`` / ``scheduler``: embedding batches and the clustering of each scope run on a
-    Dask cluster (``minyi.services.distributed``); the result is the same as in process.
+    ``workers`` / ``scheduler``: the reading of each chunk of comments, embedding batches and
+    the clustering of each scope run on a Dask cluster (``minyi.services.distributed``);
+    the result is the same as in process.
     Results are committed stage by stage, every ``SPLIT_CHUNK`` comments while splitting and
     every ``MAP_CHUNK`` comments while mapping (texts are embedded, and the embedding cache
     committed, before a chunk writes), so other writers wait at most one chunk and a killed
@@ -172,7 +173,7 @@ def analyze(
 def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str | None,
              progress: Progress, settings: Any, run_on: Any) -> RunSummary:
     from minyi.core.settings import get_settings
-    from minyi.services.distributed import InProcess, PartitionedEmbedder
+    from minyi.services.distributed import InProcess, PartitionedEmbedder, load_embedder, single_threaded
     from pipeline.embed import canonical_backend
 
     pipe = settings or get_settings().pipeline
@@ -203,6 +204,10 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
                                  else PartitionedEmbedder(local, backend_name, pipe, run_on))
         return embedder_box["e"]
 
+    if not isinstance(run_on, InProcess):
+        # Loading a model takes a worker seconds: done while this process splits. (Only the
+        # workers: this process still loads its own on first use.)
+        run_on.on_each_worker(load_embedder, (backend_name, single_threaded(pipe)))
     vectors: dict[str, np.ndarray] = {}
 
     def embed(texts: list[str]) -> np.ndarray:
@@ -223,7 +228,7 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     # Each stage commits what it stored: a chunk is consistent on its own, and the next
     # run's queries (comments not split, suggestions not mapped / classified / clustered)
     # pick up exactly what a killed run left undone.
-    _split_new_comments(session, consultation_id, ctx, pipe, timer)
+    _split_new_comments(session, consultation_id, ctx, pipe, timer, run_on)
     _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed)
     store.note_run(session, run, mapping_done=True)
     _commit(session)
@@ -261,62 +266,89 @@ SPLIT_CHUNK = 2000
 # --- 1-3: normalise, mask, split ---------------------------------------------------------
 
 
-def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer) -> None:
+def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
+                        run_on: Any) -> None:
     """Normalise, mask and split the comments not read yet, SPLIT_CHUNK comments at a time:
-    memory holds one chunk, and each chunk is committed with its suggestions."""
-    steps = (component("normaliser", pipe.normaliser), component("masker", pipe.masker),
-             component("splitter", pipe.splitter))
+    memory holds a few chunks, and each chunk is committed with its suggestions. The reading
+    itself is pure (``read_comments``) and runs where ``run_on`` puts it; on Dask the
+    workers read the next chunks while this process stores one."""
+    steps = (pipe.normaliser, pipe.masker, pipe.splitter)
     ids = store.comment_ids_to_split(session, cid)
     timer.summary.comments = len(ids)
+    chunks = [ids[start : start + SPLIT_CHUNK] for start in range(0, len(ids), SPLIT_CHUNK)]
+    jobs = ((steps, ctx.titles, store.comment_texts(session, chunk)) for chunk in chunks)
     pii: Counter[str] = Counter()
-    for start in range(0, len(ids), SPLIT_CHUNK):
-        chunk = store.rows_by_ids(session, Comment, ids[start : start + SPLIT_CHUNK])
-        _split_chunk(session, chunk, ctx, steps, timer, pii, len(ids), (start, start + len(chunk)))
+    start = 0
+    for chunk, (read, seconds) in zip(chunks, run_on.imap(read_comments, jobs)):
+        for name, spent in seconds.items():
+            timer.summary.seconds[name] = round(timer.summary.seconds.get(name, 0.0) + spent, 3)
+        with timer.stage("split", len(ids), (start, start + len(chunk))):
+            comments = store.rows_by_ids(session, Comment, chunk)
+            _store_read(session, comments, read, timer.summary, pii)
         _commit(session)
+        start += len(chunk)
     timer.summary.personal_data = dict(pii)
 
 
-def _split_chunk(session: Session, comments: list[Any], ctx: store.DraftContext, steps: tuple[Any, Any, Any],
-                 timer: _Timer, pii: Counter[str], total: int, part: tuple[int, int]) -> None:
-    normaliser, masker, splitter = steps
-    summary = timer.summary
-    with timer.stage("normalise", total, part) as st:
-        normalised = []
-        for i, c in enumerate(comments, 1):
-            normalised.append(normaliser(c.text or ""))
-            st.tick(i)
-    with timer.stage("mask", total, part) as st:
-        masked = []
-        for i, n in enumerate(normalised, 1):
-            m = masker(n.text)
-            pii.update(s.kind for s in m.spans)
-            masked.append(m)
-            st.tick(i)
-    with timer.stage("split", total, part) as st:
-        new_pieces = []
-        for i, (c, n, m) in enumerate(zip(comments, normalised, masked), 1):
-            parts = splitter(n.text, ctx.titles)
-            pieces = []
-            for p in parts.pieces:
-                pm = m.piece(p.text)  # masked with what the whole comment revealed
-                pieces.append((p.text, pm.text, {"continues": True} if getattr(p, "continues", False) else {}))
-            store.save_comment_text(
-                c,
-                n.text,
-                m.text,
-                {
-                    "run": summary.run_id,
-                    # Comment.meta may be shown where personal data may not: cut-out quotes
-                    # and signatures are recorded by kind and size, set-aside text masked.
-                    "removed": [{"kind": k, "chars": len(x)} for k, x in n.removed],
-                    "set_aside": [m.piece(x).text for x in parts.dropped],
-                    "personal_data": [s.to_dict() for s in m.spans],
-                },
-            )
-            new_pieces.append((c, pieces))
-            st.tick(i)
-        # A comment is marked read together with its suggestions, never without.
-        summary.suggestions += store.add_suggestions(session, new_pieces)
+@dataclass(frozen=True)
+class _Read:
+    """One comment as normalising, masking and splitting leave it: plain values."""
+
+    normalised: str
+    masked: str
+    removed: list[tuple[str, int]]  # (kind, characters) of what normalising cut out
+    set_aside: list[str]  # what the splitter set aside, masked
+    personal_data: list[dict[str, Any]]  # the masked spans
+    pieces: list[tuple[str, str, dict[str, Any]]]  # (text, masked text, meta) per suggestion
+
+
+def read_comments(job: tuple[tuple[str, str, str], list[str], list[str]]) -> tuple[list[_Read], dict[str, float]]:
+    """``((normaliser, masker, splitter), draft titles, texts)`` → each text read, and the
+    seconds each step took. Pure: runs in this process or on a Dask worker."""
+    names, titles, texts = job
+    normaliser, masker, splitter = (component(stage, name) for stage, name in
+                                    zip(("normaliser", "masker", "splitter"), names))
+    t0 = time.perf_counter()
+    normalised = [normaliser(t) for t in texts]
+    t1 = time.perf_counter()
+    masked = [masker(n.text) for n in normalised]
+    t2 = time.perf_counter()
+    read = []
+    for n, m in zip(normalised, masked):
+        parts = splitter(n.text, titles)
+        read.append(_Read(
+            normalised=n.text,
+            masked=m.text,
+            removed=[(k, len(x)) for k, x in n.removed],
+            set_aside=[m.piece(x).text for x in parts.dropped],
+            personal_data=[s.to_dict() for s in m.spans],
+            # Each piece masked with what the whole comment revealed.
+            pieces=[(p.text, m.piece(p.text).text, {"continues": True} if getattr(p, "continues", False) else {})
+                    for p in parts.pieces],
+        ))
+    t3 = time.perf_counter()
+    return read, {"normalise": t1 - t0, "mask": t2 - t1, "split": t3 - t2}
+
+
+def _store_read(session: Session, comments: list[Any], read: list[_Read], summary: RunSummary,
+                pii: Counter[str]) -> None:
+    for c, r in zip(comments, read, strict=True):
+        pii.update(s["kind"] for s in r.personal_data)
+        store.save_comment_text(
+            c,
+            r.normalised,
+            r.masked,
+            {
+                "run": summary.run_id,
+                # Comment.meta may be shown where personal data may not: cut-out quotes
+                # and signatures are recorded by kind and size, set-aside text masked.
+                "removed": [{"kind": k, "chars": n} for k, n in r.removed],
+                "set_aside": r.set_aside,
+                "personal_data": r.personal_data,
+            },
+        )
+    # A comment is marked read together with its suggestions, never without.
+    summary.suggestions += store.add_suggestions(session, [(c, r.pieces) for c, r in zip(comments, read)])
 
 
 # --- 4-5: mapping ----------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 ``analyze`` (``minyi.services.analysis``) keeps every database read and write, and every
 step that needs the whole consultation (near-duplicate detection, the embedding cache), in
-the driver process. What it hands to an ``Executor`` is a pure function and a list of
-partitions (embedding batches, one clustering per article scope); ``Executor.map`` returns
-the results in the partitions' order, so the driver merges them in the same order as a
-single-process run and stores the same links, groups and clusters.
+the driver process. What it hands to an ``Executor`` is a pure function and partitions
+(chunks of comments to normalise, mask and split; embedding batches; one clustering per
+article scope); ``Executor.map`` and ``Executor.imap`` return the results in the
+partitions' order, so the driver merges them in the same order as a single-process run and
+stores the same suggestions, links, groups and clusters. ``imap`` keeps a few partitions
+in flight ahead of the one the driver is storing: the workers compute while it writes.
 
 - ``InProcess`` (the default) calls the function on each partition in turn;
 - ``DaskExecutor`` submits the partitions to a ``dask.distributed`` cluster: a
@@ -18,7 +20,8 @@ installation (and, for the USE or sentence-transformers backends, the same model
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -32,6 +35,12 @@ R = TypeVar("R")
 # Texts per embedding partition: large enough that a task's overhead (pickling, scheduling)
 # is small next to the model's time, small enough that two workers share a 10k-text stage.
 EMBED_BATCH = 2048
+# Texts few enough to embed here rather than send: a task's round trip costs milliseconds,
+# a few hundred texts cost the model a second or more, which the workers share.
+LOCAL_AT_MOST = 64
+# Partitions per worker that ``DaskExecutor.imap`` keeps submitted ahead of the driver.
+AHEAD = 2
+_END = object()
 
 
 class Executor(Protocol):
@@ -39,6 +48,14 @@ class Executor(Protocol):
 
     def map(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
         """``[fn(p) for p in partitions]``, in that order, wherever it runs."""
+        ...
+
+    def imap(self, fn: Callable[[T], R], partitions: Iterable[T]) -> Iterator[R]:
+        """``fn(p)`` for each of ``partitions`` (read lazily), in that order, as each is needed."""
+        ...
+
+    def on_each_worker(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Start ``fn(*args)`` on every worker (loading a model), without waiting for it."""
         ...
 
 
@@ -49,6 +66,13 @@ class InProcess:
 
     def map(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
         return [fn(p) for p in partitions]
+
+    def imap(self, fn: Callable[[T], R], partitions: Iterable[T]) -> Iterator[R]:
+        # One partition at a time: memory holds one, as without an executor.
+        return (fn(p) for p in partitions)
+
+    def on_each_worker(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Nothing to prepare: this process loads what it needs on first use."""
 
 
 def warm_up() -> None:
@@ -69,10 +93,15 @@ class DaskExecutor:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        self.on_each_worker(warm_up)
+
+    def on_each_worker(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Start ``fn(*args)`` on every worker, without waiting: preparation, not results."""
         from distributed import fire_and_forget
 
-        for address in client.scheduler_info().get("workers", {}):
-            fire_and_forget(client.submit(warm_up, pure=False, workers=[address], allow_other_workers=False))
+        for address in self.client.scheduler_info().get("workers", {}):
+            fire_and_forget(self.client.submit(fn, *args, pure=False, workers=[address],
+                                               allow_other_workers=False))
 
     def map(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
         if len(partitions) <= 1:
@@ -80,6 +109,27 @@ class DaskExecutor:
             return [fn(p) for p in partitions]
         futures = self.client.map(fn, list(partitions), pure=False)
         return self.client.gather(futures)
+
+    def imap(self, fn: Callable[[T], R], partitions: Iterable[T]) -> Iterator[R]:
+        """Results in order, with up to ``AHEAD`` partitions per worker submitted beyond the
+        one being returned: the workers compute the next ones while the driver stores this
+        one, and memory holds a bounded number of partitions."""
+        ahead = AHEAD * self.workers
+        todo = iter(partitions)
+        flying: deque[Any] = deque()
+
+        def submit_more() -> None:
+            while len(flying) < ahead:
+                nxt = next(todo, _END)
+                if nxt is _END:
+                    return
+                flying.append(self.client.submit(fn, nxt, pure=False))
+
+        submit_more()
+        while flying:
+            done = flying.popleft()
+            submit_more()
+            yield done.result()
 
 
 @contextmanager
@@ -118,14 +168,28 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
 _EMBEDDERS: dict[str, Any] = {}  # per worker process: each model is loaded once
 
 
-def encode_partition(job: tuple[str, Any, list[str]]) -> np.ndarray:
-    """``(backend, pipeline settings, texts)`` → their vectors, computed where this runs."""
+def _worker_embedder(backend: str, pipe: Any) -> Any:
     from pipeline.embed import get_embedder
 
-    backend, pipe, texts = job
     if backend not in _EMBEDDERS:
         _EMBEDDERS[backend] = get_embedder(backend, pipe)
-    return _EMBEDDERS[backend].encode(texts)
+    return _EMBEDDERS[backend]
+
+
+def single_threaded(pipe: Any) -> Any:
+    """The settings a worker embeds with: one thread each, the workers are the parallelism."""
+    return pipe.model_copy(update={"use_threads": 1}) if hasattr(pipe, "model_copy") else pipe
+
+
+def encode_partition(job: tuple[str, Any, list[str]]) -> np.ndarray:
+    """``(backend, pipeline settings, texts)`` → their vectors, computed where this runs."""
+    backend, pipe, texts = job
+    return _worker_embedder(backend, pipe).encode(texts)
+
+
+def load_embedder(job: tuple[str, Any]) -> None:
+    """Load ``(backend, pipeline settings)``'s model on a worker before its first batch."""
+    _worker_embedder(*job)
 
 
 class PartitionedEmbedder:
@@ -137,15 +201,18 @@ class PartitionedEmbedder:
     def __init__(self, local: Any, backend: str, pipe: Any, run: Executor, batch: int | None = None) -> None:
         self.local, self.backend, self.run, self.batch = local, backend, run, batch or EMBED_BATCH
         self.name, self.dim = local.name, local.dim
-        # One thread per worker: the workers are the parallelism.
-        self.pipe = pipe.model_copy(update={"use_threads": 1}) if hasattr(pipe, "model_copy") else pipe
+        self.pipe = single_threaded(pipe)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         texts = list(texts)
-        if len(texts) <= self.batch:
+        if len(texts) <= LOCAL_AT_MOST:
             return self.local.encode(texts)
-        # At least one batch per worker, so a stage of a few thousand texts is shared.
-        size = min(self.batch, -(-len(texts) // self.run.workers))
+        # A multiple of the workers' number of batches, of equal size: 7 batches of 2,048 on
+        # two workers leave one idle for the last; 8 of 1,792 keep both busy to the end.
+        workers = self.run.workers
+        batches = -(-len(texts) // self.batch)
+        batches = -(-batches // workers) * workers
+        size = -(-len(texts) // batches)
         jobs = [(self.backend, self.pipe, texts[i : i + size]) for i in range(0, len(texts), size)]
         return np.concatenate(self.run.map(encode_partition, jobs)).astype(np.float32, copy=False)
 

@@ -138,6 +138,9 @@ def test_workers_start_a_local_cluster_that_maps_in_order():
     with distributed.executor(workers=2) as run_on:
         assert isinstance(run_on, distributed.DaskExecutor) and run_on.workers == 2
         assert run_on.map(len, ["a", "bb", "ccc", "", "eeeee"]) == [1, 2, 3, 0, 5]
+        # More partitions than are kept in flight, read from a generator: all, in order.
+        words = ("x" * n for n in range(3 * distributed.AHEAD * run_on.workers))
+        assert list(run_on.imap(len, words)) == list(range(3 * distributed.AHEAD * run_on.workers))
 
 
 def test_workers_and_scheduler_exclude_each_other():
