@@ -37,7 +37,9 @@ RAW = Path(__file__).resolve().parent / "e2e_results.json"  # raw figures behind
 
 
 class PeakRss:
-    """Samples the process's resident memory (psutil) every 0.2 s; ru_maxrss is the final say.
+    """Samples the resident memory (psutil) of the process and its children (the local
+    processes that read, score and cluster beside it: ``pipeline.local_processes``) every
+    0.2 s; the process's own ru_maxrss is the final say when it is higher.
 
     Used as the analysis' progress callback, it also keeps the peak seen during each stage
     (``by_stage``, GiB): the stage most recently reported is the one running."""
@@ -64,7 +66,14 @@ class PeakRss:
         return next((stage for at, stage in reversed(self.timeline) if at <= epoch), None)
 
     def _sample(self) -> None:
+        import psutil
+
         rss = self.proc.memory_info().rss
+        for child in self.proc.children(recursive=True):
+            try:
+                rss += child.memory_info().rss
+            except psutil.Error:  # ended between the listing and the reading
+                pass
         self.peak = max(self.peak, rss)
         if self.stage is not None:
             self.stage_peak[self.stage] = max(self.stage_peak.get(self.stage, 0), rss)

@@ -173,7 +173,7 @@ def analyze(
 def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str | None,
              progress: Progress, settings: Any, run_on: Any) -> RunSummary:
     from minyi.core.settings import get_settings
-    from minyi.services.distributed import InProcess, PartitionedEmbedder, load_embedder, single_threaded
+    from minyi.services.distributed import InProcess, Offload, PartitionedEmbedder, load_embedder, single_threaded
     from pipeline.embed import canonical_backend
 
     pipe = settings or get_settings().pipeline
@@ -228,18 +228,22 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     # Each stage commits what it stored: a chunk is consistent on its own, and the next
     # run's queries (comments not split, suggestions not mapped / classified / clustered)
     # pick up exactly what a killed run left undone.
-    _split_new_comments(session, consultation_id, ctx, pipe, timer, run_on)
-    _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed)
-    store.note_run(session, run, mapping_done=True)
-    _commit(session)
-    # Classify before dedup: out-of-scope marks decide the "other" scope dedup compares in.
-    _classify(session, consultation_id, ctx, pipe, timer)
-    _commit(session)
-    # The suggestions not compared yet: this run's, and those a killed run left.
-    _deduplicate(session, consultation_id, ctx, pipe, timer, embedder, embed)
-    _commit(session)
-    _cluster(session, consultation_id, ctx, pipe, timer, embedder, embed, run_on)
-    _commit(session)
+    offload = Offload(run_on, pipe.local_processes)
+    try:
+        _split_new_comments(session, consultation_id, ctx, pipe, timer, offload)
+        _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed, offload)
+        store.note_run(session, run, mapping_done=True)
+        _commit(session)
+        # Classify before dedup: out-of-scope marks decide the "other" scope dedup compares in.
+        _classify(session, consultation_id, ctx, pipe, timer)
+        _commit(session)
+        # The suggestions not compared yet: this run's, and those a killed run left.
+        _deduplicate(session, consultation_id, ctx, pipe, timer, embedder, embed)
+        _commit(session)
+        _cluster(session, consultation_id, ctx, pipe, timer, embedder, embed, offload)
+        _commit(session)
+    finally:
+        offload.close()
     # The review queue's order for what this run placed (only those: proportional to it).
     rate_placements(session, consultation_id, on_batch=lambda: _commit(session))
     store.finish_run(session, run, summary.to_dict())
@@ -267,11 +271,12 @@ SPLIT_CHUNK = 2000
 
 
 def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
-                        run_on: Any) -> None:
+                        offload: Any) -> None:
     """Normalise, mask and split the comments not read yet, SPLIT_CHUNK comments at a time:
     memory holds a few chunks, and each chunk is committed with its suggestions. The reading
-    itself is pure (``read_comments``) and runs where ``run_on`` puts it; on Dask the
-    workers read the next chunks while this process stores one."""
+    itself is pure (``read_comments``): on Dask's workers when the run has them, else on
+    ``pipe.local_processes`` local processes when there is more than one chunk (``offload``);
+    they read the next chunks while this process stores one."""
     steps = (pipe.normaliser, pipe.masker, pipe.splitter)
     ids = store.comment_ids_to_split(session, cid)
     timer.summary.comments = len(ids)
@@ -279,7 +284,8 @@ def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pip
     jobs = ((steps, ctx.titles, store.comment_texts(session, chunk)) for chunk in chunks)
     pii: Counter[str] = Counter()
     start = 0
-    for chunk, (read, seconds) in zip(chunks, run_on.imap(read_comments, jobs)):
+    readers = offload.executor_for(len(chunks), len(ids))
+    for chunk, (read, seconds) in zip(chunks, readers.imap(read_comments, jobs)):
         for name, spent in seconds.items():
             timer.summary.seconds[name] = round(timer.summary.seconds.get(name, 0.0) + spent, 3)
         with timer.stage("split", len(ids), (start, start + len(chunk))):
@@ -373,7 +379,7 @@ class _Cited:
 
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
                          timer: _Timer, embedder: Callable[[], Any],
-                         embed: Callable[[list[str]], np.ndarray]) -> None:
+                         embed: Callable[[list[str]], np.ndarray], offload: Any) -> None:
     """Scope and articles of every suggestion not mapped yet (see ``pipeline.scope``):
     非意见 first (host lines, greetings, "同问"), then explicit citations (a cited chapter is
     one 总体意见 row for the chapter; a doubtful citation is flagged, never re-mapped), then
@@ -425,7 +431,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                      + [s.masked_text or s.text for s, _m in bad])
         _check_missing_numbers(timer, mapper_, ctx.index, bad, embed)
         if todo:
-            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads,
+            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads, offload,
                           part=(done, done + len(todo)), total=left)
             done += len(todo)
         _commit_mapped(session, timer, [s for s, _c, _n in todo])
@@ -647,8 +653,8 @@ def _semantic_mapper(ctx: store.DraftContext, pipe: Any, timer: _Timer, embedder
 
 def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
                   embed: Callable[[list[str]], np.ndarray], mapper_: Any,
-                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, dict[str, int]]], *,
-                  part: tuple[int, int], total: int) -> None:
+                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, dict[str, int]]],
+                  offload: Any, *, part: tuple[int, int], total: int) -> None:
     """Reference-free suggestions: articles by score (best, and a second only when nearly
     tied), forum replies that agree with an earlier post take its articles, and what has no
     clear article is 总体意见 or 草案范围外 (``pipeline.scope``). ``unmapped`` is one chunk,
@@ -666,7 +672,7 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
     text_emb, context_emb = emb[:n], (emb[n:] if mapper_.params.context_embed else None)
     threshold = mapper_.params.threshold
     with timer.stage("map_semantic", total, part):
-        scores = mapper_.scores(texts, text_emb, contexts=contexts, context_embeddings=context_emb)
+        scores = _semantic_scores(offload, mapper_, texts, text_emb, contexts, context_emb)
         for (s, c, _n), text, row in zip(unmapped, texts, scores):
             cmeta = c.meta or {}
             found = mapper_.links_from_scores(row)
@@ -715,6 +721,31 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                 s.is_out_of_scope = s.scope == "out_of_scope"
                 store.set_meta(s, mapping="general")
                 summary.general += 1
+
+
+# Texts per slice of the semantic scoring: the same slices wherever they run (in process,
+# local processes, Dask), so that every run computes each score the same way.
+SCORE_SLICE = 1024
+
+
+def _semantic_scores(offload: Any, mapper_: Any, texts: list[str], text_emb: np.ndarray,
+                     contexts: list[str | None], context_emb: np.ndarray | None) -> np.ndarray:
+    """``mapper_.scores`` of the texts, slice by slice, where ``offload`` puts the slices
+    (tokenising for the lexical scores is most of the mapping's time)."""
+    if not texts:
+        return np.zeros((0, len(mapper_.articles)), dtype=np.float32)
+    scorer = mapper_.without_embedder()
+    jobs = [(scorer, texts[i : i + SCORE_SLICE], text_emb[i : i + SCORE_SLICE], contexts[i : i + SCORE_SLICE],
+             None if context_emb is None else context_emb[i : i + SCORE_SLICE])
+            for i in range(0, len(texts), SCORE_SLICE)]
+    return np.concatenate(offload.executor_for(len(jobs), len(texts)).map(score_slice, jobs))
+
+
+def score_slice(job: tuple[Any, list[str], np.ndarray, list[str | None], np.ndarray | None]) -> np.ndarray:
+    """``(mapper, texts, their embeddings, contexts, theirs)`` → the mapper's scores. Pure:
+    runs in this process, on a local process or on a Dask worker."""
+    scorer, texts, emb, contexts, context_emb = job
+    return scorer.scores(texts, emb, contexts=contexts, context_embeddings=context_emb)
 
 
 def _semantic_inputs(unmapped: list[tuple[Any, Any, int]]) -> tuple[list[str], list[str | None]]:
@@ -1006,10 +1037,10 @@ def _proposal_vectors(session: Session, embed: Callable[[list[str]], np.ndarray]
 
 def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, timer: _Timer,
              embedder: Callable[[], Any], embed: Callable[[list[str]], np.ndarray],
-             run_on: Any = None) -> None:
+             offload: Any = None) -> None:
     """New suggestions join stored clusters of their scope (in the driver: it reads and
-    writes the database); the rest are clustered per scope, one partition each, on
-    ``run_on`` (``minyi.services.distributed``), and stored in the scopes' order."""
+    writes the database); the rest are clustered per scope, one partition each, where
+    ``offload`` puts them (``minyi.services.distributed``), and stored in the scopes' order."""
     from minyi.services.distributed import InProcess
     from pipeline.embed import thresholds_for
 
@@ -1084,7 +1115,9 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
             st.tick(n_scope)
         # The scopes' clusterings are independent: partitions, stored in the scopes' order,
         # each committed on its own (the next scope is computed holding no lock).
-        outs = (run_on or InProcess()).map(_cluster_partition, [j.call for j in jobs])
+        run_on = (offload.executor_for(len(jobs), sum(len(u) for j in jobs for u in j.units))
+                  if offload else InProcess())
+        outs = run_on.map(_cluster_partition, [j.call for j in jobs])
         for job, out in zip(jobs, outs):
             _store_new_clusters(session, cid, job, out, summary)
             _commit(session)
@@ -1103,7 +1136,7 @@ class _ScopeJob:
 
 
 def _cluster_partition(call: tuple[Any, tuple[Any, ...], dict[str, Any]]) -> Any:
-    """Runs where the executor puts it (a Dask worker, or here): pure."""
+    """Runs where the executor puts it (a Dask worker, a local process, or here): pure."""
     fn, args, kwargs = call
     return fn(*args, **kwargs)
 

@@ -9,7 +9,10 @@ partitions' order, so the driver merges them in the same order as a single-proce
 stores the same suggestions, links, groups and clusters. ``imap`` keeps a few partitions
 in flight ahead of the one the driver is storing: the workers compute while it writes.
 
-- ``InProcess`` (the default) calls the function on each partition in turn;
+- ``InProcess`` (the default) calls the function on each partition in turn; a stage of
+  more than one partition (reading a batch of more than one chunk, scoring the semantic
+  mapping of more than one slice) still runs on a few local processes (``Offload``,
+  ``LocalProcesses``, ``pipeline.local_processes``), which leave no core idle;
 - ``DaskExecutor`` submits the partitions to a ``dask.distributed`` cluster: a
   ``LocalCluster`` of ``workers`` single-threaded processes, or an existing cluster at
   ``scheduler`` ("tcp://HOST:8786", started with ``dask scheduler`` / ``dask worker``).
@@ -46,12 +49,12 @@ _END = object()
 class Executor(Protocol):
     workers: int
 
-    def map(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
-        """``[fn(p) for p in partitions]``, in that order, wherever it runs."""
-        ...
-
     def imap(self, fn: Callable[[T], R], partitions: Iterable[T]) -> Iterator[R]:
         """``fn(p)`` for each of ``partitions`` (read lazily), in that order, as each is needed."""
+        ...
+
+    def map(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
+        """``[fn(p) for p in partitions]``, in that order, wherever it runs."""
         ...
 
     def on_each_worker(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -111,25 +114,85 @@ class DaskExecutor:
         return self.client.gather(futures)
 
     def imap(self, fn: Callable[[T], R], partitions: Iterable[T]) -> Iterator[R]:
-        """Results in order, with up to ``AHEAD`` partitions per worker submitted beyond the
-        one being returned: the workers compute the next ones while the driver stores this
-        one, and memory holds a bounded number of partitions."""
-        ahead = AHEAD * self.workers
-        todo = iter(partitions)
-        flying: deque[Any] = deque()
+        return _submitted_ahead(lambda p: self.client.submit(fn, p, pure=False), partitions,
+                                AHEAD * self.workers)
 
-        def submit_more() -> None:
-            while len(flying) < ahead:
-                nxt = next(todo, _END)
-                if nxt is _END:
-                    return
-                flying.append(self.client.submit(fn, nxt, pure=False))
 
+def _submitted_ahead(submit: Callable[[Any], Any], partitions: Iterable[Any], ahead: int) -> Iterator[Any]:
+    """The results of ``submit(p)`` (a future) in order, with up to ``ahead`` partitions
+    submitted beyond the one being returned: the workers compute the next ones while the
+    driver stores this one, and memory holds a bounded number of partitions."""
+    todo = iter(partitions)
+    flying: deque[Any] = deque()
+
+    def submit_more() -> None:
+        while len(flying) < ahead:
+            nxt = next(todo, _END)
+            if nxt is _END:
+                return
+            flying.append(submit(nxt))
+
+    submit_more()
+    while flying:
+        done = flying.popleft()
         submit_more()
-        while flying:
-            done = flying.popleft()
-            submit_more()
-            yield done.result()
+        yield done.result()
+
+
+class LocalProcesses:
+    """``imap`` on a pool of this machine's processes: how a run without ``--workers`` reads
+    (normalises, masks, splits) a large batch. Reading is single-threaded Python, so in
+    one process it leaves the second core idle; here the pool reads the next chunks while
+    the analysing process stores one."""
+
+    def __init__(self, processes: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = processes
+        # "spawn": a forked child would share the parent's database connections and threads.
+        self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+
+    def map(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
+        return list(self.imap(fn, partitions))
+
+    def imap(self, fn: Callable[[T], R], partitions: Iterable[T]) -> Iterator[R]:
+        return _submitted_ahead(lambda p: self.pool.submit(fn, p), partitions, AHEAD * self.workers)
+
+    def on_each_worker(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Nothing to prepare: each process loads what it needs on first use."""
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+# Items (comments, texts, suggestions) a stage must have before local processes take it:
+# starting them costs a few seconds (imports, dictionaries), which a small stage never repays.
+OFFLOAD_AT_LEAST = 4000
+
+
+class Offload:
+    """Where one run's pure partitions go: to the Dask workers when the run has them; else,
+    for a stage of more than one partition and at least ``OFFLOAD_AT_LEAST`` items, to
+    ``processes`` local processes (started on first need and kept for the run's later
+    stages); else here."""
+
+    def __init__(self, run_on: Executor, processes: int) -> None:
+        self.run_on, self.processes = run_on, processes
+        self.pool: LocalProcesses | None = None
+
+    def executor_for(self, partitions: int, items: int) -> Executor:
+        if (not isinstance(self.run_on, InProcess) or self.processes <= 1 or partitions <= 1
+                or items < OFFLOAD_AT_LEAST):
+            return self.run_on
+        if self.pool is None:
+            self.pool = LocalProcesses(self.processes)
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from minyi.core.errors import ConfigError
 from minyi.core.records import CommentIn, RecordIn, SourceIn
-from minyi.services import distributed
+from minyi.services import analysis, distributed
 from minyi.services.analysis import analyze
 from minyi.services.context import SYSTEM
 from models.entities import Cluster, ClusterMember, Comment, Provision, Suggestion, SuggestionProvision
@@ -93,8 +93,11 @@ def test_two_dask_workers_give_the_single_process_result(tmp_path, sample_dir, m
     first, second = rows[:160], rows[160:]
     single, single_cid = _database(tmp_path, "single.db", sample_dir)
     dask_s, dask_cid = _database(tmp_path, "dask.db", sample_dir)
-    # Small embedding partitions, so even this consultation is embedded by both workers.
+    # Small embedding partitions and chunks, so even this consultation is embedded and read
+    # by both workers (and, in the single run, read by the local processes).
     monkeypatch.setattr(distributed, "EMBED_BATCH", 64)
+    monkeypatch.setattr(analysis, "SPLIT_CHUNK", 50)
+    monkeypatch.setattr(analysis, "SCORE_SLICE", 16)
     # One cluster for both runs (as `--scheduler` uses one started by `dask scheduler`).
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     try:
@@ -116,6 +119,54 @@ def test_two_dask_workers_give_the_single_process_result(tmp_path, sample_dir, m
         cluster.close()
         single.close()
         dask_s.close()
+
+
+def test_local_processes_give_the_single_process_result(tmp_path, sample_dir, monkeypatch, generated):
+    from minyi.core.settings import get_settings
+
+    rows = generated(150, seed=5)
+    # Four chunks, read by the pool; the mapping scored and the scopes clustered there too.
+    monkeypatch.setattr(analysis, "SPLIT_CHUNK", 40)
+    monkeypatch.setattr(analysis, "SCORE_SLICE", 16)
+    monkeypatch.setattr(distributed, "OFFLOAD_AT_LEAST", 1)
+    sent: list[str] = []
+    imap = distributed.LocalProcesses.imap
+    monkeypatch.setattr(distributed.LocalProcesses, "imap",
+                        lambda self, fn, parts: (sent.append(fn.__name__), imap(self, fn, parts))[1])
+    pipe = get_settings().pipeline
+    snapshots = []
+    for name, processes in (("alone.db", 1), ("pool.db", 2)):
+        session, cid = _database(tmp_path, name, sample_dir)
+        _add(session, cid, rows, "batch")
+        summary = analyze(session, SYSTEM, cid, backend="tfidf",
+                          settings=pipe.model_copy(update={"local_processes": processes}))
+        session.commit()
+        assert summary.comments == 150 and summary.suggestions >= 150
+        assert summary.personal_data  # the masker's counts come back from the pool too
+        snapshots.append(_snapshot(session, cid))
+        session.close()
+    assert {"read_comments", "score_slice", "_cluster_partition"} <= set(sent)
+    alone, pooled = snapshots
+    for part in ("suggestions", "links", "groups", "clusters"):
+        assert pooled[part] == alone[part], part
+
+
+def test_offload_keeps_small_stages_and_dask_runs_to_their_executor():
+    alone = distributed.InProcess()
+    offload = distributed.Offload(alone, 2)
+    try:
+        big = distributed.OFFLOAD_AT_LEAST
+        assert offload.executor_for(1, big) is alone  # one partition
+        assert offload.executor_for(5, big - 1) is alone  # too little work to start processes
+        assert distributed.Offload(alone, 1).executor_for(5, big) is alone  # local_processes = 1
+        pool = offload.executor_for(5, big)
+        assert isinstance(pool, distributed.LocalProcesses) and pool.workers == 2
+        assert offload.executor_for(3, big) is pool  # started once, kept for the run's later stages
+        assert list(pool.imap(len, ("x" * n for n in range(9)))) == list(range(9))
+        assert pool.map(len, ["a", "bb", ""]) == [1, 2, 0]
+    finally:
+        offload.close()
+    assert offload.pool is None
 
 
 def test_partitioned_embedder_gives_the_rows_of_one_encode_call():
