@@ -9,10 +9,10 @@ partitions' order, so the driver merges them in the same order as a single-proce
 stores the same suggestions, links, groups and clusters. ``imap`` keeps a few partitions
 in flight ahead of the one the driver is storing: the workers compute while it writes.
 
-- ``InProcess`` (the default) calls the function on each partition in turn; a stage of
-  more than one partition (reading a batch of more than one chunk, scoring the semantic
-  mapping of more than one slice) still runs on a few local processes (``Offload``,
-  ``LocalProcesses``, ``pipeline.local_processes``), which leave no core idle;
+- ``InProcess`` (the default) calls the function on each partition in turn; in a large
+  run, reading the comments and scoring the semantic mapping still run on a few local
+  processes (``Offload``, ``LocalProcesses``, ``pipeline.local_processes``), which leave
+  no core idle;
 - ``DaskExecutor`` submits the partitions to a ``dask.distributed`` cluster: a
   ``LocalCluster`` of ``workers`` single-threaded processes, or an existing cluster at
   ``scheduler`` ("tcp://HOST:8786", started with ``dask scheduler`` / ``dask worker``).
@@ -173,18 +173,19 @@ OFFLOAD_AT_LEAST = 4000
 
 class Offload:
     """Where one run's pure partitions go: to the Dask workers when the run has them; else,
-    for a stage of more than one partition and at least ``OFFLOAD_AT_LEAST`` items, to
-    ``processes`` local processes (started on first need and kept for the run's later
-    stages); else here."""
+    for a stage of more than one partition, to ``processes`` local processes, started by
+    the first stage of at least ``OFFLOAD_AT_LEAST`` items (reading a large batch) and kept
+    for the run's mapping; else here."""
 
     def __init__(self, run_on: Executor, processes: int) -> None:
         self.run_on, self.processes = run_on, processes
         self.pool: LocalProcesses | None = None
 
     def executor_for(self, partitions: int, items: int) -> Executor:
-        if (not isinstance(self.run_on, InProcess) or self.processes <= 1 or partitions <= 1
-                or items < OFFLOAD_AT_LEAST):
+        if not isinstance(self.run_on, InProcess) or self.processes <= 1 or partitions <= 1:
             return self.run_on
+        if self.pool is None and items < OFFLOAD_AT_LEAST:
+            return self.run_on  # once started, the processes take smaller stages too
         if self.pool is None:
             self.pool = LocalProcesses(self.processes)
         return self.pool

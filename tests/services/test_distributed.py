@@ -125,7 +125,7 @@ def test_local_processes_give_the_single_process_result(tmp_path, sample_dir, mo
     from minyi.core.settings import get_settings
 
     rows = generated(150, seed=5)
-    # Four chunks, read by the pool; the mapping scored and the scopes clustered there too.
+    # Four chunks, read by the pool; the mapping scored there too.
     monkeypatch.setattr(analysis, "SPLIT_CHUNK", 40)
     monkeypatch.setattr(analysis, "SCORE_SLICE", 16)
     monkeypatch.setattr(distributed, "OFFLOAD_AT_LEAST", 1)
@@ -145,7 +145,7 @@ def test_local_processes_give_the_single_process_result(tmp_path, sample_dir, mo
         assert summary.personal_data  # the masker's counts come back from the pool too
         snapshots.append(_snapshot(session, cid))
         session.close()
-    assert {"read_comments", "score_slice", "_cluster_partition"} <= set(sent)
+    assert {"read_comments", "score_slice"} <= set(sent)
     alone, pooled = snapshots
     for part in ("suggestions", "links", "groups", "clusters"):
         assert pooled[part] == alone[part], part
@@ -162,6 +162,8 @@ def test_offload_keeps_small_stages_and_dask_runs_to_their_executor():
         pool = offload.executor_for(5, big)
         assert isinstance(pool, distributed.LocalProcesses) and pool.workers == 2
         assert offload.executor_for(3, big) is pool  # started once, kept for the run's later stages
+        assert offload.executor_for(3, 10) is pool  # then it takes smaller stages too
+        assert offload.executor_for(1, big) is alone
         assert list(pool.imap(len, ("x" * n for n in range(9)))) == list(range(9))
         assert pool.map(len, ["a", "bb", ""]) == [1, 2, 0]
     finally:
