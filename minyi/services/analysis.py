@@ -228,15 +228,15 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
     # Each stage commits what it stored: a chunk is consistent on its own, and the next
     # run's queries (comments not split, suggestions not mapped / classified / clustered)
     # pick up exactly what a killed run left undone.
-    # Local processes (a large run without --workers) read and score; clustering the
-    # scopes there was slower than here (the scopes' vectors pickled: 11.8 s against 6.5 s
-    # at 100k), so they end with the mapping.
+    # Local processes (a large run without --workers) read the comments. Scoring the
+    # mapping and clustering the scopes there were measured slower than here (the mapper,
+    # or the scopes' vectors, pickled for every task: bench/RESULTS.md, round 12).
     offload = Offload(run_on, pipe.local_processes)
     try:
         _split_new_comments(session, consultation_id, ctx, pipe, timer, offload)
-        _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed, offload)
     finally:
         offload.close()
+    _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed)
     store.note_run(session, run, mapping_done=True)
     _commit(session)
     # Classify before dedup: out-of-scope marks decide the "other" scope dedup compares in.
@@ -278,7 +278,7 @@ def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pip
     """Normalise, mask and split the comments not read yet, SPLIT_CHUNK comments at a time:
     memory holds a few chunks, and each chunk is committed with its suggestions. The reading
     itself is pure (``read_comments``): on Dask's workers when the run has them, else on
-    ``pipe.local_processes`` local processes when there is more than one chunk (``offload``);
+    ``pipe.local_processes`` local processes for a large batch (``offload``);
     they read the next chunks while this process stores one."""
     steps = (pipe.normaliser, pipe.masker, pipe.splitter)
     ids = store.comment_ids_to_split(session, cid)
@@ -382,7 +382,7 @@ class _Cited:
 
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
                          timer: _Timer, embedder: Callable[[], Any],
-                         embed: Callable[[list[str]], np.ndarray], offload: Any) -> None:
+                         embed: Callable[[list[str]], np.ndarray]) -> None:
     """Scope and articles of every suggestion not mapped yet (see ``pipeline.scope``):
     非意见 first (host lines, greetings, "同问"), then explicit citations (a cited chapter is
     one 总体意见 row for the chapter; a doubtful citation is flagged, never re-mapped), then
@@ -434,7 +434,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                      + [s.masked_text or s.text for s, _m in bad])
         _check_missing_numbers(timer, mapper_, ctx.index, bad, embed)
         if todo:
-            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads, offload,
+            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads,
                           part=(done, done + len(todo)), total=left)
             done += len(todo)
         _commit_mapped(session, timer, [s for s, _c, _n in todo])
@@ -656,8 +656,8 @@ def _semantic_mapper(ctx: store.DraftContext, pipe: Any, timer: _Timer, embedder
 
 def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
                   embed: Callable[[list[str]], np.ndarray], mapper_: Any,
-                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, dict[str, int]]],
-                  offload: Any, *, part: tuple[int, int], total: int) -> None:
+                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, dict[str, int]]], *,
+                  part: tuple[int, int], total: int) -> None:
     """Reference-free suggestions: articles by score (best, and a second only when nearly
     tied), forum replies that agree with an earlier post take its articles, and what has no
     clear article is 总体意见 or 草案范围外 (``pipeline.scope``). ``unmapped`` is one chunk,
@@ -675,7 +675,7 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
     text_emb, context_emb = emb[:n], (emb[n:] if mapper_.params.context_embed else None)
     threshold = mapper_.params.threshold
     with timer.stage("map_semantic", total, part):
-        scores = _semantic_scores(offload, mapper_, texts, text_emb, contexts, context_emb)
+        scores = mapper_.scores(texts, text_emb, contexts=contexts, context_embeddings=context_emb)
         for (s, c, _n), text, row in zip(unmapped, texts, scores):
             cmeta = c.meta or {}
             found = mapper_.links_from_scores(row)
@@ -724,31 +724,6 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                 s.is_out_of_scope = s.scope == "out_of_scope"
                 store.set_meta(s, mapping="general")
                 summary.general += 1
-
-
-# Texts per slice of the semantic scoring: the same slices wherever they run (in process,
-# local processes, Dask), so that every run computes each score the same way.
-SCORE_SLICE = 1024
-
-
-def _semantic_scores(offload: Any, mapper_: Any, texts: list[str], text_emb: np.ndarray,
-                     contexts: list[str | None], context_emb: np.ndarray | None) -> np.ndarray:
-    """``mapper_.scores`` of the texts, slice by slice, where ``offload`` puts the slices
-    (tokenising for the lexical scores is most of the mapping's time)."""
-    if not texts:
-        return np.zeros((0, len(mapper_.articles)), dtype=np.float32)
-    scorer = mapper_.without_embedder()
-    jobs = [(scorer, texts[i : i + SCORE_SLICE], text_emb[i : i + SCORE_SLICE], contexts[i : i + SCORE_SLICE],
-             None if context_emb is None else context_emb[i : i + SCORE_SLICE])
-            for i in range(0, len(texts), SCORE_SLICE)]
-    return np.concatenate(offload.executor_for(len(jobs), len(texts)).map(score_slice, jobs))
-
-
-def score_slice(job: tuple[Any, list[str], np.ndarray, list[str | None], np.ndarray | None]) -> np.ndarray:
-    """``(mapper, texts, their embeddings, contexts, theirs)`` → the mapper's scores. Pure:
-    runs in this process, on a local process or on a Dask worker."""
-    scorer, texts, emb, contexts, context_emb = job
-    return scorer.scores(texts, emb, contexts=contexts, context_embeddings=context_emb)
 
 
 def _semantic_inputs(unmapped: list[tuple[Any, Any, int]]) -> tuple[list[str], list[str | None]]:

@@ -10,9 +10,8 @@ stores the same suggestions, links, groups and clusters. ``imap`` keeps a few pa
 in flight ahead of the one the driver is storing: the workers compute while it writes.
 
 - ``InProcess`` (the default) calls the function on each partition in turn; in a large
-  run, reading the comments and scoring the semantic mapping still run on a few local
-  processes (``Offload``, ``LocalProcesses``, ``pipeline.local_processes``), which leave
-  no core idle;
+  run, reading the comments still runs on a few local processes (``Offload``,
+  ``LocalProcesses``, ``pipeline.local_processes``), which leave no core idle;
 - ``DaskExecutor`` submits the partitions to a ``dask.distributed`` cluster: a
   ``LocalCluster`` of ``workers`` single-threaded processes, or an existing cluster at
   ``scheduler`` ("tcp://HOST:8786", started with ``dask scheduler`` / ``dask worker``).
@@ -174,8 +173,8 @@ OFFLOAD_AT_LEAST = 4000
 class Offload:
     """Where one run's pure partitions go: to the Dask workers when the run has them; else,
     for a stage of more than one partition, to ``processes`` local processes, started by
-    the first stage of at least ``OFFLOAD_AT_LEAST`` items (reading a large batch) and kept
-    for the run's mapping; else here."""
+    the first stage of at least ``OFFLOAD_AT_LEAST`` items and kept for the stages the
+    caller sends while it holds this; else here."""
 
     def __init__(self, run_on: Executor, processes: int) -> None:
         self.run_on, self.processes = run_on, processes

@@ -148,30 +148,3 @@ def test_learned_examples_are_capped_per_article_and_compared_in_blocks(monkeypa
     expected = np.clip((sims.max(axis=1) - p.ex_lo) / max(p.ex_hi - p.ex_lo, 1e-6), 0, 1)
     assert np.allclose(whole[:, 1], expected, atol=1e-6)
 
-
-def test_a_mapper_without_its_embedder_scores_as_the_mapper(sample, mapper):
-    """What another process receives (``without_embedder``, pickled) gives the mapper's own
-    scores for the same slices, to the bit; and slices agree with one call over all the
-    texts (a row's score depends on its text alone, up to BLAS rounding)."""
-    import pickle
-
-    import numpy as np
-
-    texts = [p["text"] for p in sample.sample_points()][:60]
-    contexts = [None if i % 3 else "第十二条 " + t for i, t in enumerate(texts)]
-    emb = mapper.embedder.encode(texts)
-    ctx_emb = mapper.embedder.encode([c or "" for c in contexts])
-    scorer = pickle.loads(pickle.dumps(mapper.without_embedder()))
-    assert scorer.embedder is None and mapper.embedder is not None
-
-    def sliced(m):
-        return np.concatenate([
-            m.scores(texts[i : i + 7], emb[i : i + 7], contexts=contexts[i : i + 7],
-                     context_embeddings=ctx_emb[i : i + 7])
-            for i in range(0, len(texts), 7)
-        ])
-
-    assert np.array_equal(sliced(scorer), sliced(mapper))
-    whole = mapper.scores(texts, emb, contexts=contexts, context_embeddings=ctx_emb)
-    assert sliced(scorer).shape == whole.shape and np.allclose(sliced(scorer), whole, atol=1e-6)
-    assert (whole > 0.2).any()  # real scores, not an empty matrix

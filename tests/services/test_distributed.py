@@ -94,10 +94,9 @@ def test_two_dask_workers_give_the_single_process_result(tmp_path, sample_dir, m
     single, single_cid = _database(tmp_path, "single.db", sample_dir)
     dask_s, dask_cid = _database(tmp_path, "dask.db", sample_dir)
     # Small embedding partitions and chunks, so even this consultation is embedded and read
-    # by both workers (and, in the single run, read by the local processes).
+    # by both workers.
     monkeypatch.setattr(distributed, "EMBED_BATCH", 64)
     monkeypatch.setattr(analysis, "SPLIT_CHUNK", 50)
-    monkeypatch.setattr(analysis, "SCORE_SLICE", 16)
     # One cluster for both runs (as `--scheduler` uses one started by `dask scheduler`).
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     try:
@@ -125,9 +124,7 @@ def test_local_processes_give_the_single_process_result(tmp_path, sample_dir, mo
     from minyi.core.settings import get_settings
 
     rows = generated(150, seed=5)
-    # Four chunks, read by the pool; the mapping scored there too.
-    monkeypatch.setattr(analysis, "SPLIT_CHUNK", 40)
-    monkeypatch.setattr(analysis, "SCORE_SLICE", 16)
+    monkeypatch.setattr(analysis, "SPLIT_CHUNK", 40)  # four chunks, read by the pool
     monkeypatch.setattr(distributed, "OFFLOAD_AT_LEAST", 1)
     sent: list[str] = []
     imap = distributed.LocalProcesses.imap
@@ -145,7 +142,7 @@ def test_local_processes_give_the_single_process_result(tmp_path, sample_dir, mo
         assert summary.personal_data  # the masker's counts come back from the pool too
         snapshots.append(_snapshot(session, cid))
         session.close()
-    assert {"read_comments", "score_slice"} <= set(sent)
+    assert sent == ["read_comments"]
     alone, pooled = snapshots
     for part in ("suggestions", "links", "groups", "clusters"):
         assert pooled[part] == alone[part], part
