@@ -93,6 +93,11 @@ class _Timer:
         when this call does one chunk of the stage's ``total``."""
         return _Stage(self, name, total, part or (0, total))
 
+    def add(self, name: str, spent: float) -> None:
+        """Count ``spent`` seconds to stage ``name`` (timed here, or where a partition ran)."""
+        seconds = self.summary.seconds
+        seconds[name] = round(seconds.get(name, 0.0) + spent, 3)
+
 
 class _Stage:
     def __init__(self, timer: _Timer, name: str, total: int, part: tuple[int, int]) -> None:
@@ -110,8 +115,7 @@ class _Stage:
             self.timer.progress(self.name, self.before + done, self.total)
 
     def __exit__(self, *exc: object) -> None:
-        seconds = self.timer.summary.seconds
-        seconds[self.name] = round(seconds.get(self.name, 0.0) + time.perf_counter() - self.t0, 3)
+        self.timer.add(self.name, time.perf_counter() - self.t0)
         if self.timer.progress and exc[0] is None:
             self.timer.progress(self.name, self.after, self.total)
 
@@ -290,7 +294,7 @@ def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pip
     readers = offload.executor_for(len(chunks), len(ids))
     for chunk, (read, seconds) in zip(chunks, readers.imap(read_comments, jobs)):
         for name, spent in seconds.items():
-            timer.summary.seconds[name] = round(timer.summary.seconds.get(name, 0.0) + spent, 3)
+            timer.add(name, spent)
         with timer.stage("split", len(ids), (start, start + len(chunk))):
             comments = store.rows_by_ids(session, Comment, chunk)
             _store_read(session, comments, read, timer.summary, pii)

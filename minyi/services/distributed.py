@@ -40,7 +40,7 @@ EMBED_BATCH = 2048
 # Texts few enough to embed here rather than send: a task's round trip costs milliseconds,
 # a few hundred texts cost the model a second or more, which the workers share.
 LOCAL_AT_MOST = 64
-# Partitions per worker that ``DaskExecutor.imap`` keeps submitted ahead of the driver.
+# Partitions per worker (or local process) that ``imap`` keeps submitted ahead of the driver.
 AHEAD = 2
 _END = object()
 

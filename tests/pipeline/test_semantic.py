@@ -147,4 +147,3 @@ def test_learned_examples_are_capped_per_article_and_compared_in_blocks(monkeypa
     p = m.params
     expected = np.clip((sims.max(axis=1) - p.ex_lo) / max(p.ex_hi - p.ex_lo, 1e-6), 0, 1)
     assert np.allclose(whole[:, 1], expected, atol=1e-6)
-
