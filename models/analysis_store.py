@@ -872,12 +872,20 @@ def apply_duplicate_groups(
         assign.append((target, free))
         if not isinstance(target, int):
             pending.update(dict.fromkeys(free, target))
+    # A group larger than a chunk (a campaign of 10^5 letters) is written in pieces, a new
+    # group's canonical member in the first: each piece leaves a consistent group, which
+    # the next piece (or the next run) extends.
+    pieces = []
+    for target, free in assign:
+        if not isinstance(target, int) and target.canonical_suggestion_id in free:
+            free = [target.canonical_suggestion_id] + [m for m in free if m != target.canonical_suggestion_id]
+        pieces.extend((target, free[s : s + GROUP_CHUNK]) for s in range(0, len(free), GROUP_CHUNK))
     chunk: list[tuple[Any, list[int]]] = []
     in_chunk = 0  # members
-    for n, (target, free) in enumerate(assign, 1):
+    for n, (target, free) in enumerate(pieces, 1):
         chunk.append((target, free))
         in_chunk += len(free)
-        if n == len(assign) or in_chunk >= GROUP_CHUNK:
+        if n == len(pieces) or in_chunk >= GROUP_CHUNK:
             _write_group_chunk(session, chunk, current)
             chunk, in_chunk = [], 0
             if on_chunk is not None:

@@ -693,6 +693,13 @@ def nearest_cells(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
 SHORTENED_LETTER_CONTAINMENT = 0.3
 SHORTENED_LETTER_MAX_SHARE = 0.5
 SHORTENED_LETTER_MIN_BIGRAMS = 4
+# A shortened copy in the writer's own words ("征求意见只有三十天太短了，改成四十五天吧") shares
+# few of the template's words but restates its request: on the campaign's scope, the cosine
+# between the copy and the campaign's request sentences plus the share of the copy's
+# bigrams found in the campaign's wording (the draft's quoted wording included) reaches
+# this. An independent comment on the same article asks for something else, so its
+# meaning, its words or both stay further off (tuned on the tuning drafts; eval/SPLITS.md).
+RESTATED_REQUEST = 1.0
 # A sentence of a campaign letter is the writer's own when at most this share of its
 # bigrams comes from the template.
 OWN_SENTENCE_MAX_TEMPLATE = 0.5
@@ -708,6 +715,7 @@ class Campaign:
     template: frozenset[str]  # bigrams at least half the letters share, the draft's wording aside
     wording: frozenset[str]  # the same, the draft's wording included (what own_sentences compares)
     numbers: frozenset[str]  # numbers the letters state (citations aside)
+    request: str = ""  # what its most typical letter asks for (its request sentences)
 
 
 def _letter_text(text: str) -> str:
@@ -746,17 +754,46 @@ def campaigns_of(letters: Sequence[str], letter_groups: Sequence[set[int]], draf
         wording = frozenset(b for b, c in counts.items() if c >= max(2, len(members) / 2))
         numbers = frozenset().union(*(numbers_of(_letter_text(letters[k])) for k in members))
         out.append(Campaign(sorted(comp, key=lambda g: -len(by_group[g])), sorted(members), wording - draft,
-                            wording, numbers))
+                            wording, numbers, _request_of(letters, sorted(members), wording)))
     return out
 
 
+def _request_of(letters: Sequence[str], members: list[int], wording: frozenset[str]) -> str:
+    """The request sentences of the campaign's most typical letter (most of the wording)."""
+    from pipeline.cluster import proposal_text
+
+    typical = _letter_text(letters[max(members, key=lambda k: len(_bigrams(letters[k]) & wording))])
+    return proposal_text(typical) or typical
+
+
+@dataclass
+class Meanings:
+    """What the semantic route of ``shortened_letters`` compares: the pieces (suggestions)
+    each letter was split into, as positions into ``vectors`` (unit rows) and ``scopes``,
+    and each campaign's request vector (by the campaign's position)."""
+
+    pieces: Sequence[list[int]]
+    vectors: np.ndarray
+    scopes: Sequence[str | None]  # "article:12", "general", …
+    requests: np.ndarray
+
+    def articles_of(self, letters: Sequence[int]) -> set[str]:
+        """The article scopes of the letters' pieces (总体意见 is too wide to restate on)."""
+        return {s for k in letters for i in self.pieces[k] if (s := self.scopes[i]) and s.startswith("article:")}
+
+    def cosine(self, letter: int, campaign: int) -> float:
+        return float(np.max(self.vectors[self.pieces[letter]] @ self.requests[campaign]))
+
+
 def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]], draft_text: str = "",
-                      campaigns: list[Campaign] | None = None) -> dict[int, Campaign]:
+                      campaigns: list[Campaign] | None = None, meanings: Meanings | None = None
+                      ) -> dict[int, Campaign]:
     """Letters in no group that are shortened copies of a campaign ("同上，建议三十日内付款，最长
-    不超过六十日"): short, their own words mostly the campaign template's (bigrams of the draft's
-    wording, which anyone may quote, do not count), no number the campaign does not state,
-    and no request pulling the other way (提高 vs 降低). Letter position → its campaign.
-    ``campaigns``: ``campaigns_of`` the same letters, when the caller has them already."""
+    不超过六十日"): short, no number the campaign does not state, no request pulling the other
+    way (提高 vs 降低), and either their own words mostly the campaign template's (bigrams of
+    the draft's wording, which anyone may quote, do not count) or, with ``meanings``, on the
+    campaign's scope and restating its request (``RESTATED_REQUEST``). Letter position → its
+    campaign. ``campaigns``: ``campaigns_of`` the same letters, when the caller has them."""
     from pipeline.cluster import opposed, requested_directions
 
     if campaigns is None:
@@ -764,24 +801,32 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
     if not campaigns:
         return {}
     draft = _bigrams(draft_text) if draft_text else set()
-    lengths = {id(c): float(np.median([len(letters[k]) for k in c.letters])) for c in campaigns}
-    ways = {id(c): requested_directions("".join(letters[k] for k in c.letters)) for c in campaigns}
+    lengths = [float(np.median([len(letters[k]) for k in c.letters])) for c in campaigns]
+    ways = [requested_directions("".join(letters[k] for k in c.letters)) for c in campaigns]
+    articles = [meanings.articles_of(c.letters) for c in campaigns] if meanings else []
+    asked = [numbers_of(c.request) for c in campaigns]
     out: dict[int, Campaign] = {}
+    longest_copy = SHORTENED_LETTER_MAX_SHARE * max(lengths)
     for k, text in enumerate(letters):
-        if letter_groups[k]:
+        if letter_groups[k] or len(text) > longest_copy:
             continue
-        own = _bigrams(_letter_text(text)) - draft
+        words = _bigrams(_letter_text(text))
+        own = words - draft
         if len(own) < SHORTENED_LETTER_MIN_BIGRAMS:
             continue
+        numbers, way = numbers_of(_letter_text(text)), requested_directions(text)
         best = None
-        for c in campaigns:
-            if len(text) > SHORTENED_LETTER_MAX_SHARE * lengths[id(c)]:
+        for n, c in enumerate(campaigns):
+            if len(text) > SHORTENED_LETTER_MAX_SHARE * lengths[n] or not numbers <= c.numbers or opposed(way, ways[n]):
                 continue
             share = len(own & c.template) / len(own)
-            if (share >= SHORTENED_LETTER_CONTAINMENT and numbers_of(_letter_text(text)) <= c.numbers
-                    and not opposed(requested_directions(text), ways[id(c)])):
-                if best is None or share > best[0]:
-                    best = (share, c)
+            # Restating a request for numbers (四十五日) states them, not only the draft's (三十日).
+            if (share < SHORTENED_LETTER_CONTAINMENT and meanings is not None and meanings.articles_of([k]) & articles[n]
+                    and (not numbers or asked[n] <= numbers)):
+                restated = meanings.cosine(k, n) + len(words & c.wording) / len(words)
+                share = SHORTENED_LETTER_CONTAINMENT if restated >= RESTATED_REQUEST else 0.0
+            if share >= SHORTENED_LETTER_CONTAINMENT and (best is None or share > best[0]):
+                best = (share, c)
         if best is not None:
             out[k] = best[1]
     return out

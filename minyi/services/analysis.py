@@ -819,7 +819,7 @@ def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
         result = dedup(texts, vectors, settings=pipe, scopes=[r.scope for r in rows], backend=backend)
         current = {r.suggestion_id: r.duplicate_group_id for r in rows}
         groups = [(g.kind, [ids[i] for i in g.members], ids[g.canonical]) for g in result.groups]
-        _campaign_letters(session, rows, result, groups, ctx.full_text, new_ids)
+        _campaign_letters(session, rows, result, groups, ctx.full_text, new_ids, vectors, embed)
         # Committed a chunk of groups at a time: writers wait for one chunk, not the stage.
         created, extended = store.apply_duplicate_groups(session, cid, groups, current,
                                                          on_chunk=lambda: _commit(session))
@@ -923,22 +923,28 @@ def _articles_from_group(session: Session, cid: int, suggestion_ids: set[int] | 
         common = sorted(p for p, n in counts.items() if n * 2 >= linked)
         if linked and common:
             takes.update((sid, common) for sid in unlinked[gid])
-    for s in store.rows_by_ids(session, Suggestion, sorted(takes)):
-        store.add_semantic_links(session, s, [(p, 1.0, "与同组重复意见相同") for p in takes[s.id]])
-        s.is_general, s.scope = False, "article"
-        store.set_meta(s, mapping="duplicate")
+    ids = sorted(takes)
+    # Committed a chunk at a time: at 10^6 a campaign's copies are tens of thousands.
+    for start in range(0, len(ids), MAP_CHUNK):
+        for s in store.rows_by_ids(session, Suggestion, ids[start : start + MAP_CHUNK]):
+            store.add_semantic_links(session, s, [(p, 1.0, "与同组重复意见相同") for p in takes[s.id]])
+            s.is_general, s.scope = False, "article"
+            store.set_meta(s, mapping="duplicate")
+        _commit(session)
     return len(takes)
 
 
 def _campaign_letters(session: Session, rows: list[store.DedupInput], result: Any,
-                      groups: list[tuple[str, list[int], int]], draft_text: str, new_ids: set[int]) -> None:
+                      groups: list[tuple[str, list[int], int]], draft_text: str, new_ids: set[int],
+                      vectors: np.ndarray, embed: Callable[[list[str]], np.ndarray]) -> None:
     """Campaigns read as whole letters (``pipeline.dedup.shortened_letters``): a shortened
-    copy ("同上，建议三十日内付款") joins its campaign's largest group (``groups`` is extended in
-    place), and every campaign member's own sentences are kept in its meta ("own_sentences")
-    for the documents and the web page. Only letters with a suggestion of ``new_ids``: the
-    stored ones among ``rows`` are a sample, read for their template, and were read whole
-    when they were new."""
-    from pipeline.dedup import campaigns_of, own_sentences, shortened_letters
+    copy ("同上，建议三十日内付款"), in the template's words or restating its request on its
+    scope, joins its campaign's largest group (``groups`` is extended in place), and every
+    campaign member's own sentences are kept in its meta ("own_sentences") for the documents
+    and the web page. Only letters with a suggestion of ``new_ids``: the stored ones among
+    ``rows`` are a sample, read for their template, and were read whole when they were new.
+    ``vectors``: the rows' embeddings; ``embed`` embeds each campaign's request."""
+    from pipeline.dedup import Meanings, campaigns_of, own_sentences, shortened_letters
 
     letter_of: dict[Any, list[int]] = {}
     for k, r in enumerate(rows):
@@ -951,7 +957,10 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
     template_of = {n: c.wording for c in campaigns for n in c.letters}
     fresh = {n for n, ks in enumerate(letters) if any(rows[k].suggestion_id in new_ids for k in ks)}
     template_of = {n: wording for n, wording in template_of.items() if n in fresh}
-    for n, campaign in shortened_letters(texts, letter_groups, draft_text, campaigns).items():
+    meanings = None
+    if campaigns:
+        meanings = Meanings(letters, vectors, [r.scope for r in rows], embed([c.request for c in campaigns]))
+    for n, campaign in shortened_letters(texts, letter_groups, draft_text, campaigns, meanings).items():
         if n not in fresh:
             continue
         _kind, members, canonical = groups[campaign.groups[0]]

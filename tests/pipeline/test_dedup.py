@@ -148,6 +148,34 @@ def test_shortened_letters_join_their_campaign_and_own_sentences_stay_visible():
     assert own_sentences(letters[0], joined[4].wording) == [own[0]]
 
 
+def test_a_copy_in_its_own_words_joins_when_it_restates_the_request_on_the_campaigns_article():
+    """Few of the template's words, but the campaign's request restated on its article: it
+    joins. The same words on another article, a comment far in meaning, or one stating only
+    the draft's number (三十日) while the campaign asks for 四十五日, do not."""
+    from pipeline.dedup import Meanings, campaigns_of, shortened_letters
+
+    template = ("法律草案向社会公布征求意见的时间一般不少于三十日，这一期限偏短，很多群众来不及研究。"
+                "建议将“一般不少于三十日”修改为“一般不少于四十五日”。")
+    own = ["我是法学院的研究生。", "我是一名社区工作者。", "我是基层法律服务工作者。", "我是退休教师。"]
+    letters = [o + template for o in own] + [
+        "征求意见只有三十天太短了，改成四十五天吧。",  # 4: restates, on article 37
+        "征求意见只有三十天太短了，改成四十五天吧。",  # 5: the same, but on article 67
+        "征求意见结束后应当公布采纳情况和理由。",  # 6: article 37, another request
+        "行政法规草案公开征求意见也应当不少于三十天。",  # 7: article 37 by mistake, only the draft's number
+    ]
+    groups = [{0}] * 4 + [set()] * 4
+    draft = "法律草案向社会公布征求意见的时间一般不少于三十日。"
+    campaigns = campaigns_of(letters, groups, draft)
+    assert [c.letters for c in campaigns] == [[0, 1, 2, 3]] and "四十五日" in campaigns[0].request
+    request = np.array([1.0, 0.0], dtype=np.float32)
+    near, far = np.array([0.8, 0.6], dtype=np.float32), np.array([0.0, 1.0], dtype=np.float32)
+    vectors = np.stack([request] * 4 + [near, near, far, near])
+    scopes = ["article:37"] * 5 + ["article:67", "article:37", "article:37"]
+    meanings = Meanings([[k] for k in range(8)], vectors, scopes, np.stack([request]))
+    assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {4}
+    assert shortened_letters(letters, groups, draft, campaigns) == {}  # without meanings: words only
+
+
 def test_the_result_keeps_what_a_later_batch_queries():
     from pipeline.dedup import TextDupParams, text_bands, text_key
 
