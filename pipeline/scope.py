@@ -96,6 +96,21 @@ def named_floor(text: str) -> int | None:
     return parse_number(m.group("n") or m.group("m")) if m else None
 
 
+_ABOVE = re.compile(r"^\s*(?:同意|赞同|支持|赞成|附议)?楼上")
+_OPENING = re.compile(r"^\s*(?:同意|赞同|支持|赞成|附议|顶)?楼主")
+
+
+def referred_floor(text: str, floor: int) -> int | None:
+    """The floor of the post a reply on ``floor`` agrees with: the one it names ("同意2楼"),
+    the post just above ("同意楼上") or the opening post ("支持楼主"); None when it names none."""
+    named = named_floor(text)
+    if named is not None:
+        return named
+    if _ABOVE.match(text or ""):
+        return floor - 1
+    return 1 if _OPENING.match(text or "") else None
+
+
 # What an agreeing reply must add to be an opinion of its own ("同意大家的意见，门禁必须
 # 保留刷卡"): more than a few words beyond the agreement, whom it agrees with ("老张的意见")
 # and applause.

@@ -415,6 +415,13 @@ class SemanticMapper:
         mixed[rows] = l2_normalise(embeddings[rows] + p.term_mix * self.embedder.encode([terms[i] for i in rows]))
         return mixed
 
+    def score_of(self, row: np.ndarray, key: str) -> float:
+        """The score a row of ``scores`` gives the article ``key`` (0 when the draft has none)."""
+        for j, a in enumerate(self.articles):
+            if a.key == key:
+                return float(row[j])
+        return 0.0
+
     def links_from_scores(self, row: np.ndarray) -> list[SemanticLink]:
         """The links one row of scores yields (best first)."""
         p = self.params

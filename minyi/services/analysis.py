@@ -691,15 +691,20 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
             followed: dict[str, int] = {}
             if agrees and thread is not None and floor and floor > 1:
                 followed = _earlier_post_articles(thread_articles.get(thread, {}), floor,
-                                                  scoping.named_floor(text))
+                                                  scoping.referred_floor(text, floor))
                 if followed:
                     found, via = [_Inherited(k, 1.0) for k in followed], "thread"
             if via == "semantic" and found and not scoping.semantic_links_stand(
                     text, c.masked_text or c.text or "", best, threshold):
                 found = []
+            if not found and not agrees and thread is not None and floor and floor > 1:
+                found = _on_thread_topic(mapper_, row, thread_articles.get(thread, {}), floor, text,
+                                         c.masked_text or c.text or "")
+                via = "thread_topic" if found else via
             rows = [
                 (ctx.provision_ids[l.article_key], l.score,
-                 store.THREAD_EVIDENCE if via == "thread" else f"语义匹配 {l.score:.2f}")
+                 store.THREAD_EVIDENCE if via == "thread" else
+                 f"语义匹配 {l.score:.2f}（同帖讨论此条）" if via == "thread_topic" else f"语义匹配 {l.score:.2f}")
                 for l in found
                 if l.article_key in ctx.provision_ids
             ]
@@ -756,11 +761,31 @@ class _Inherited:
     score: float
 
 
+# A forum post that names no article and matches none clearly is on its thread's subject
+# (the opening post's articles) when it scores at least this share of the threshold there:
+# in a thread about one article, "不能一刀切地终止……建议允许延期审议" is about that article.
+THREAD_TOPIC_SHARE = 0.6
+
+
+def _on_thread_topic(mapper_: Any, row: np.ndarray, floors: dict[int, dict[str, int]], floor: int,
+                     text: str, comment_text: str) -> list[_Inherited]:
+    """The thread's subject articles the post is on (``THREAD_TOPIC_SHARE``); none for a post
+    speaking of the whole draft or of a grievance."""
+    from pipeline import scope as scoping
+
+    if not scoping.semantic_links_stand(text, comment_text, 0.0, mapper_.params.threshold):
+        return []
+    least = THREAD_TOPIC_SHARE * mapper_.params.threshold
+    return [_Inherited(k, round(score, 4)) for k in _earlier_post_articles(floors, floor, 1)
+            if (score := mapper_.score_of(row, k)) >= least]
+
+
 def _earlier_post_articles(floors: dict[int, dict[str, int]], floor: int, named: int | None = None) -> dict[str, int]:
-    """The articles of the post the reply names ("同意1楼": ``named``) when it has some, else
-    of the nearest earlier post that has some: {article key: the post's suggestion linked to
-    it}."""
-    if named is not None and named < floor and floors.get(named):
+    """The articles of the post the reply names ("同意1楼", "同意楼上": ``named``) when that
+    post is known (``floors`` holds every forum post, empty when it is on no article: a
+    reply agreeing with it is on none either), else of the nearest earlier post that has
+    some: {article key: the post's suggestion linked to it}."""
+    if named is not None and named < floor and named in floors:
         return floors[named]
     for f in sorted((f for f in floors if f < floor), reverse=True):
         if floors[f]:

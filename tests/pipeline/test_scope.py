@@ -57,6 +57,14 @@ def test_links_found_by_score_stand_unless_the_point_speaks_of_the_whole_draft_o
         assert not semantic_links_stand(structure, structure, best=0.41, threshold=0.4)
 
 
+@pytest.mark.parametrize("text, referred", [("同意2楼", 2), ("同意楼上，说得对", 4), ("楼上说得对", 4),
+                                                   ("支持楼主", 1), ("顶楼主", 1), ("我同意", None), ("楼下的车位", None)])
+def test_the_floor_a_reply_on_floor_five_agrees_with(text, referred):
+    from pipeline.scope import referred_floor
+
+    assert referred_floor(text, 5) == referred
+
+
 @pytest.mark.parametrize("text, floor", [("同意1楼，凭证必须能查", 1), ("负责的董事也得赔。同意5楼", 5),
                                          ("支持三楼的意见", 3), ("同意楼上", None), ("顶层设计要加强", None)])
 def test_a_reply_that_names_the_floor_it_agrees_with(text, floor):

@@ -522,6 +522,10 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
         post("第三十条限速十五公里太低，建议提高到二十五公里。", "C", 1),
         post("第二十条的登记期限太短，建议延长。", "C", 2),
         post("同意1楼，骑手真的赶不及。", "C", 3),  # the floor it names, not the one above
+        post("第三十条限速十五公里太低，建议提高到二十五公里。", "D", 1),
+        post("大家周末愉快，天气转凉注意添衣。", "D", 2),  # on no article
+        post("同意2楼", "D", 3),  # agrees with the post on no article, not with floor 1
+        post("同意楼上", "D", 4),  # the post just above: on no article either
     ], "forum")
     session.commit()
     monkeypatch.setattr(analysis, "MAP_CHUNK", 1)
@@ -539,6 +543,7 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
     assert placed("C-2")[0] == [20] and placed("C-3") == ([30], ["承接楼上所说条款"])
     post_b, _ = placed("B-1")
     assert post_b and placed("B-2") == (post_b, ["承接楼上所说条款"] * len(post_b))
+    assert placed("D-1")[0] == [30] and placed("D-2")[0] == placed("D-3")[0] == placed("D-4")[0] == []
 
     # Each reply makes its post's point: it is in the post's cluster ("有N人提出" counts it).
     def clusters_of(ext):
@@ -548,6 +553,37 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
     for thread in "AB":
         post, reply = clusters_of(f"{thread}-1"), clusters_of(f"{thread}-2")
         assert post and post == reply
+
+
+def test_a_forum_post_that_matches_no_article_clearly_is_on_its_threads_subject(session, consultation):
+    """The same words open a thread of their own (总体意见: nothing clear) and answer a
+    thread about article 30 (on article 30, the evidence saying why); a grievance in that
+    thread stays off the articles."""
+    def post(text, thread, floor):
+        return CommentIn(text, channel="forum", meta={"thread_id": thread, "floor": floor},
+                         external_id=f"{thread}-{floor}")
+
+    words = "在道路上这么慢，大家都来不及。"
+    _add(session, consultation, [
+        post("第三十条限速十五公里太低，建议提高到二十五公里。", "T", 1),
+        post(words, "T", 2),
+        post("我家楼下的超市老板天天占道经营，我投诉了好几次都没人管？", "T", 3),
+        post(words, "U", 1),
+    ], "forum")
+    session.commit()
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+
+    def placed(ext):
+        _c, pieces = _by_external(session, consultation, ext)
+        evidence = session.scalars(select(SuggestionProvision.evidence)
+                                   .where(SuggestionProvision.suggestion_id == pieces[0].id)).all()
+        return _articles_of(session, pieces[0].id), evidence
+
+    assert placed("U-1") == ([], [])
+    articles, evidence = placed("T-2")
+    assert articles == [30] and evidence[0].endswith("（同帖讨论此条）")
+    assert placed("T-3")[0] == []
 
 
 def test_a_letter_headed_general_and_a_chapter_quoting_its_wording_stay_off_the_articles(session, consultation):
