@@ -815,14 +815,14 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
         if len(own) < SHORTENED_LETTER_MIN_BIGRAMS:
             continue
         numbers, way = numbers_of(_letter_text(text)), requested_directions(text)
+        on = meanings.articles_of([k]) if meanings is not None else set()  # once per letter
         best = None
         for n, c in enumerate(campaigns):
             if len(text) > SHORTENED_LETTER_MAX_SHARE * lengths[n] or not numbers <= c.numbers or opposed(way, ways[n]):
                 continue
             share = len(own & c.template) / len(own)
             # Restating a request for numbers (四十五日) states them, not only the draft's (三十日).
-            if (share < SHORTENED_LETTER_CONTAINMENT and meanings is not None and meanings.articles_of([k]) & articles[n]
-                    and (not numbers or asked[n] <= numbers)):
+            if share < SHORTENED_LETTER_CONTAINMENT and on and on & articles[n] and (not numbers or asked[n] <= numbers):
                 restated = meanings.cosine(k, n) + len(words & c.wording) / len(words)
                 share = SHORTENED_LETTER_CONTAINMENT if restated >= RESTATED_REQUEST else 0.0
             if share >= SHORTENED_LETTER_CONTAINMENT and (best is None or share > best[0]):
