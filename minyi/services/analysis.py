@@ -984,7 +984,11 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
     template_of = {n: wording for n, wording in template_of.items() if n in fresh}
     meanings = None
     if campaigns:
-        meanings = Meanings(letters, vectors, [r.scope for r in rows], embed([c.request for c in campaigns]))
+        requests = [c.request for c in campaigns]
+        # Their cache entries committed: reading every letter below must hold no write lock
+        # (at 10^6 it held other writers for 53 s: bench/RESULTS.md, round 13).
+        _embed_first(session, embed, requests)
+        meanings = Meanings(letters, vectors, [r.scope for r in rows], embed(requests))
     for n, campaign in shortened_letters(texts, letter_groups, draft_text, campaigns, meanings).items():
         if n not in fresh:
             continue

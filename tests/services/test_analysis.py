@@ -822,3 +822,62 @@ def test_the_review_queue_is_rated_a_committed_batch_at_a_time(session, consulta
     assert rated == len(open_ids)
     # Each batch was committed on its own: another connection saw the queue fill up.
     assert seen_by_another_reader == [min(3 * k, rated) for k in range(1, -(-rated // 3) + 1)]
+
+
+def test_no_write_lock_is_held_while_the_run_computes(session, consultation, db_url, monkeypatch):
+    """Other writers (an import, a reviewer's edit) wait for one chunk of the run's writes,
+    never for a computation: when the model embeds, the mapper scores, campaigns are read
+    and scopes are clustered, another connection can start a write at once (SQLite has one
+    write lock per file; PostgreSQL locks rows, not the database)."""
+    import sqlite3
+
+    import pipeline.dedup as dedup_module
+    import pipeline.embed as embed_module
+    from minyi.services import analysis as analysis_module
+    from pipeline.semantic import SemanticMapper
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite has one write lock per database file; PostgreSQL locks rows")
+    path = db_url.split("///", 1)[1]
+    probed: list[str] = []
+    refused: list[str] = []
+
+    def probe(name):
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+        except sqlite3.OperationalError:
+            refused.append(name)
+        finally:
+            other.close()
+        probed.append(name)
+
+    def probing(name, real):
+        def call(*args, **kwargs):
+            probe(name)
+            return real(*args, **kwargs)
+        return call
+
+    class Probed:
+        """The real embedder, probing the lock before each forward pass."""
+
+        def __init__(self, inner):
+            self.inner, self.name, self.dim = inner, inner.name, inner.dim
+
+        def encode(self, texts):
+            probe("encode")
+            return self.inner.encode(texts)
+
+    real_embedder = embed_module.get_embedder
+    monkeypatch.setattr(embed_module, "get_embedder", lambda *a, **k: Probed(real_embedder(*a, **k)))
+    for module, name in ((dedup_module, "campaigns_of"), (dedup_module, "shortened_letters"),
+                         (analysis_module, "_cluster_partition")):
+        monkeypatch.setattr(module, name, probing(name, getattr(module, name)))
+    monkeypatch.setattr(SemanticMapper, "scores", probing("scores", SemanticMapper.scores))
+    _add(session, consultation, SECOND, "second")
+    session.commit()
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    assert {"encode", "campaigns_of", "shortened_letters", "_cluster_partition", "scores"} <= set(probed)
+    assert refused == []
