@@ -850,9 +850,7 @@ def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
                                                          on_chunk=lambda: _commit(session))
         timer.summary.duplicate_groups = created
         timer.summary.duplicate_groups_extended = extended
-        if full:
-            store.reset_dedup_index(session, cid)
-        _save_index(session, cid, backend, rows, result, vectors, new_ids, cell_of)
+        _save_index(session, cid, backend, rows, result, vectors, new_ids, cell_of, replace=full)
         if ctx.has_draft:
             timer.summary.mapped_semantic += _articles_from_group(session, cid, None if full else new_ids)
 
@@ -908,9 +906,11 @@ def _stored_candidates(session: Session, cid: int, ctx: store.DraftContext, new_
 
 
 def _save_index(session: Session, cid: int, backend: str, rows: list[store.DedupInput], result: Any,
-                vectors: np.ndarray, save_ids: set[int], cell_of: dict[int, int]) -> None:
+                vectors: np.ndarray, save_ids: set[int], cell_of: dict[int, int], *, replace: bool = False) -> None:
     """Store the index entries of the suggestions compared for the first time (``save_ids``):
-    a block stored before for their scope (``cell_of``), else one this comparison made."""
+    a block stored before for their scope (``cell_of``), else one this comparison made.
+    ``replace``: the whole consultation was compared, and its stored bands are forgotten
+    first (with the first chunk of entries: the entries are computed holding no lock)."""
     from pipeline.dedup import DedupIndex, sign_codes, text_key
 
     index = result.index or DedupIndex(keys=[text_key(r.text, r.scope) for r in rows], cells=[None] * len(rows))
@@ -933,6 +933,8 @@ def _save_index(session: Session, cid: int, backend: str, rows: list[store.Dedup
             cell = ("new", made[local])
         entries.append(store.IndexEntry(r.suggestion_id, index.keys[k], cell, codes[k].tobytes(),
                                         index.bands.get(k, ())))
+    if replace:
+        store.reset_dedup_index(session, cid)
     store.save_dedup_index(session, cid, backend, entries, new_cells, on_chunk=lambda: _commit(session))
 
 

@@ -872,12 +872,12 @@ def test_no_write_lock_is_held_while_the_run_computes(session, consultation, db_
     real_embedder = embed_module.get_embedder
     monkeypatch.setattr(embed_module, "get_embedder", lambda *a, **k: Probed(real_embedder(*a, **k)))
     for module, name in ((dedup_module, "campaigns_of"), (dedup_module, "shortened_letters"),
-                         (analysis_module, "_cluster_partition")):
+                         (dedup_module, "sign_codes"), (analysis_module, "_cluster_partition")):
         monkeypatch.setattr(module, name, probing(name, getattr(module, name)))
     monkeypatch.setattr(SemanticMapper, "scores", probing("scores", SemanticMapper.scores))
     _add(session, consultation, SECOND, "second")
     session.commit()
     analyze(session, SYSTEM, consultation, backend="tfidf")
     session.commit()
-    assert {"encode", "campaigns_of", "shortened_letters", "_cluster_partition", "scores"} <= set(probed)
+    assert {"encode", "campaigns_of", "shortened_letters", "sign_codes", "_cluster_partition", "scores"} <= set(probed)
     assert refused == []
