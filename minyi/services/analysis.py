@@ -428,7 +428,8 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     del explicit
     # Read once (the explicit pass's links included), then kept up to date in memory: a
     # reply in a later chunk takes the articles of a post mapped in an earlier one.
-    threads = store.thread_articles(session, cid, ctx.provision_ids)
+    with timer.stage("map_semantic", left, (0, 0)):
+        threads = store.thread_articles(session, cid, ctx.provision_ids)
     done = 0
     for chunk in chunks:
         # What the explicit pass left of these comments.
@@ -988,7 +989,7 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
     if campaigns:
         requests = [c.request for c in campaigns]
         # Their cache entries committed: reading every letter below must hold no write lock
-        # (at 10^6 it held other writers for 53 s: bench/RESULTS.md, round 13).
+        # (at 10^6 another writer waited 53 s: bench/RESULTS.md, findings for the 3c01450 row).
         _embed_first(session, embed, requests)
         meanings = Meanings(letters, vectors, [r.scope for r in rows], embed(requests))
     for n, campaign in shortened_letters(texts, letter_groups, draft_text, campaigns, meanings).items():
@@ -1066,10 +1067,13 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
     from minyi.services.distributed import InProcess
     from pipeline.embed import thresholds_for
 
-    scopes = store.scope_members(session, cid, ctx, with_text=False)
-    store.drop_stale_memberships(session, cid, scopes)
-    _commit(session)  # its members are clustered again below, or by the next run
-    existing = store.existing_clusters(session, cid)
+    # Reading the consultation's scopes and clusters takes a minute at 10^6: timed, and
+    # shown, as the clustering's start rather than as a stall after duplicate detection.
+    with timer.stage("cluster", 0):
+        scopes = store.scope_members(session, cid, ctx, with_text=False)
+        store.drop_stale_memberships(session, cid, scopes)
+        _commit(session)  # its members are clustered again below, or by the next run
+        existing = store.existing_clusters(session, cid)
     pending: dict[str, list[store.ScopeMember]] = {}
     for scope, members in scopes.items():
         done = {sid for ids in existing.get(scope, {}).values() for sid in ids}
