@@ -1067,8 +1067,8 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
     from minyi.services.distributed import InProcess
     from pipeline.embed import thresholds_for
 
-    # Reading the consultation's scopes and clusters takes a minute at 10^6: timed, and
-    # shown, as the clustering's start rather than as a stall after duplicate detection.
+    # Reading the consultation's scopes and clusters grows with the consultation: timed,
+    # and shown, as the clustering's start rather than as a stall after duplicate detection.
     with timer.stage("cluster", 0):
         scopes = store.scope_members(session, cid, ctx, with_text=False)
         store.drop_stale_memberships(session, cid, scopes)
