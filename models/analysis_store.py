@@ -363,9 +363,13 @@ def add_suggestions(session: Session, pieces_by_comment: Sequence[tuple[Comment,
 
 
 def _never_mapped() -> tuple[Any, ...]:
-    """No link, and not placed by a reviewer (what a reviewer placed is never mapped again)."""
+    """No scope from the analysis, no link, and not placed by a reviewer (what a reviewer
+    placed is never mapped again). The scope is what keeps a batch from reading again the
+    suggestions an earlier run left on no article (总体意见, 草案范围外, 非意见): a tenth of a
+    national consultation. A killed run's mapping is taken back with its scope
+    (``undo_mapping``)."""
     linked = exists().where(SuggestionProvision.suggestion_id == Suggestion.id)
-    return (~linked, Suggestion.reviewed_scope.is_(None))
+    return (Suggestion.scope.is_(None), ~linked, Suggestion.reviewed_scope.is_(None))
 
 
 def comments_to_map(session: Session, consultation_id: int) -> list[tuple[int, int]]:

@@ -881,3 +881,24 @@ def test_no_write_lock_is_held_while_the_run_computes(session, consultation, db_
     session.commit()
     assert {"encode", "campaigns_of", "shortened_letters", "sign_codes", "_cluster_partition", "scores"} <= set(probed)
     assert refused == []
+
+
+def test_a_later_run_reads_none_of_the_suggestions_an_earlier_one_placed(session, consultation):
+    """What the mapping left on no article (总体意见, 草案范围外, 非意见) is placed: a later
+    batch's mapping does not read it again (at 10^6 that was a tenth of the consultation,
+    read twice by every batch)."""
+    from models import analysis_store as store
+
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    placed = session.scalars(select(Suggestion.scope).where(Suggestion.consultation_id == consultation)).all()
+    assert {"article", "general", "out_of_scope"} <= set(placed)
+    assert store.comments_to_map(session, consultation) == []
+    _add(session, consultation, SECOND, "second")
+    session.commit()
+    summary = analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    batch = session.scalars(select(Suggestion).join(Comment, Comment.id == Suggestion.comment_id)
+                            .where(Comment.external_id.like("S-%"))).all()
+    assert summary.mapped_explicit + summary.mapped_semantic + summary.general >= len(batch) == 3
+    assert all(s.scope for s in batch)
