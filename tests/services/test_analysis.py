@@ -826,9 +826,10 @@ def test_the_review_queue_is_rated_a_committed_batch_at_a_time(session, consulta
 
 def test_no_write_lock_is_held_while_the_run_computes(session, consultation, db_url, monkeypatch):
     """Other writers (an import, a reviewer's edit) wait for one chunk of the run's writes,
-    never for a computation: when the model embeds, the mapper scores, campaigns are read
-    and scopes are clustered, another connection can start a write at once (SQLite has one
-    write lock per file; PostgreSQL locks rows, not the database)."""
+    never for a computation: when the model embeds, the mapper scores, campaigns are read,
+    the dedup index's sign codes are computed and scopes are clustered, another connection
+    can start a write at once (SQLite has one write lock per file; PostgreSQL locks rows,
+    not the database)."""
     import sqlite3
 
     import pipeline.dedup as dedup_module
