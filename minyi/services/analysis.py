@@ -1021,20 +1021,22 @@ def _classify(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, ti
     classifier = component("classifier", pipe.classifier)
     ids = store.suggestion_ids_to_classify(session, cid)
     types: Counter[str] = Counter()
-    # A chunk at a time, each committed: one chunk of ORM objects in memory, and other
-    # writers wait for one chunk.
+    # A chunk at a time, each committed: one chunk in memory, and other writers wait for one chunk.
     for start in range(0, len(ids), CLASSIFY_CHUNK):
-        chunk = store.rows_by_ids(session, Suggestion, ids[start : start + CLASSIFY_CHUNK])
+        chunk = store.texts_to_classify(session, ids[start : start + CLASSIFY_CHUNK])
+        type_of: dict[int, str] = {}
+        outside: set[int] = set()
         with timer.stage("classify", len(ids), (start, start + len(chunk))) as st:
             for i, s in enumerate(chunk, 1):
-                s.type = classifier(s.masked_text or s.text)
-                types[s.type] += 1
-                if s.scope == "general" and ctx.has_draft and is_out_of_scope(s.masked_text or s.text, ctx.full_text):
-                    s.is_out_of_scope, s.scope = True, "out_of_scope"
-                if s.scope == "out_of_scope":
+                type_of[s.id] = classifier(s.text)
+                types[type_of[s.id]] += 1
+                if s.scope == "general" and ctx.has_draft and is_out_of_scope(s.text, ctx.full_text):
+                    outside.add(s.id)
+                if s.scope == "out_of_scope" or s.id in outside:
                     timer.summary.out_of_scope += 1
                 st.tick(i)
-        _store(session, timer)
+        with timer.stage("store", 0):
+            store.set_types(session, type_of, outside)
         _commit(session)
     if types:
         timer.summary.types = dict(types)
