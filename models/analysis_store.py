@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, null, select, text, update
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import JSON, bindparam, delete, exists, func, insert, null, select, text, update
+from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.provisions import ProvisionTree
@@ -322,19 +322,37 @@ def comment_texts(session: Session, ids: Sequence[int]) -> list[str]:
     return [text_of.get(i) or "" for i in ids]
 
 
-def save_comment_text(comment: Comment, normalized: str, masked: str, meta: dict[str, Any]) -> None:
-    comment.normalized_text = normalized
-    comment.masked_text = masked
-    comment.text_hash = text_hash(normalized)
-    comment.meta = {**(comment.meta or {}), "pipeline": meta}
+def save_comment_texts(session: Session, read: dict[int, tuple[str, str, dict[str, Any]]]) -> None:
+    """Comment id → (normalised text, masked text, the pipeline's meta), as executemany
+    UPDATEs: an ORM object per comment (loaded, tracked, flushed) cost the split stage more
+    than its storing (py-spy at 100k, 2026-12-04)."""
+    if not read:
+        return
+    table = Comment.__table__
+    ids = sorted(read)
+    for start in range(0, len(ids), _CHUNK):
+        rows = []
+        for cid, meta in session.execute(
+                select(table.c.id, table.c.meta).where(table.c.id.in_(ids[start : start + _CHUNK]))):
+            normalised, masked, pipeline_meta = read[cid]
+            rows.append({"b_id": cid, "b_normalized": normalised, "b_masked": masked,
+                         "b_hash": text_hash(normalised), "b_meta": {**(meta or {}), "pipeline": pipeline_meta}})
+        if rows:
+            session.execute(
+                update(table).where(table.c.id == bindparam("b_id")).values(
+                    normalized_text=bindparam("b_normalized"), masked_text=bindparam("b_masked"),
+                    text_hash=bindparam("b_hash"), meta=bindparam("b_meta")),
+                rows,
+            )
 
 
-def add_suggestions(session: Session, pieces_by_comment: Sequence[tuple[Comment, Sequence[tuple[str, str, dict[str, Any]]]]]) -> int:
-    """One suggestion per (text, masked_text, meta) of each comment, numbered after any the
-    comment has. Bulk: one query per chunk of comments and one multi-row INSERT per chunk
-    of suggestions (a flush per comment cost ~3 ms, i.e. minutes at 100k). Returns how
-    many were added."""
-    ids = [c.id for c, pieces in pieces_by_comment if pieces]
+def add_suggestions(session: Session, consultation_id: int,
+                    pieces_by_comment: Sequence[tuple[int, Sequence[tuple[str, str, dict[str, Any]]]]]) -> int:
+    """One suggestion per (text, masked_text, meta) of each comment (by id), numbered after
+    any the comment has. Bulk: one query per chunk of comments and one multi-row INSERT per
+    chunk of suggestions (a flush per comment cost ~3 ms, i.e. minutes at 100k). Returns
+    how many were added."""
+    ids = [cid for cid, pieces in pieces_by_comment if pieces]
     last: dict[int, int] = {}
     for start in range(0, len(ids), _CHUNK):
         last.update(
@@ -346,16 +364,16 @@ def add_suggestions(session: Session, pieces_by_comment: Sequence[tuple[Comment,
         )
     rows = [
         {
-            "consultation_id": comment.consultation_id,
-            "comment_id": comment.id,
+            "consultation_id": consultation_id,
+            "comment_id": cid,
             "ordinal": i,
             "text": text,
             "masked_text": masked,
             "text_hash": text_hash(masked),
             "meta": dict(meta),
         }
-        for comment, pieces in pieces_by_comment
-        for i, (text, masked, meta) in enumerate(pieces, start=int(last.get(comment.id, -1)) + 1)
+        for cid, pieces in pieces_by_comment
+        for i, (text, masked, meta) in enumerate(pieces, start=int(last.get(cid, -1)) + 1)
     ]
     for start in range(0, len(rows), _CHUNK * 4):
         session.execute(insert(Suggestion), rows[start : start + _CHUNK * 4])
@@ -385,25 +403,65 @@ def comments_to_map(session: Session, consultation_id: int) -> list[tuple[int, i
     )
 
 
-def suggestions_to_map(session: Session, comment_ids: Sequence[int]) -> list[tuple[Suggestion, Comment, int]]:
+@dataclass(slots=True)
+class ToMap:
+    """A suggestion as the mapping reads it and sets it (``MAPPED_COLUMNS``, written back by
+    ``save_mapped``): a plain row, not an ORM object, whose loading and change tracking cost
+    the mapping more than its deciding (py-spy at 100k, 2026-12-04)."""
+
+    id: int
+    comment_id: int
+    ordinal: int
+    text: str
+    masked_text: str | None
+    meta: dict[str, Any]
+    scope: str | None
+    is_general: bool
+    is_out_of_scope: bool
+    sureness: float | None
+    citation_check: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class MapComment:
+    """What the mapping reads of a suggestion's comment."""
+
+    id: int
+    meta: dict[str, Any]
+    declared_articles: list[str] | None
+    quoted_text: str | None
+    masked_text: str | None
+    text: str | None
+
+
+def suggestions_to_map(session: Session, comment_ids: Sequence[int]) -> list[tuple[ToMap, MapComment, int]]:
     """The never-mapped suggestions of these comments (no mapping mark and no link), with
     their comment and the number of suggestions that comment has, in comment order
     (context carries over). ``comment_ids``: one chunk, as ``comments_to_map`` lists them."""
     rows = session.execute(
-        select(Suggestion, Comment)
+        select(Suggestion.id, Suggestion.comment_id, Suggestion.ordinal, Suggestion.text, Suggestion.masked_text,
+               Suggestion.meta, Suggestion.scope, Suggestion.is_general, Suggestion.is_out_of_scope,
+               Suggestion.sureness, Suggestion.citation_check,
+               Comment.meta, Comment.declared_articles, Comment.quoted_text, Comment.masked_text, Comment.text)
         .join(Comment, Comment.id == Suggestion.comment_id)
-        # What mapping reads of a comment; its original and normalised text stay on disk.
-        .options(load_only(Comment.id, Comment.meta, Comment.declared_articles, Comment.quoted_text,
-                           Comment.masked_text))
         # By comment id only (the ids are the consultation's): with the consultation in the
         # filter SQLite walked its whole queue index for every chunk.
         .where(*_never_mapped(), Suggestion.comment_id.in_(comment_ids))
         .order_by(Suggestion.comment_id, Suggestion.ordinal)
     ).all()
-    todo = [(s, c) for s, c in rows if "mapping" not in (s.meta or {})]
+    comments: dict[int, MapComment] = {}
+    todo = []
+    for row in rows:
+        s = ToMap(*row[:11])
+        s.meta = s.meta or {}
+        if "mapping" in s.meta:
+            continue
+        if s.comment_id not in comments:
+            comments[s.comment_id] = MapComment(s.comment_id, row[11] or {}, *row[12:])
+        todo.append((s, comments[s.comment_id]))
     if not todo:
         return []
-    ids = sorted({c.id for _, c in todo})
+    ids = sorted(comments)
     counts: dict[int, int] = {}
     for start in range(0, len(ids), _CHUNK):
         counts.update(session.execute(
@@ -539,12 +597,12 @@ def group_article_tallies(session: Session, group_ids: Iterable[int]) -> dict[in
     return out
 
 
-def set_meta(suggestion: Suggestion, **values: Any) -> None:
+def set_meta(suggestion: Suggestion | ToMap, **values: Any) -> None:
     suggestion.meta = {**(suggestion.meta or {}), **values}
     suggestion.sureness = None  # where it stands changed: the review queue works it out again
 
 
-def add_explicit_links(session: Session, suggestion: Suggestion, refs: Iterable[Reference],
+def add_explicit_links(session: Session, suggestion: Suggestion | ToMap, refs: Iterable[Reference],
                        provision_ids: dict[str, int], *, unlinked: bool = False) -> int:
     """Links for the references (one per article: the first, most specific evidence wins).
     ``unlinked``: the caller knows the suggestion has no link yet (saves a query per row)."""
@@ -570,7 +628,29 @@ def add_explicit_links(session: Session, suggestion: Suggestion, refs: Iterable[
     return n
 
 
-def add_semantic_links(session: Session, suggestion: Suggestion, links: Iterable[tuple[int, float, str]]) -> int:
+# What the mapping sets on a suggestion it loaded (``minyi.services.analysis``).
+MAPPED_COLUMNS = ("scope", "is_general", "is_out_of_scope", "meta", "sureness", "citation_check")
+
+
+def save_mapped(session: Session, suggestions: Sequence[ToMap]) -> None:
+    """Write what the mapping set on these suggestions (``MAPPED_COLUMNS``) as executemany
+    UPDATEs, after their new links. The ORM's unit of work over a chunk's objects (change
+    tracking, per-row bookkeeping) cost the mapping twice the UPDATEs themselves."""
+    if not suggestions:
+        return
+    table = Suggestion.__table__
+    rows = [{"b_id": s.id, **{f"b_{c}": getattr(s, c) for c in MAPPED_COLUMNS}} for s in suggestions]
+    session.flush()  # the links
+    # None in a JSON column is SQL NULL, as the ORM writes it ("no citation check"), not JSON null.
+    values = {c: bindparam(f"b_{c}", type_=JSON(none_as_null=True) if isinstance(table.c[c].type, JSON) else None)
+              for c in MAPPED_COLUMNS}
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(**values),
+                        rows[start : start + _CHUNK])
+
+
+def add_semantic_links(session: Session, suggestion: Suggestion | ToMap,
+                       links: Iterable[tuple[int, float, str]]) -> int:
     """``links``: (provision id, calibrated score, evidence)."""
     n = 0
     suggestion.sureness = None

@@ -44,7 +44,7 @@ from minyi.services.sureness import rate_placements
 from models.store import get_consultation
 from models import analysis_store as store
 from models.embedding_store import get_embeddings, put_embeddings
-from models.entities import Comment, Suggestion
+from models.entities import Suggestion
 from pipeline import incremental
 from pipeline.components import SEMANTIC_MAPPERS, component
 from pipeline.embed import embed_cached
@@ -296,8 +296,7 @@ def _split_new_comments(session: Session, cid: int, ctx: store.DraftContext, pip
         for name, spent in seconds.items():
             timer.add(name, spent)
         with timer.stage("split", len(ids), (start, start + len(chunk))):
-            comments = store.rows_by_ids(session, Comment, chunk)
-            _store_read(session, comments, read, timer.summary, pii)
+            _store_read(session, cid, chunk, read, timer.summary, pii)
         _commit(session)
         start += len(chunk)
     timer.summary.personal_data = dict(pii)
@@ -343,25 +342,23 @@ def read_comments(job: tuple[tuple[str, str, str], list[str], list[str]]) -> tup
     return read, {"normalise": t1 - t0, "mask": t2 - t1, "split": t3 - t2}
 
 
-def _store_read(session: Session, comments: list[Any], read: list[_Read], summary: RunSummary,
+def _store_read(session: Session, cid: int, comment_ids: list[int], read: list[_Read], summary: RunSummary,
                 pii: Counter[str]) -> None:
-    for c, r in zip(comments, read, strict=True):
+    for r in read:
         pii.update(s["kind"] for s in r.personal_data)
-        store.save_comment_text(
-            c,
-            r.normalised,
-            r.masked,
-            {
-                "run": summary.run_id,
-                # Comment.meta may be shown where personal data may not: cut-out quotes
-                # and signatures are recorded by kind and size, set-aside text masked.
-                "removed": [{"kind": k, "chars": n} for k, n in r.removed],
-                "set_aside": r.set_aside,
-                "personal_data": r.personal_data,
-            },
-        )
+    store.save_comment_texts(session, {
+        comment_id: (r.normalised, r.masked, {
+            "run": summary.run_id,
+            # Comment.meta may be shown where personal data may not: cut-out quotes
+            # and signatures are recorded by kind and size, set-aside text masked.
+            "removed": [{"kind": k, "chars": n} for k, n in r.removed],
+            "set_aside": r.set_aside,
+            "personal_data": r.personal_data,
+        })
+        for comment_id, r in zip(comment_ids, read, strict=True)
+    })
     # A comment is marked read together with its suggestions, never without.
-    summary.suggestions += store.add_suggestions(session, [(c, r.pieces) for c, r in zip(comments, read)])
+    summary.suggestions += store.add_suggestions(session, cid, [(c, r.pieces) for c, r in zip(comment_ids, read)])
 
 
 # --- 4-5: mapping ----------------------------------------------------------------------------
@@ -449,12 +446,13 @@ def _commit_mapped(session: Session, timer: _Timer, suggestions: list[Any]) -> N
     """End one chunk of the mapping: what it mapped is marked with the run, so that a run
     killed before the mapping ends has it taken back (``store.undo_mapping``), and the
     chunk is committed: other writers wait for one chunk, not for the whole mapping. The
-    chunk's objects are clean afterwards, and let go of."""
+    chunk's objects are let go of (``store.save_mapped``)."""
     run = timer.summary.run_id
     for s in suggestions:
         if "mapping" in (s.meta or {}):
             s.meta = {**s.meta, "mapped_in": run}
-    _store(session, timer)
+    with timer.stage("store", 0):
+        store.save_mapped(session, suggestions)
     _commit(session)
 
 
