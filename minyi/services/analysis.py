@@ -445,8 +445,8 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
 def _commit_mapped(session: Session, timer: _Timer, suggestions: list[Any]) -> None:
     """End one chunk of the mapping: what it mapped is marked with the run, so that a run
     killed before the mapping ends has it taken back (``store.undo_mapping``), and the
-    chunk is committed: other writers wait for one chunk, not for the whole mapping. The
-    chunk's objects are let go of (``store.save_mapped``)."""
+    chunk is written (``store.save_mapped``) and committed: other writers wait for one
+    chunk, not for the whole mapping."""
     run = timer.summary.run_id
     for s in suggestions:
         if "mapping" in (s.meta or {}):
