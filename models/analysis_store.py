@@ -424,7 +424,8 @@ class ToMap:
 
 @dataclass(frozen=True, slots=True)
 class MapComment:
-    """What the mapping reads of a suggestion's comment."""
+    """What the mapping reads of a suggestion's comment (and the external id, by which the
+    evaluation's tuning names what the mapping was given: eval/tune_mapping.py)."""
 
     id: int
     meta: dict[str, Any]
@@ -432,6 +433,7 @@ class MapComment:
     quoted_text: str | None
     masked_text: str | None
     text: str | None
+    external_id: str | None
 
 
 def suggestions_to_map(session: Session, comment_ids: Sequence[int]) -> list[tuple[ToMap, MapComment, int]]:
@@ -442,7 +444,8 @@ def suggestions_to_map(session: Session, comment_ids: Sequence[int]) -> list[tup
         select(Suggestion.id, Suggestion.comment_id, Suggestion.ordinal, Suggestion.text, Suggestion.masked_text,
                Suggestion.meta, Suggestion.scope, Suggestion.is_general, Suggestion.is_out_of_scope,
                Suggestion.sureness, Suggestion.citation_check,
-               Comment.meta, Comment.declared_articles, Comment.quoted_text, Comment.masked_text, Comment.text)
+               Comment.meta, Comment.declared_articles, Comment.quoted_text, Comment.masked_text, Comment.text,
+               Comment.external_id)
         .join(Comment, Comment.id == Suggestion.comment_id)
         # By comment id only (the ids are the consultation's): with the consultation in the
         # filter SQLite walked its whole queue index for every chunk.
