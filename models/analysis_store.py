@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, delete, exists, func, insert, null, select, text, update
+from sqlalchemy import JSON, bindparam, case, delete, exists, func, insert, null, select, text, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -432,7 +432,7 @@ class MapComment:
     declared_articles: list[str] | None
     quoted_text: str | None
     masked_text: str | None
-    text: str | None
+    text: str | None  # the original, read only where masked_text is empty
     external_id: str | None
 
 
@@ -444,7 +444,10 @@ def suggestions_to_map(session: Session, comment_ids: Sequence[int]) -> list[tup
         select(Suggestion.id, Suggestion.comment_id, Suggestion.ordinal, Suggestion.text, Suggestion.masked_text,
                Suggestion.meta, Suggestion.scope, Suggestion.is_general, Suggestion.is_out_of_scope,
                Suggestion.sureness, Suggestion.citation_check,
-               Comment.meta, Comment.declared_articles, Comment.quoted_text, Comment.masked_text, Comment.text,
+               Comment.meta, Comment.declared_articles, Comment.quoted_text, Comment.masked_text,
+               # The original only where nothing was masked (read as ``c.masked_text or c.text``):
+               # a comment's original text is not read again per suggestion of every chunk.
+               case((func.coalesce(Comment.masked_text, "") == "", Comment.text), else_=null()),
                Comment.external_id)
         .join(Comment, Comment.id == Suggestion.comment_id)
         # By comment id only (the ids are the consultation's): with the consultation in the
