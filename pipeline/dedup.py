@@ -116,16 +116,20 @@ class _Groups:
     """Union-find over input indices that remembers the loosest kind of link in each set."""
 
     def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
+        # A list, not a numpy array: find() reads it item by item, and a numpy item read
+        # costs a scalar object each (a sixth of the 10^6 text stage went to find()).
+        self.parent = list(range(n))
         self.kind: dict[int, int] = {}
+        self.sets = n  # counted by union(): counting by find() took seconds per stage at 10^6
 
     def find(self, i: int) -> int:
+        parent = self.parent
         root = i
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[i] != root:  # path compression
-            self.parent[i], i = root, self.parent[i]
-        return int(root)
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:  # path compression
+            parent[i], i = root, parent[i]
+        return root
 
     def union(self, a: int, b: int, kind: str) -> bool:
         ra, rb = self.find(a), self.find(b)
@@ -135,6 +139,7 @@ class _Groups:
         self.parent[rb] = ra
         self.kind[ra] = rank
         self.kind.pop(rb, None)
+        self.sets -= 1
         return True
 
     def units(self) -> dict[int, list[int]]:
@@ -144,7 +149,7 @@ class _Groups:
         return sets
 
     def count(self) -> int:
-        return len({self.find(i) for i in range(len(self.parent))})
+        return self.sets
 
 
 # --- text features --------------------------------------------------------------------
@@ -153,6 +158,19 @@ class _Groups:
 def canonical_text(text: str) -> str:
     """NFKC, case-folded, without spaces or punctuation: the key of exact duplicates."""
     return _STRIP.sub("", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def canonical_texts(texts: Sequence[str]) -> list[str]:
+    """``canonical_text`` of each text, computed once per distinct text: a campaign's copies
+    are thousands of the same string."""
+    seen: dict[str, str] = {}
+    out = []
+    for t in texts:
+        c = seen.get(t)
+        if c is None:
+            c = seen[t] = canonical_text(t)
+        out.append(c)
+    return out
 
 
 def shingles(text: str, k: int = 3) -> np.ndarray:
@@ -230,15 +248,27 @@ def _hash64(data: bytes) -> int:
 def text_key(text: str, scope: str | None = None) -> int:
     """The exact stage's key: the canonical text, with its scope when the text is short
     (``SCOPE_FREE_CHARS``); 0 when nothing is left to compare (punctuation only)."""
-    clean = canonical_text(text)
+    return _clean_key(canonical_text(text), scope)
+
+
+def _clean_key(clean: str, scope: str | None) -> int:
     if not clean:
         return 0
     return _hash64(f"{_text_scope(clean, scope)}\x00{clean}".encode("utf-8"))
 
 
-def exact_stage(texts: Sequence[str], groups: _Groups, scopes: Sequence[str | None] | None = None) -> list[int]:
-    """Returns each text's key (``text_key``)."""
-    keys = [text_key(t, None if scopes is None else scopes[i]) for i, t in enumerate(texts)]
+def exact_stage(texts: Sequence[str], groups: _Groups, scopes: Sequence[str | None] | None = None,
+                clean: Sequence[str] | None = None) -> list[int]:
+    """Returns each text's key (``text_key``). ``clean``: the texts' ``canonical_texts``."""
+    clean = canonical_texts(texts) if clean is None else clean
+    key_of: dict[tuple[str, str | None], int] = {}
+    keys = []
+    for i, c in enumerate(clean):
+        at = (c, _text_scope(c, None if scopes is None else scopes[i]))
+        key = key_of.get(at)
+        if key is None:
+            key = key_of[at] = _clean_key(c, None if scopes is None else scopes[i])
+        keys.append(key)
     first: dict[int, int] = {}
     for i, key in enumerate(keys):
         if not key:
@@ -274,8 +304,10 @@ def text_dup_stage(
     kinds: tuple[str, ...] = ("near", "campaign"),
     scopes: Sequence[str | None] | None = None,
     bands: dict[int, np.ndarray] | None = None,
+    clean: Sequence[str] | None = None,
 ) -> None:
-    """Near duplicates and campaigns in one streaming LSH pass over unit representatives.
+    """Near duplicates and campaigns in one streaming LSH pass over unit representatives
+    (``clean``: the texts' ``canonical_texts``, when the caller has them).
 
     Each representative queries the LSH index of those before it, is checked against at most
     a few members of each candidate group, then is indexed (unless its group is already well
@@ -290,7 +322,7 @@ def text_dup_stage(
     sh: dict[int, np.ndarray] = {}
     nums: dict[int, frozenset[str]] = {}
     indexed_per_root: Counter[int] = Counter()
-    clean = {i: canonical_text(texts[i]) for i in reps}
+    clean = {i: canonical_text(texts[i]) if clean is None else clean[i] for i in reps}
     scope = {i: _scope_key(i, clean[i], scopes) for i in reps}
     for i in reps:
         if not clean[i]:
@@ -364,25 +396,35 @@ _GENERIC_BIGRAMS = frozenset({"建议", "意见", "同意", "支持", "希望", 
 
 
 def _bigrams(text: str) -> set[str]:
-    t = canonical_text(text)
-    return {t[i : i + 2] for i in range(len(t) - 1)} - _GENERIC_BIGRAMS
+    return _clean_bigrams(canonical_text(text))
+
+
+def _clean_bigrams(clean: str) -> set[str]:
+    """The character bigrams of a canonical text, less the generic ones."""
+    return {clean[i : i + 2] for i in range(len(clean) - 1)} - _GENERIC_BIGRAMS
 
 
 def shortened_copy_stage(
-    texts: Sequence[str], groups: _Groups, params: TextDupParams, scopes: Sequence[str | None] | None = None
+    texts: Sequence[str], groups: _Groups, params: TextDupParams, scopes: Sequence[str | None] | None = None,
+    clean: Sequence[str] | None = None,
 ) -> None:
     """Shortened copies of a campaign ("支持第十九条！建议明确小区门禁不得只用人脸识别……"):
     a text on its own whose character bigrams mostly come from the campaign's template (the
     bigrams at least half its members share, so personal insertions do not count), stating
     no number the template does not, joins the campaign. Same scope, or none found for it."""
+    clean = canonical_texts(texts) if clean is None else clean
     units = groups.units()
     templates = []
     for root, members in units.items():
         if len(members) < params.shortened_min_members or KINDS[groups.kind.get(root, 0)] not in ("near", "campaign"):
             continue
-        counts = Counter(b for i in members for b in _bigrams(texts[i]))
+        # Each distinct wording once, counted as often as it is copied.
+        counts: Counter[str] = Counter()
+        for wording, copies in Counter(clean[i] for i in members).items():
+            for b in _clean_bigrams(wording):
+                counts[b] += copies
         common = {b for b, k in counts.items() if k >= max(2, len(members) / 2)}
-        nums = frozenset().union(*(numbers_of(texts[i]) for i in members))
+        nums = frozenset().union(*(numbers_of(t) for t in {texts[i] for i in members}))
         member_scopes = {_scope_key(i, "", scopes) for i in members}
         templates.append((root, common, nums, member_scopes))
     if not templates:
@@ -391,7 +433,7 @@ def shortened_copy_stage(
         if len(members) != 1:
             continue
         i = members[0]
-        grams = _bigrams(texts[i])
+        grams = _clean_bigrams(clean[i])
         if len(grams) < params.shortened_min_bigrams:
             continue
         own_scope = _scope_key(i, "", scopes)
@@ -590,14 +632,16 @@ def deduplicate(
     groups = _Groups(n)
     reports: list[StageReport] = []
     index = DedupIndex(keys=[], cells=[None] * n)
+    clean = canonical_texts(texts)
     if "exact" in stages:
-        _timed("exact", groups, reports, lambda: index.keys.extend(exact_stage(texts, groups, scopes)))
+        _timed("exact", groups, reports, lambda: index.keys.extend(exact_stage(texts, groups, scopes, clean)))
     else:
-        index.keys = [text_key(t, None if scopes is None else scopes[i]) for i, t in enumerate(texts)]
+        index.keys = [_clean_key(c, None if scopes is None else scopes[i]) for i, c in enumerate(clean)]
     text_kinds = tuple(k for k in ("near", "campaign") if k in stages)
     if text_kinds:
         _timed("+".join(text_kinds), groups, reports,
-               lambda: text_dup_stage(texts, groups, params, kinds=text_kinds, scopes=scopes, bands=index.bands))
+               lambda: text_dup_stage(texts, groups, params, kinds=text_kinds, scopes=scopes, bands=index.bands,
+                                      clean=clean))
     if "semantic" in stages and embeddings is not None and n:
         if semantic_threshold is None:
             from pipeline.embed import thresholds_for
@@ -611,7 +655,7 @@ def deduplicate(
             lambda: semantic_stage(texts, emb, groups, semantic_threshold, scopes, index=index),
         )
     if "campaign" in stages:
-        _timed("shortened", groups, reports, lambda: shortened_copy_stage(texts, groups, params, scopes))
+        _timed("shortened", groups, reports, lambda: shortened_copy_stage(texts, groups, params, scopes, clean))
     start = time.perf_counter()
     out = []
     for root, members in sorted(groups.units().items(), key=lambda kv: min(kv[1])):
@@ -750,9 +794,15 @@ def campaigns_of(letters: Sequence[str], letter_groups: Sequence[set[int]], draf
                         stack.append(h)
         if len(members) < min_letters:
             continue
-        counts = Counter(b for k in members for b in _bigrams(_letter_text(letters[k])))
+        # Each distinct letter once, counted as often as it was sent: a campaign at 10^6
+        # comments is a hundred thousand letters in a few thousand wordings.
+        copies = Counter(letters[k] for k in members)
+        counts: Counter[str] = Counter()
+        for letter, sent in copies.items():
+            for b in _bigrams(_letter_text(letter)):
+                counts[b] += sent
         wording = frozenset(b for b, c in counts.items() if c >= max(2, len(members) / 2))
-        numbers = frozenset().union(*(numbers_of(_letter_text(letters[k])) for k in members))
+        numbers = frozenset().union(*(numbers_of(_letter_text(letter)) for letter in copies))
         out.append(Campaign(sorted(comp, key=lambda g: -len(by_group[g])), sorted(members), wording - draft,
                             wording, numbers, _request_of(letters, sorted(members), wording)))
     return out
@@ -762,7 +812,8 @@ def _request_of(letters: Sequence[str], members: list[int], wording: frozenset[s
     """The request sentences of the campaign's most typical letter (most of the wording)."""
     from pipeline.cluster import proposal_text
 
-    typical = _letter_text(letters[max(members, key=lambda k: len(_bigrams(letters[k]) & wording))])
+    overlap = {letter: len(_bigrams(letter) & wording) for letter in {letters[k] for k in members}}
+    typical = _letter_text(letters[max(members, key=lambda k: overlap[letters[k]])])
     return proposal_text(typical) or typical
 
 

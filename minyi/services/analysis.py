@@ -997,11 +997,14 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
         groups[campaign.groups[0]] = ("campaign", members + [rows[k].suggestion_id for k in letters[n]], canonical)
         template_of[n] = campaign.wording
     own = {}
+    read: dict[tuple[str, frozenset[str]], list[str]] = {}  # a copy sent a thousand times is read once
     for n, template in template_of.items():
         for k in letters[n]:
-            sentences = own_sentences(rows[k].text, template)
-            if sentences:
-                own[rows[k].suggestion_id] = {"own_sentences": sentences}
+            key = (rows[k].text, template)
+            if key not in read:
+                read[key] = own_sentences(rows[k].text, template)
+            if read[key]:
+                own[rows[k].suggestion_id] = {"own_sentences": read[key]}
     # Committed a chunk at a time: at 10^6 campaign letters are hundreds of thousands.
     store.set_meta_by_id(session, own, on_chunk=lambda: _commit(session))
 
