@@ -258,18 +258,22 @@ def _clean_key(clean: str, scope: str | None) -> int:
     return _hash64(f"{_text_scope(clean, scope)}\x00{clean}".encode("utf-8"))
 
 
-def exact_stage(texts: Sequence[str], groups: _Groups, scopes: Sequence[str | None] | None = None,
-                clean: Sequence[str] | None = None) -> list[int]:
-    """Returns each text's key (``text_key``). ``clean``: the texts' ``canonical_texts``."""
-    clean = canonical_texts(texts) if clean is None else clean
+def _keys(clean: Sequence[str], scopes: Sequence[str | None] | None) -> list[int]:
+    """Each canonical text's ``text_key``, hashed once per distinct (text, scope)."""
     key_of: dict[tuple[str, str | None], int] = {}
     keys = []
     for i, c in enumerate(clean):
-        at = (c, _text_scope(c, None if scopes is None else scopes[i]))
-        key = key_of.get(at)
-        if key is None:
-            key = key_of[at] = _clean_key(c, None if scopes is None else scopes[i])
-        keys.append(key)
+        at = (c, None if scopes is None else scopes[i])
+        if at not in key_of:
+            key_of[at] = _clean_key(*at)
+        keys.append(key_of[at])
+    return keys
+
+
+def exact_stage(texts: Sequence[str], groups: _Groups, scopes: Sequence[str | None] | None = None,
+                clean: Sequence[str] | None = None) -> list[int]:
+    """Returns each text's key (``text_key``). ``clean``: the texts' ``canonical_texts``."""
+    keys = _keys(canonical_texts(texts) if clean is None else clean, scopes)
     first: dict[int, int] = {}
     for i, key in enumerate(keys):
         if not key:
@@ -323,7 +327,7 @@ def text_dup_stage(
     sh: dict[int, np.ndarray] = {}
     nums: dict[int, frozenset[str]] = {}
     indexed_per_root: Counter[int] = Counter()
-    clean = {i: canonical_text(texts[i]) if clean is None else clean[i] for i in reps}
+    clean = canonical_texts(texts) if clean is None else clean
     scope = {i: _scope_key(i, clean[i], scopes) for i in reps}
     for i in reps:
         if not clean[i]:
@@ -405,6 +409,19 @@ def _clean_bigrams(clean: str) -> set[str]:
     return {clean[i : i + 2] for i in range(len(clean) - 1)} - _GENERIC_BIGRAMS
 
 
+def _shared_bigrams(copies: Counter[str], bigrams_of: Callable[[str], set[str]]) -> set[str]:
+    """The bigrams (``bigrams_of`` a wording) at least half the copies share, and at least
+    two: a template, without the personal insertions. Each distinct wording is read once and
+    counted as often as it was copied: a campaign at 10^6 comments is a hundred thousand
+    letters in a few thousand wordings."""
+    counts: Counter[str] = Counter()
+    for wording, n in copies.items():
+        for b in bigrams_of(wording):
+            counts[b] += n
+    total = sum(copies.values())
+    return {b for b, k in counts.items() if k >= max(2, total / 2)}
+
+
 def shortened_copy_stage(
     texts: Sequence[str], groups: _Groups, params: TextDupParams, scopes: Sequence[str | None] | None = None,
     clean: Sequence[str] | None = None,
@@ -419,12 +436,7 @@ def shortened_copy_stage(
     for root, members in units.items():
         if len(members) < params.shortened_min_members or KINDS[groups.kind.get(root, 0)] not in ("near", "campaign"):
             continue
-        # Each distinct wording once, counted as often as it is copied.
-        counts: Counter[str] = Counter()
-        for wording, copies in Counter(clean[i] for i in members).items():
-            for b in _clean_bigrams(wording):
-                counts[b] += copies
-        common = {b for b, k in counts.items() if k >= max(2, len(members) / 2)}
+        common = _shared_bigrams(Counter(clean[i] for i in members), _clean_bigrams)
         nums = frozenset().union(*(numbers_of(t) for t in {texts[i] for i in members}))
         member_scopes = {_scope_key(i, "", scopes) for i in members}
         templates.append((root, common, nums, member_scopes))
@@ -637,7 +649,7 @@ def deduplicate(
     if "exact" in stages:
         _timed("exact", groups, reports, lambda: index.keys.extend(exact_stage(texts, groups, scopes, clean)))
     else:
-        index.keys = [_clean_key(c, None if scopes is None else scopes[i]) for i, c in enumerate(clean)]
+        index.keys = _keys(clean, scopes)
     text_kinds = tuple(k for k in ("near", "campaign") if k in stages)
     if text_kinds:
         _timed("+".join(text_kinds), groups, reports,
@@ -795,14 +807,8 @@ def campaigns_of(letters: Sequence[str], letter_groups: Sequence[set[int]], draf
                         stack.append(h)
         if len(members) < min_letters:
             continue
-        # Each distinct letter once, counted as often as it was sent: a campaign at 10^6
-        # comments is a hundred thousand letters in a few thousand wordings.
         copies = Counter(letters[k] for k in members)
-        counts: Counter[str] = Counter()
-        for letter, sent in copies.items():
-            for b in _bigrams(_letter_text(letter)):
-                counts[b] += sent
-        wording = frozenset(b for b, c in counts.items() if c >= max(2, len(members) / 2))
+        wording = frozenset(_shared_bigrams(copies, lambda letter: _bigrams(_letter_text(letter))))
         numbers = frozenset().union(*(numbers_of(_letter_text(letter)) for letter in copies))
         out.append(Campaign(sorted(comp, key=lambda g: -len(by_group[g])), sorted(members), wording - draft,
                             wording, numbers, _request_of(letters, sorted(members), wording)))
