@@ -280,6 +280,34 @@ def run_end_to_end(n: int, backend: str, workdir: Path, seed: int = 0, increment
     return out
 
 
+def run_batch_on(database: Path, n: int, backend: str, workdir: Path) -> dict:
+    """A batch of ``n`` new comments analysed on its own, on a copy of an analysed database
+    (``database``: one a ``--one`` run left, or any analysed consultation): the batch figure
+    without analysing the consultation again first. The consultation with the most comments
+    takes the batch."""
+    import shutil
+
+    from sqlalchemy import func, select
+
+    from minyi.core.settings import reset_settings
+    from models.db import session_scope, upgrade
+    from models.entities import Comment
+
+    copy = workdir / "batch-on.db"
+    shutil.copyfile(database, copy)
+    url = f"sqlite:///{copy}"
+    os.environ["MINYI_DATABASE_URL"] = url
+    reset_settings()
+    upgrade(url)
+    with session_scope(url) as session:
+        cid, analysed = session.execute(
+            select(Comment.consultation_id, func.count()).group_by(Comment.consultation_id)
+            .order_by(func.count().desc()).limit(1)
+        ).one()
+    return {"n": int(analysed), "backend": backend, "code": _commit_id(), "batch_only": True,
+            "analysed_in": database.name, "incremental": add_batch(url, cid, n, backend, int(analysed))}
+
+
 def _commit_id() -> str:
     """The checkout's commit, so a row of the table says which code it measured."""
     proc = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True)
@@ -466,7 +494,10 @@ def cluster_comparison(n: int, backend: str, seed: int = 0) -> dict:
 
 
 def _child(args: argparse.Namespace) -> None:
-    if args.one_kind == "e2e":
+    if args.batch_on:
+        with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp:
+            result = run_batch_on(Path(args.batch_on), args.incremental or 10_000, args.backend, Path(tmp))
+    elif args.one_kind == "e2e":
         with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp:
             result = run_end_to_end(args.one, args.backend, Path(tmp), incremental=args.incremental)
     else:
@@ -491,6 +522,8 @@ def e2e_table(results: list[dict]) -> str:
             + " | analyze total s | feedback .docx s | peak RSS GiB | embedded texts/s (backend's own; share) |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
+        if r.get("batch_only"):
+            continue
         if "error" in r:
             rows.append(f"| {r['n']:,} | error: {r['error'][:200]} |")
             continue
@@ -507,19 +540,21 @@ def e2e_table(results: list[dict]) -> str:
         + (f"; another writer during the analysis (a write a second): {_waits(r['writer_wait'])}"
            if r.get("writer_wait") else "")
         for r in results
-        if "error" not in r
+        if "error" not in r and not r.get("batch_only")
     )
     batches = [r for r in results if "error" not in r and r.get("incremental")]
     if batches:
         head = ("| analysed | code | new batch | ingest s | " + " | ".join(f"{s} s" for s in stages)
-                + " | analyze total s | suggestions dedup compared |")
+                + " | analyze total s | suggestions dedup compared | consultation analysed by |")
         lines = [head, "|" + "---|" * (head.count("|") - 1)]
         for r in batches:
             b = r["incremental"]
             lines.append("| " + " | ".join([f"{r['n']:,}", r.get("code", ""), f"{b['n']:,}", str(b["ingest"])]
                                            + [str(b["stages"].get(s, "")) for s in stages]
                                            + [str(b["analyze_total"]),
-                                              f"{b['dedup_compared']:,}" if "dedup_compared" in b else "all"]) + " |")
+                                              f"{b['dedup_compared']:,}" if "dedup_compared" in b else "all",
+                                              f"an earlier run (a copy of {r['analysed_in']})"
+                                              if r.get("batch_only") else "the same run"]) + " |")
         details += "\n\nA new batch added to the analysed consultation and analysed on its own:\n\n" + "\n".join(lines)
     return "\n".join(rows) + "\n\n" + details
 
@@ -564,11 +599,28 @@ def main(argv: list[str] | None = None) -> None:
                         help="after each size, add a batch of this many comments and analyse it on its own")
     parser.add_argument("--rewrite", action="store_true",
                         help="rewrite the Benchmark section from bench/e2e_results.json (with --sizes '')")
+    parser.add_argument("--batch-on", metavar="DB",
+                        help="time only a new batch (--incremental, default 10000) on a copy of this analysed "
+                             "SQLite database, and record it")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one-kind", default="e2e", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         _child(args)
+        return
+    if args.batch_on:
+        cmd = [sys.executable, __file__, "--one", "1", "--batch-on", args.batch_on, "--backend", args.backend,
+               "--incremental", str(args.incremental or 10_000)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if proc.returncode != 0 or line is None:
+            sys.exit("\n".join(proc.stderr.splitlines()[-15:]))
+        r = json.loads(line[len("RESULT ") :])
+        print(json.dumps(r, ensure_ascii=False), flush=True)
+        if not args.no_write:
+            stored = json.loads(RAW.read_text(encoding="utf-8")) if RAW.is_file() else {}
+            stored[f"{args.backend}:batch:{r['n']}"] = r
+            RAW.write_text(json.dumps(stored, ensure_ascii=False, indent=1), encoding="utf-8")
         return
     from results import write_section
 

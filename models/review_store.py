@@ -42,6 +42,7 @@ from models.entities import (
     Suggestion,
     SuggestionProvision,
 )
+from models.analysis_store import people_in_clusters
 from models.store import find_version
 
 # What the user calls each kind of row (English, Chinese), and how keys name them.
@@ -697,7 +698,7 @@ def settle(change: Change, cluster_ids: Iterable[int]) -> list[int]:
             change.deleted(cluster)
             removed.append(cid)
             continue
-        cluster.size = len(ids)
+        cluster.size = people_in_clusters(session, [cid])[cid]
         if cluster.representative_suggestion_id not in ids:
             cluster.representative_suggestion_id = pick_representative(session, ids)
     return removed

@@ -727,15 +727,17 @@ def nearest_by_code(query: np.ndarray, codes: np.ndarray, k: int, radius: int | 
     if len(codes) == 0 or k <= 0:
         return [np.zeros(0, dtype=np.int64) for _ in range(len(query))]
     k = min(k, len(codes))
-    q = np.ascontiguousarray(query).view(np.uint64)
+    # Each distinct code once: a batch's campaign copies share theirs.
+    distinct, copy_of = np.unique(np.ascontiguousarray(query), axis=0, return_inverse=True)
+    q = np.ascontiguousarray(distinct).view(np.uint64)
     c = np.ascontiguousarray(codes).view(np.uint64)
-    out: list[np.ndarray] = []
+    found: list[np.ndarray] = []
     step = max(1, 2_000_000 // len(c))  # bounded memory: rows × codes per chunk
     for start in range(0, len(q), step):
         dist = np.bitwise_count(q[start : start + step, None, :] ^ c[None, :, :]).sum(axis=2)
         for row, d in zip(np.argpartition(dist, k - 1, axis=1)[:, :k], dist):
-            out.append(row if radius is None else row[d[row] <= radius])
-    return out
+            found.append(row if radius is None else row[d[row] <= radius])
+    return [found[i] for i in np.ravel(copy_of)]
 
 
 def nearest_cells(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:

@@ -426,7 +426,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     # Read once (the explicit pass's links included), then kept up to date in memory: a
     # reply in a later chunk takes the articles of a post mapped in an earlier one.
     with timer.stage("map_semantic", left, (0, 0)):
-        threads = store.thread_articles(session, cid, ctx.provision_ids)
+        threads = store.thread_articles(session, cid, ctx.provision_ids, [c for c, _n in pending])
     done = 0
     for chunk in chunks:
         # What the explicit pass left of these comments.
@@ -1085,6 +1085,11 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
             pending[scope] = new
     if not pending:
         return
+    # A forum reply is clustered with the post it agrees with: read for the new members only.
+    follows = store.followed_posts(session, [m.suggestion_id for new in pending.values() for m in new])
+    for new in pending.values():
+        for m in new:
+            m.follows = follows.get(m.suggestion_id, ())
     # Embeddings of the new suggestions and of a sample of each stored cluster of the same
     # scopes (``incremental.join_sample``): what a batch reads follows the batch.
     needed: dict[int, None] = {}  # an ordered set: each id read and embedded once

@@ -236,6 +236,30 @@ def test_rerun_processes_only_new_comments_and_never_undoes_manual_work(session,
     assert [m.suggestion_id for c in s8 for m in c.members] == [s7.id]
 
 
+def test_a_suggestion_a_reviewer_put_in_another_articles_cluster_is_still_clustered_on_its_own(
+        session, consultation):
+    """A reviewer's manual member may sit outside its own scope (here: a suggestion on
+    article 30 put in a cluster of another article, and taken out of its own). The next
+    analysis clusters it on article 30 again and leaves the reviewer's membership alone."""
+    cid = consultation
+    analyze(session, SYSTEM, cid, backend="tfidf")
+    session.commit()
+    on_30 = session.scalars(select(Cluster).where(Cluster.consultation_id == cid, Cluster.scope == "article:30")).first()
+    elsewhere = session.scalars(select(Cluster).where(Cluster.consultation_id == cid, Cluster.scope != "article:30",
+                                                      Cluster.scope.like("article:%"))).first()
+    moved = on_30.members[0].suggestion_id
+    session.execute(ClusterMember.__table__.delete().where(ClusterMember.suggestion_id == moved))
+    session.add(ClusterMember(cluster_id=elsewhere.id, suggestion_id=moved, is_manual=True))
+    session.commit()
+
+    analyze(session, SYSTEM, cid, backend="tfidf")
+    session.commit()
+    scopes = session.execute(select(Cluster.scope, ClusterMember.is_manual)
+                             .join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
+                             .where(ClusterMember.suggestion_id == moved)).all()
+    assert sorted(scopes) == sorted([("article:30", False), (elsewhere.scope, True)])
+
+
 def test_short_identical_texts_are_duplicates_only_on_the_same_article(session, consultation):
     # A short text says nothing about what it is on: "建议删除这一条。" on article 10 and on
     # article 20 are two proposals. A form letter is one campaign on whatever article.
@@ -504,40 +528,46 @@ def test_a_run_killed_while_mapping_commits_chunks_and_the_next_run_decides_as_a
     assert _citation_checks(session, consultation) == _citation_checks(session, unbroken.id) != []
 
 
+def _forum_post(text, thread, floor):
+    return CommentIn(text, channel="forum", meta={"thread_id": thread, "floor": floor},
+                     external_id=f"{thread}-{floor}")
+
+
+def _placed(session, consultation):
+    """External id → (its first suggestion's articles, the links' evidence)."""
+    def placed(ext):
+        _c, pieces = _by_external(session, consultation, ext)
+        evidence = session.scalars(select(SuggestionProvision.evidence)
+                                   .where(SuggestionProvision.suggestion_id == pieces[0].id)).all()
+        return _articles_of(session, pieces[0].id), evidence
+    return placed
+
+
 def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapping_chunks(
         session, consultation, monkeypatch):
     """One comment per chunk: the reply is mapped in a later chunk than its post, explicitly
     cited (thread A) or semantically placed (thread B)."""
     import minyi.services.analysis as analysis
 
-    def post(text, thread, floor):
-        return CommentIn(text, channel="forum", meta={"thread_id": thread, "floor": floor},
-                         external_id=f"{thread}-{floor}")
-
     _add(session, consultation, [
-        post("第三十条限速十五公里太低，建议提高到二十五公里。", "A", 1),
-        post("同意楼上，骑手每天跑单，这个速度真的来不及。", "A", 2),
-        post("外卖骑手戴头盔的规定很好，企业应当给骑手免费配备头盔。", "B", 1),
-        post("+1，还应该定期检查头盔质量。", "B", 2),
-        post("第三十条限速十五公里太低，建议提高到二十五公里。", "C", 1),
-        post("第二十条的登记期限太短，建议延长。", "C", 2),
-        post("同意1楼，骑手真的赶不及。", "C", 3),  # the floor it names, not the one above
-        post("第三十条限速十五公里太低，建议提高到二十五公里。", "D", 1),
-        post("大家周末愉快，天气转凉注意添衣。", "D", 2),  # on no article
-        post("同意2楼", "D", 3),  # agrees with the post on no article, not with floor 1
-        post("同意楼上", "D", 4),  # the post just above: on no article either
+        _forum_post("第三十条限速十五公里太低，建议提高到二十五公里。", "A", 1),
+        _forum_post("同意楼上，骑手每天跑单，这个速度真的来不及。", "A", 2),
+        _forum_post("外卖骑手戴头盔的规定很好，企业应当给骑手免费配备头盔。", "B", 1),
+        _forum_post("+1，还应该定期检查头盔质量。", "B", 2),
+        _forum_post("第三十条限速十五公里太低，建议提高到二十五公里。", "C", 1),
+        _forum_post("第二十条的登记期限太短，建议延长。", "C", 2),
+        _forum_post("同意1楼，骑手真的赶不及。", "C", 3),  # the floor it names, not the one above
+        _forum_post("第三十条限速十五公里太低，建议提高到二十五公里。", "D", 1),
+        _forum_post("大家周末愉快，天气转凉注意添衣。", "D", 2),  # on no article
+        _forum_post("同意2楼", "D", 3),  # agrees with the post on no article, not with floor 1
+        _forum_post("同意楼上", "D", 4),  # the post just above: on no article either
     ], "forum")
     session.commit()
     monkeypatch.setattr(analysis, "MAP_CHUNK", 1)
     analyze(session, SYSTEM, consultation, backend="tfidf")
     session.commit()
 
-    def placed(ext):
-        _c, pieces = _by_external(session, consultation, ext)
-        s = pieces[0]
-        evidence = session.scalars(select(SuggestionProvision.evidence)
-                                   .where(SuggestionProvision.suggestion_id == s.id)).all()
-        return _articles_of(session, s.id), evidence
+    placed = _placed(session, consultation)
 
     assert placed("A-2") == ([30], ["承接楼上所说条款"])
     assert placed("C-2")[0] == [20] and placed("C-3") == ([30], ["承接楼上所说条款"])
@@ -555,30 +585,38 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
         assert post and post == reply
 
 
+def test_a_reply_in_a_later_batch_takes_the_articles_of_its_stored_post(session, consultation):
+    """A batch reads the posts of its own threads (stored by earlier runs), whether the
+    thread id came as text or as a number."""
+    _analyse_more(session, consultation, [
+        _forum_post("第三十条限速十五公里太低，建议提高到二十五公里。", 7, 1),
+        _forum_post("第二十条的登记期限太短，建议延长。", "E", 1),
+    ], "forum-1")
+    _analyse_more(session, consultation, [
+        _forum_post("同意楼上，骑手每天跑单，这个速度真的来不及。", 7, 2),
+        _forum_post("同意楼上", "E", 2),
+    ], "forum-2")
+    placed = _placed(session, consultation)
+    assert placed("7-2") == ([30], ["承接楼上所说条款"])
+    assert placed("E-2") == ([20], ["承接楼上所说条款"])
+
+
 def test_a_forum_post_that_matches_no_article_clearly_is_on_its_threads_subject(session, consultation):
     """The same words open a thread of their own (总体意见: nothing clear) and answer a
     thread about article 30 (on article 30, the evidence saying why); a grievance in that
     thread stays off the articles."""
-    def post(text, thread, floor):
-        return CommentIn(text, channel="forum", meta={"thread_id": thread, "floor": floor},
-                         external_id=f"{thread}-{floor}")
-
     words = "在道路上这么慢，大家都来不及。"
     _add(session, consultation, [
-        post("第三十条限速十五公里太低，建议提高到二十五公里。", "T", 1),
-        post(words, "T", 2),
-        post("我家楼下的超市老板天天占道经营，我投诉了好几次都没人管？", "T", 3),
-        post(words, "U", 1),
+        _forum_post("第三十条限速十五公里太低，建议提高到二十五公里。", "T", 1),
+        _forum_post(words, "T", 2),
+        _forum_post("我家楼下的超市老板天天占道经营，我投诉了好几次都没人管？", "T", 3),
+        _forum_post(words, "U", 1),
     ], "forum")
     session.commit()
     analyze(session, SYSTEM, consultation, backend="tfidf")
     session.commit()
 
-    def placed(ext):
-        _c, pieces = _by_external(session, consultation, ext)
-        evidence = session.scalars(select(SuggestionProvision.evidence)
-                                   .where(SuggestionProvision.suggestion_id == pieces[0].id)).all()
-        return _articles_of(session, pieces[0].id), evidence
+    placed = _placed(session, consultation)
 
     assert placed("U-1") == ([], [])
     articles, evidence = placed("T-2")

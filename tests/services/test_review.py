@@ -354,6 +354,21 @@ def test_a_duplicate_group_moves_together(db):
 # --- clusters --------------------------------------------------------------------------------
 
 
+def test_a_merged_cluster_counts_people_not_suggestions(db):
+    """"有N人提出" counts people: when two points of one letter end up in one cluster, the
+    cluster's size counts the letter once, as the analysis counts it."""
+    a1, a4 = sid(db, "A-1"), sid(db, "A-4")
+    keep, other = cluster_of(db, "A-1"), cluster_of(db, "A-4")
+    with unit_of_work(db) as session:
+        sizes = session.get(Cluster, keep).size + session.get(Cluster, other).size
+        # A-4 was the second point of A-1's letter.
+        second = session.get(Suggestion, a4)
+        second.comment_id, second.ordinal = session.get(Suggestion, a1).comment_id, 99
+    act(db, review.merge_clusters, [keep, other])
+    with unit_of_work(db) as session:
+        assert session.get(Cluster, keep).size == sizes - 1
+
+
 def test_merge_clusters(db, run_cli):
     a1, a4 = sid(db, "A-1"), sid(db, "A-4")
     keep, other = cluster_of(db, "A-1"), cluster_of(db, "A-4")
