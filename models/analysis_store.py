@@ -865,17 +865,28 @@ def dedup_cells(session: Session, consultation_id: int, backend: str) -> dict[st
     return {scope: (ids, b"".join(vectors)) for scope, (ids, vectors) in out.items()}
 
 
-def cell_codes(session: Session, cell_ids: Sequence[int]) -> dict[int, tuple[list[int], list[bytes]]]:
-    """Block id → its members' suggestion ids and sign codes."""
+def cell_codes(session: Session, cell_ids: Sequence[int], *, of_consultation: int | None = None
+               ) -> dict[int, tuple[list[int], list[bytes]]]:
+    """Block id → its members' suggestion ids and sign codes, in id order. Through the
+    block index; or, with ``of_consultation`` (the blocks are most of that consultation's, as
+    a large batch's are), over the consultation's id range in table order: at 10^6 the
+    index took 7.0 s for every block, the range 2.3 s."""
     out: dict[int, tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))
-    for start in range(0, len(cell_ids), _CHUNK):
-        for sid, cell, code in _plain_rows(
-            session,
-            select(Suggestion.id, Suggestion.dedup_cell, Suggestion.dedup_code)
-            .where(Suggestion.dedup_cell.in_(cell_ids[start : start + _CHUNK]), Suggestion.dedup_code.is_not(None))
-        ):
-            out[cell][0].append(sid)
-            out[cell][1].append(code)
+    if of_consultation is not None:
+        wanted = set(cell_ids)
+        statements = [select(Suggestion.id, Suggestion.dedup_cell, Suggestion.dedup_code)
+                      .where(*_consultation_span(session, of_consultation), Suggestion.dedup_code.is_not(None))]
+    else:
+        wanted = None
+        statements = [select(Suggestion.id, Suggestion.dedup_cell, Suggestion.dedup_code)
+                      .where(Suggestion.dedup_cell.in_(cell_ids[start : start + _CHUNK]),
+                             Suggestion.dedup_code.is_not(None))
+                      for start in range(0, len(cell_ids), _CHUNK)]
+    for statement in statements:
+        for sid, cell, code in _plain_rows(session, statement):
+            if wanted is None or cell in wanted:
+                out[cell][0].append(sid)
+                out[cell][1].append(code)
     return out
 
 
@@ -1110,7 +1121,7 @@ def _write_group_chunk(session: Session, chunk: list[tuple[Any, list[int]]], cur
 # --- clusters ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ScopeMember:
     suggestion_id: int
     text: str  # masked

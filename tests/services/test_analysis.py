@@ -260,6 +260,23 @@ def test_a_suggestion_a_reviewer_put_in_another_articles_cluster_is_still_cluste
     assert sorted(scopes) == sorted([("article:30", False), (elsewhere.scope, True)])
 
 
+def test_a_blocks_codes_read_by_block_or_in_table_order_are_the_same(session, consultation):
+    """A batch reads its blocks' sign codes through the block index, or over the whole
+    consultation's ids when the blocks are most of its blocks: the same members, codes and
+    order either way."""
+    from models import analysis_store as store
+    from models.entities import DedupCell
+
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    cells = sorted(session.scalars(select(DedupCell.id).where(DedupCell.consultation_id == consultation)))
+    by_block = store.cell_codes(session, cells)
+    assert cells and sum(len(ids) for ids, _codes in by_block.values()) > len(cells)
+    assert store.cell_codes(session, cells, of_consultation=consultation) == by_block
+    some = cells[: len(cells) // 2 or 1]
+    assert store.cell_codes(session, some, of_consultation=consultation) == {c: by_block[c] for c in some if c in by_block}
+
+
 def test_short_identical_texts_are_duplicates_only_on_the_same_article(session, consultation):
     # A short text says nothing about what it is on: "建议删除这一条。" on article 10 and on
     # article 20 are two proposals. A form letter is one campaign on whatever article.
