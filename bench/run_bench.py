@@ -505,9 +505,9 @@ def _child(args: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(result, ensure_ascii=False))
 
 
-def _spawn(kind: str, n: int, backend: str, incremental: int = 0) -> dict:
+def _spawn(kind: str, n: int, backend: str, incremental: int = 0, batch_on: str | None = None) -> dict:
     cmd = [sys.executable, __file__, "--one", str(n), "--one-kind", kind, "--backend", backend,
-           "--incremental", str(incremental)]
+           "--incremental", str(incremental)] + (["--batch-on", batch_on] if batch_on else [])
     proc = subprocess.run(cmd, capture_output=True, text=True)
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
@@ -609,14 +609,12 @@ def main(argv: list[str] | None = None) -> None:
         _child(args)
         return
     if args.batch_on:
-        cmd = [sys.executable, __file__, "--one", "1", "--batch-on", args.batch_on, "--backend", args.backend,
-               "--incremental", str(args.incremental or 10_000)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
-        if proc.returncode != 0 or line is None:
-            sys.exit("\n".join(proc.stderr.splitlines()[-15:]))
-        r = json.loads(line[len("RESULT ") :])
+        if not Path(args.batch_on).is_file():
+            sys.exit(f"--batch-on: {args.batch_on}: no such database file")
+        r = _spawn("e2e", 1, args.backend, args.incremental or 10_000, batch_on=args.batch_on)
         print(json.dumps(r, ensure_ascii=False), flush=True)
+        if "error" in r:
+            sys.exit(2)
         if not args.no_write:
             stored = json.loads(RAW.read_text(encoding="utf-8")) if RAW.is_file() else {}
             stored[f"{args.backend}:batch:{r['n']}"] = r

@@ -888,7 +888,8 @@ def _stored_candidates(session: Session, cid: int, ctx: store.DraftContext, new_
     radius = code_radius(thresholds_for(backend, pipe).semantic_dup)
     # Most of the consultation's blocks (a large batch): read in table order, not by block.
     most = 2 * len(by_cell) >= sum(len(ids) for ids, _raw in cells.values())
-    for cell, (sids, raw_codes) in store.cell_codes(session, sorted(by_cell), of_consultation=cid if most else None).items():
+    stored_codes = store.cell_codes(session, sorted(by_cell), of_consultation=cid if most else None)
+    for cell, (sids, raw_codes) in stored_codes.items():
         member_codes = np.frombuffer(b"".join(raw_codes), dtype=np.uint8).reshape(len(sids), -1)
         for row in nearest_by_code(codes[by_cell[cell]], member_codes, SEMANTIC_CANDIDATES, radius):
             found.update(sids[j] for j in row)
