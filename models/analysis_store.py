@@ -875,12 +875,14 @@ def cell_codes(session: Session, cell_ids: Sequence[int], *, of_consultation: in
     if of_consultation is not None:
         wanted = set(cell_ids)
         statements = [select(Suggestion.id, Suggestion.dedup_cell, Suggestion.dedup_code)
-                      .where(*_consultation_span(session, of_consultation), Suggestion.dedup_code.is_not(None))]
+                      .where(*_consultation_span(session, of_consultation), Suggestion.dedup_code.is_not(None))
+                      .order_by(Suggestion.id)]
     else:
         wanted = None
         statements = [select(Suggestion.id, Suggestion.dedup_cell, Suggestion.dedup_code)
                       .where(Suggestion.dedup_cell.in_(cell_ids[start : start + _CHUNK]),
                              Suggestion.dedup_code.is_not(None))
+                      .order_by(Suggestion.dedup_cell, Suggestion.id)  # the block index's own order
                       for start in range(0, len(cell_ids), _CHUNK)]
     for statement in statements:
         for sid, cell, code in _plain_rows(session, statement):
