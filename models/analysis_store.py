@@ -1162,10 +1162,13 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
         .where(SuggestionProvision.provision_id.in_(sorted(key_by_pid))),
     ):
         links[sid].append((link, pid))
+    for made in links.values():
+        if len(made) > 1:
+            made.sort()  # in the order they were made
     scopes: dict[str, list[ScopeMember]] = defaultdict(list)
     for sid, masked, text, stype, gid, general, out, comment_id in rows:
         member = ScopeMember(sid, masked or text or "", stype, gid, comment_id)
-        keys = [key_by_pid[p] for _link, p in sorted(links.get(sid, []))]  # in the order they were made
+        keys = [key_by_pid[p] for _link, p in links.get(sid, ())]
         if keys:
             for key in dict.fromkeys(keys):
                 scopes[f"article:{key}"].append(member)

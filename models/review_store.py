@@ -688,7 +688,9 @@ def settle(change: Change, cluster_ids: Iterable[int]) -> list[int]:
     session = change.session
     session.flush()
     removed = []
-    for cid in sorted(set(cluster_ids)):
+    touched = sorted(set(cluster_ids))
+    people = people_in_clusters(session, touched)  # one count for all of them
+    for cid in touched:
         cluster = session.get(Cluster, cid)
         if cluster is None:
             continue
@@ -698,7 +700,7 @@ def settle(change: Change, cluster_ids: Iterable[int]) -> list[int]:
             change.deleted(cluster)
             removed.append(cid)
             continue
-        cluster.size = people_in_clusters(session, [cid])[cid]
+        cluster.size = people[cid]
         if cluster.representative_suggestion_id not in ids:
             cluster.representative_suggestion_id = pick_representative(session, ids)
     return removed
