@@ -57,11 +57,22 @@ ELSEWHERE_MIN_WORDS = 3
 # to be told from chance in a whole law).
 ELSEWHERE_FEW_WORDS = 2
 ELSEWHERE_FEW_SHARE = 0.6
+# Or the words the revision wrote into one article (its inserted spans, or the whole of a
+# new article) hold this share of the suggestion's words, at least INSERTED_MARGIN more than
+# any other article's do: what was changed, compared with what was asked, points at one
+# place ("股东代表诉讼应当可以针对全资子公司的董事…" and the spans added to 第一百八十九条).
+INSERTED_FULL = 0.5
+INSERTED_MARGIN = 0.2
+INSERTED_MIN_WORDS = 3
 
 # A single request counts as enacted when the final text carries this share of the new words
 # of its best-covered clause (see _request_scores).
 CLAUSE_FULL = 0.5
 
+# Beside a quantity the final text lacks, a clause is a point of its own only when it
+# carries at least this many new words: one word ("决议") in a clause that states a condition
+# ("股东会作出分配利润的决议后") turns up by chance.
+REST_MIN_WORDS = 2
 _OPEN_Q = "“\"‘'「『"
 _CLOSE_Q = "”\"’'」』"
 _Q1 = f"[{_OPEN_Q}]"
@@ -390,28 +401,33 @@ def _missing_from(quantities: list[str], new_text: str) -> bool:
     return any(q not in new_c for q in quantities)
 
 
-def _request_score(request: str, old_text: str, new_text: str) -> float | None:
-    """How far the final text carries one request, 0..1, or None when the request has no
-    word the draft lacks (nothing to look for). A quantity asked for decides alone: the
-    final text has it or not. Otherwise the best clause counts, so that a reason or an
-    example given beside the request ("…，不能到别的区还要重新办") does not dilute it."""
+def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
+    """How far the final text carries one request, 0..1 ([] when the request has no word
+    the draft lacks: nothing to look for). The best clause counts, so that a reason or an
+    example given beside the request ("…，不能到别的区还要重新办") does not dilute it. A
+    quantity asked for decides when the final text has it. When it does not, the clauses
+    without the quantity are a second point of the request, judged as any other: "应当给予
+    过渡期逐步调整，过渡期不少于五年" is partly adopted by a transition with no five years."""
     quantities = requested_quantities(request, old_text)
+    clauses = _CLAUSE_SEP.split(request)
     if quantities:
-        return 0.0 if _missing_from(quantities, new_text) else 1.0
+        if not _missing_from(quantities, new_text):
+            return [1.0]
+        clauses = [c for c in clauses if not requested_quantities(c, old_text)]
     old_words, new_words = tokens(old_text), tokens(new_text)
     best = None
-    for clause in _CLAUSE_SEP.split(request):
+    for clause in clauses:
         novel = tokens(clause) - old_words
-        if novel:
-            share = len(novel & new_words) / len(novel)
-            best = share if best is None else max(best, share)
-    return best
+        carried = len(novel & new_words)
+        if novel and (not quantities or carried >= REST_MIN_WORDS):
+            best = max(best or 0.0, carried / len(novel))
+    rest = [] if best is None else [best]
+    return [0.0, *rest] if quantities else rest
 
 
 def request_scores(text: str, old_text: str, new_text: str) -> list[float]:
-    """One score per request of the suggestion that asks for something new."""
-    scores = (_request_score(r, old_text, new_text) for r in requests_in(text))
-    return [s for s in scores if s is not None]
+    """The scores of each request of the suggestion that asks for something new."""
+    return [s for r in requests_in(text) for s in _request_scores(r, old_text, new_text)]
 
 
 def _judge_requests(text: str, t: _Target) -> tuple[str, str, list[float]] | None:
@@ -568,7 +584,9 @@ def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, 
     words = tokens(_without_article_refs(text))
     novel = words - tokens(draft_text)
     if len(novel) < ELSEWHERE_FEW_WORDS:
-        return proposal  # a word found somewhere in a whole law proves nothing
+        # A word found somewhere in a whole law proves nothing; the revision's own wording
+        # matching the suggestion's, in one place only, does.
+        return _carried_by_changed_wording(text, words, request, proposal, keys, alignment, old, new)
     asked = requested_quantities(text, draft_text)  # once: it reads the whole draft
     best: tuple[float, str] | None = None
     for row in alignment:
@@ -584,12 +602,57 @@ def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, 
         if share >= ADD_ELSEWHERE_FULL and (best is None or share > best[0]):
             best = (share, art.label)
     if best is None:
-        return proposal
+        return _carried_by_changed_wording(text, words, request, proposal, keys, alignment, old, new)
     target = _target(keys, alignment, old, new) if keys else None
     v = _verdict(ADOPTED, 0.4, "requests_carried_elsewhere", target, request, rules_said=proposal.rule,
                  request_scores=[best[0]])
     v.final_articles = list(dict.fromkeys([*v.final_articles, best[1]]))
     return v
+
+
+def _carried_by_changed_wording(text: str, words: frozenset[str], request: Request,
+                                proposal: AdoptionProposal, keys: list[str], alignment: list[AlignedPair],
+                                old: ParsedDraft, new: ParsedDraft) -> AdoptionProposal:
+    """采纳 when the wording the revision wrote into one article carries most of the
+    suggestion's words and no other article's comes close (INSERTED_FULL, INSERTED_MARGIN):
+    the request stands where the text was changed, whatever article it was mapped to.
+    部分采纳 when that article lacks a quantity asked for that its draft text lacked too, as
+    for a request judged on its own article."""
+    if len(words) < INSERTED_MIN_WORDS:
+        return proposal
+    shares: dict[str, tuple[float, str, str]] = {}  # label → (share, draft text, final text)
+    for row in alignment:
+        if row.change in ("unchanged", "deleted") or not row.new_key:
+            continue
+        art = new.article(row.new_key)
+        before = old.article(row.old_key) if row.old_key else None
+        if art is None:
+            continue
+        before_text = before.text if before else ""
+        share = len(words & _inserted_words(before_text, art.text)) / len(words)
+        if share > shares.get(art.label, (-1.0,))[0]:
+            shares[art.label] = (share, before_text, art.text)
+    ranked = sorted(shares.items(), key=lambda kv: -kv[1][0])
+    if not ranked:
+        return proposal
+    label, (best, before_text, final_text) = ranked[0]
+    runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+    if best < INSERTED_FULL or best - runner_up < INSERTED_MARGIN:
+        return proposal
+    target = _target(keys, alignment, old, new) if keys else None
+    status, rule = (PARTLY, "request_in_changed_wording_without_its_quantity") if _missing_from(
+        requested_quantities(text, before_text), final_text) else (ADOPTED, "request_in_changed_wording")
+    v = _verdict(status, 0.4, rule, target, request, rules_said=proposal.rule,
+                 changed_wording_share=round(best, 3), next_best_share=round(runner_up, 3))
+    v.final_articles = list(dict.fromkeys([*v.final_articles, label]))
+    return v
+
+
+@lru_cache(maxsize=4096)
+def _inserted_words(old_text: str, new_text: str) -> frozenset[str]:
+    """The words of what the revision wrote into an article: its inserted spans, or all of
+    it for a new article. Cached: the same rows are read for every suggestion."""
+    return tokens(inserted_text(old_text, new_text) if old_text else new_text)
 
 
 def _carries_the_rest(words: frozenset[str], carried: frozenset[str], novel_share: float) -> bool:
@@ -624,7 +687,7 @@ def _propose_by_rules(suggestion: SuggestionInput, request: Request, keys: list[
     if request.kind == "replace":
         return _decide_replace(request, target, **extra)
     if request.kind == "delete_phrase":
-        return _decide_delete_phrase(request, target, old, **extra)
+        return _decide_delete_phrase(suggestion.text, request, target, old, **extra)
     if request.kind == "add":
         return _decide_add(request, target, alignment, new, **extra)
     if request.kind == "change" or (request.kind == "none" and suggestion.type not in ("支持", "询问")):
@@ -707,7 +770,8 @@ def _decide_replace(request: Request, t: _Target, **extra: Any) -> AdoptionPropo
     return _verdict(NOT_ADOPTED, 0.75, "replacement_not_made", t, request, counts=counts, **extra)
 
 
-def _decide_delete_phrase(request: Request, t: _Target, old: ParsedDraft, **extra: Any) -> AdoptionProposal:
+def _decide_delete_phrase(text: str, request: Request, t: _Target, old: ParsedDraft,
+                          **extra: Any) -> AdoptionProposal:
     phrase = request.old or ""
     if phrase.startswith("#"):
         phrase = _numbered_part(phrase, old.article(t.old_keys[0]))
@@ -716,12 +780,24 @@ def _decide_delete_phrase(request: Request, t: _Target, old: ParsedDraft, **extr
     a = anchor(phrase, t.old_text)
     old_c, new_c = canon(t.old_text), canon(t.new_text)
     if not a:
+        gone = [] if t.unchanged else _named_words_removed(text, t)
+        if gone:
+            return _verdict(ADOPTED, 0.5, "named_wording_removed", t, request, removed=gone, **extra)
         return _change_fallback(request, t, **extra)
     if t.unchanged:
         return _verdict(NOT_ADOPTED, 0.9, "article_unchanged", t, request, **extra)
     if _count(new_c, a) < _count(old_c, a):
         return _verdict(ADOPTED, 0.85, "phrase_deleted", t, request, phrase=a, **extra)
     return _verdict(NOT_ADOPTED, 0.75, "phrase_kept", t, request, phrase=a, **extra)
+
+
+def _named_words_removed(text: str, t: _Target) -> list[str]:
+    """Words of a deletion request that the draft article has and the final text dropped,
+    when the wording to delete is not quoted from the draft but described or pointed at
+    ("取消董事会成员最多十三人的上限" for "其成员为三人至十三人", "不应限于行政管理领域，删去这一
+    限定"): what the writer named is gone, the rest of the article stays."""
+    named = tokens(_without_article_refs(text)) & tokens(t.old_text)
+    return sorted(named - tokens(t.new_text))
 
 
 def _phrase_gone_with_article(request: Request, t: _Target, old: ParsedDraft, new: ParsedDraft) -> str | None:

@@ -8,11 +8,15 @@ content in two passes:
    character-bigram Jaccard scores — most articles keep their relative order;
 2. a second pass that pairs the leftovers (deleted × added) that are still clearly the
    same article: those moved out of order (``change="moved"``); and then detects merges
-   and splits, where one article's text is largely contained in a neighbour's partner.
+   and splits, where one article's text is largely contained in a neighbour's partner;
+3. a paragraph pass: a 款 that now stands in another article than its own article's
+   partner (cut out into an article of its own, or moved far away) pairs the two articles.
 
-Rows: one per old article and one per new article, except that a merge (two old articles →
-one new) shows as two rows sharing ``new`` and a split (one old → two new) as two rows
-sharing ``old``; those rows carry ``group="merged"`` / ``group="split"``. ``old``/``new``
+Rows: one per old article and one per new article, paired one to one, plus the extra
+edges of merges and splits: a merge (two old articles → one new) shows as two rows sharing
+``new`` and a split (one old → two new, or a paragraph of the old article carried into
+another article) as two rows sharing ``old``; those rows carry ``group="merged"`` /
+``group="split"``. ``old``/``new``
 are article numbers; 第十条之一 has number 10 and the full key "10之一" in ``old_key`` /
 ``new_key``. ``similarity`` is difflib's ratio of the two (normalised) texts, 0 for
 added/deleted rows.
@@ -47,6 +51,11 @@ NEIGHBOURHOOD = 2
 MIN_RUN = 4
 # Articles shorter than this (in bigrams) are too generic to be called merged or split.
 MIN_CONTAINED_BIGRAMS = 12
+# A paragraph found in another article than its own article's partners (see
+# _carried_paragraphs): its best new article must hold it by at least this much more of its
+# text than the next best, which is also how many candidates the bigram overlap proposes.
+PARAGRAPH_MARGIN = 0.25
+PARAGRAPH_CANDIDATES = 3
 # Equal runs at most this long between two changes are folded into one span.
 FOLD_EQUAL = 2
 
@@ -234,6 +243,24 @@ def align_versions(old: ParsedDraft, new: ParsedDraft) -> list[AlignedPair]:
         ):
             extra.append((j, _row(olds[i], news[j], "modified", group="split")))
 
+    carried = _carried_paragraphs(olds, news, nb, matched, extra, merged_old)
+    # An unmatched article whose paragraphs went to several articles is paired with a free
+    # one first (then the others are splits of it); merged into a taken one, it is merged
+    # into that one only: a merged row stands for the article's only place.
+    carried.sort(key=lambda pair: pair[1] in taken_new)
+    for i, j in carried:
+        if i in merged_old:
+            continue
+        if i not in matched and j not in taken_new:
+            matched[i] = (j, "moved" if _out_of_order(i, j, new_of_old) else None)
+            taken_new.add(j)
+            new_of_old[i] = j
+        elif i not in matched:
+            merged_old.add(i)
+            extra.append((j, _row(olds[i], news[j], "modified", group="merged")))
+        else:
+            extra.append((j, _row(olds[i], news[j], "modified", group="split")))
+
     rows_by_new: dict[int, list[AlignedPair]] = {}
     for i, (j, change) in matched.items():
         rows_by_new.setdefault(j, []).append(_row(olds[i], news[j], change))
@@ -255,6 +282,58 @@ def align_versions(old: ParsedDraft, new: ParsedDraft) -> list[AlignedPair]:
         out.extend(rows_by_new[j])
         out.extend(deleted_after.get(j, []))
     return out
+
+
+def _carried_paragraphs(
+    olds: list[Article],
+    news: list[Article],
+    nb: list[frozenset[str]],
+    matched: dict[int, tuple[int, str | None]],
+    extra: list[tuple[int, AlignedPair]],
+    merged_old: set[int],
+) -> list[tuple[int, int]]:
+    """(old index, new index) for each 款 of an old article that stands in a new article
+    other than the ones the article was paired with: a paragraph cut out into an article
+    of its own, or moved into an article far away (公司法 2018 第二十条第三款 → 2023 第二十三条,
+    第六十三条 → 第二十三条第三款), which the article-level passes cannot see because the rest
+    of the article went elsewhere or the new article is mostly new wording. The paragraph
+    must be in one new article clearly more than in any other (``PARAGRAPH_MARGIN``): a
+    law's boilerplate paragraphs stand in many."""
+    import numpy as np
+
+    partners: dict[int, set[int]] = {i: {j} for i, (j, _) in matched.items()}
+    old_index = {a.key: i for i, a in enumerate(olds)}
+    for j, row in extra:
+        if row.old_key in old_index:
+            partners.setdefault(old_index[row.old_key], set()).add(j)
+    wanted: list[tuple[int, str, frozenset[str]]] = []
+    for i, art in enumerate(olds):
+        if i in merged_old:
+            continue
+        for para in art.paragraphs or []:
+            grams = bigrams(para.text)
+            if len(grams) < MIN_CONTAINED_BIGRAMS:
+                continue
+            own = partners.get(i, set())
+            if any(_covered(para.text, news[j].text) >= MIN_CONTAINMENT for j in own):
+                continue
+            wanted.append((i, para.text, grams))
+    if not wanted:
+        return []
+    inter = _overlap_matrix([g for _, _, g in wanted], nb)
+    found: list[tuple[int, int]] = []
+    for row, (i, text, _grams) in zip(inter, wanted):
+        candidates = [int(j) for j in np.argsort(-row, kind="stable")[:PARAGRAPH_CANDIDATES]]
+        scored = sorted(((_covered(text, news[j].text), j) for j in candidates), reverse=True)
+        (best, j), runner_up = scored[0], (scored[1][0] if len(scored) > 1 else 0.0)
+        if best >= MIN_CONTAINMENT and best - runner_up >= PARAGRAPH_MARGIN and (i, j) not in found:
+            found.append((i, j))
+    return found
+
+
+def _out_of_order(i: int, j: int, new_of_old: dict[int, int]) -> bool:
+    """Whether pairing old i with new j crosses a pair already made."""
+    return any((k < i and n > j) or (k > i and n < j) for k, n in new_of_old.items())
 
 
 def _covered(part: str, whole: str) -> float:

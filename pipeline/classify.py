@@ -31,6 +31,9 @@ _OPPOSE = re.compile(r"(?:反对|不同意|不赞成|不赞同|不支持|不认�
 _SUPPORT = re.compile(
     r"(?:支持|赞成|赞同|同意|认可|拥护|点赞|很好|非常好|很有必要|十分必要|非常必要|好政策|是对的|比较全面|写得好)"
 )
+# Consent as a legal condition ("经全体股东一致同意", "不经同意处理", "须经股东会同意") is part of
+# the rule asked for, not the writer agreeing.
+_CONSENT_CONDITION = re.compile(r"经[^，。；！？,;!?]{0,15}?(?:同意|认可)")
 # Asking to keep the text as it is: support, even though it is phrased as a request.
 _KEEP = re.compile(r"保持原文|维持原(?:文|规定|条文|表述)|建议保留|予以保留|不宜修改|不要改")
 _ASK = re.compile(r"(?:[？?]|请问|是否|能否|可否|如何|怎么|怎样|为什么|为何|什么时候|何时|谁来|哪些|多少|吗$|呢$)")
@@ -57,7 +60,7 @@ def classify(text: str) -> str:
         return "修改"
     if _OPPOSE.search(t):
         return "反对"
-    if _SUPPORT.search(t):
+    if _SUPPORT.search(_CONSENT_CONDITION.sub("", t)):
         return "支持"
     if _ASK.search(t):
         return "询问"

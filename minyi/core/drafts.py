@@ -59,8 +59,20 @@ class ParsedDraft:
         return {"title": self.title, "articles": [a.to_dict() for a in self.articles]}
 
     def article(self, key: int | str) -> Article | None:
-        key = str(key)
-        return next((a for a in self.articles if a.key == key), None)
+        """The article with this key ("12", "12之一"), the first if a draft repeats one."""
+        return self._by_key().get(str(key))
+
+    def _by_key(self) -> dict[str, Article]:
+        # Built once per list of articles (rebuilt if the list is replaced or grows): the
+        # adoption rules look articles up hundreds of times per suggestion.
+        cached = self.__dict__.get("_index")
+        if cached is None or cached[0] is not self.articles or cached[1] != len(self.articles):
+            index: dict[str, Article] = {}
+            for a in self.articles:
+                index.setdefault(a.key, a)
+            cached = (self.articles, len(self.articles), index)
+            self.__dict__["_index"] = cached
+        return cached[2]
 
     @property
     def full_text(self) -> str:

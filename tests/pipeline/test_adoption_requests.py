@@ -128,6 +128,27 @@ def test_a_time_limit_not_carried_makes_an_otherwise_adopted_suggestion_partial(
     assert p.status == PARTLY
 
 
+def test_a_request_whose_quantity_is_missing_is_partly_adopted_when_the_rest_is_carried():
+    # The request's other clause (an online renewal) came in; its quantity (三十日) did not.
+    final = LOAN.replace("可以续借一次", "可以通过网络办理续借一次")
+    asked = "读者应当可以通过网络办理续借，借阅期限不少于三十日。"
+    assert decide(LOAN, final, asked).status == PARTLY
+    # A clause carrying a single new word beside the missing quantity is no point of its own.
+    final = LOAN.replace("可以续借一次", "经网络预约可以续借一次")
+    assert decide(LOAN, final, "读者预约以后，借阅期限应当不少于三十日。").status == NOT_ADOPTED
+
+
+def test_deleting_a_described_wording_is_adopted_when_the_words_it_names_went():
+    asked = "第二条建议取消借阅最多十五日的期限限制。"
+    gone = LOAN.replace("读者借阅图书的期限为十五日，可以续借一次。", "读者可以续借图书。")
+    p = decide(LOAN, gone, asked, "删除")
+    assert p.status == ADOPTED and p.rule == "named_wording_removed"
+    assert p.evidence["removed"] == ["15", "期限"]
+    # The article changed, but what the writer named stayed: not adopted by this rule.
+    kept = LOAN.replace("免费", "无偿")
+    assert decide(LOAN, kept, asked, "删除").status != ADOPTED
+
+
 def test_one_word_in_three_found_is_no_longer_partial():
     final = ROOM.replace("区文化主管部门", "区人民政府文化主管部门")
     p = decide(ROOM, final, "阅览室应当由街道办事处管理。")
@@ -159,6 +180,26 @@ def test_request_carried_by_another_article_than_the_mapped_one():
     # Mapped to the unchanged 第一条 by mistake; the request stands word for word elsewhere.
     p = decide(ROOM, final_room, "建议为视力障碍读者配备盲文图书和有声读物。", added=[other], articles=("1",))
     assert p.status == ADOPTED and p.rule in ("requests_carried_elsewhere", "wording_enacted_verbatim")
+
+
+def test_a_request_in_words_the_draft_has_is_found_where_the_revision_wrote_them():
+    # Every word of the request is somewhere in the draft, so no word is new to it; the
+    # revision wrote them into 第三条, while the mapping put the suggestion on 第二条.
+    old = ParsedDraft("草案", [art(1, FIRST), art(2, LOAN), art(3, ROOM), art(4, LAST)])
+    asked = "阅览室应当免费向居民开放。"
+    room = ROOM + "\n阅览室应当向居民免费开放。"
+    new = ParsedDraft("公布稿", [art(1, FIRST), art(2, LOAN), art(3, room), art(4, LAST)])
+    p = propose(SuggestionInput(asked, "修改", ["2"]), align_versions(old, new), old, new)
+    assert (p.status, p.rule) == (ADOPTED, "request_in_changed_wording")
+    assert "第三条" in p.final_articles
+    # The same words written into two articles point at neither.
+    loan = LOAN + "\n阅览室和借阅室应当向居民免费开放。"
+    new = ParsedDraft("公布稿", [art(1, FIRST), art(2, loan), art(3, room), art(4, LAST)])
+    assert propose(SuggestionInput(asked, "修改", ["1"]), align_versions(old, new), old, new).status != ADOPTED
+    # Found, but without the hours asked for: partly adopted.
+    new = ParsedDraft("公布稿", [art(1, FIRST), art(2, LOAN), art(3, room), art(4, LAST)])
+    longer = "阅览室应当免费向居民开放，每周四十小时。"
+    assert propose(SuggestionInput(longer, "修改", ["2"]), align_versions(old, new), old, new).status == PARTLY
 
 
 def test_a_word_or_two_elsewhere_does_not_make_a_general_point_adopted():

@@ -27,6 +27,13 @@ def test_types(text, expected):
     assert classify(text) == expected
 
 
+def test_consent_as_the_rules_condition_is_not_the_writer_agreeing():
+    assert classify("业主经物业同意，可以在车库安装充电桩。") != "支持"
+    assert classify("小区充电桩安装一律须经业主大会同意。") != "支持"
+    assert classify("建议允许不经同意处理员工数据。") == "修改"
+    assert classify("同意业主自行安装充电桩。") == "支持"
+
+
 def test_out_of_scope_needs_a_clear_signal():
     assert is_out_of_scope("建议市里多建公园，扩大绿化面积，改善空气质量。", DRAFT)
     assert is_out_of_scope("题外话：小区门口路灯坏了。", DRAFT)

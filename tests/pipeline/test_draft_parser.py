@@ -55,6 +55,15 @@ def test_inserted_article_zhi_yi():
     assert parsed.article(10).suffix is None
 
 
+def test_articles_looked_up_by_key_follow_changes_to_the_list():
+    parsed = parse_text("第一条 甲。\n第二条 乙。")
+    assert parsed.article(2).text == "乙。"
+    parsed.articles = parse_text("第一条 丙。").articles
+    assert parsed.article(2) is None and parsed.article(1).text == "丙。"
+    parsed.articles.append(parse_text("第三条 丁。").articles[0])
+    assert parsed.article("3").text == "丁。"
+
+
 def test_inserted_articles_beyond_zhi_er_in_a_wrapped_sentence():
     # Inside an unfinished sentence only the next number in sequence opens an article;
     # 之三 after 之二 is next, though "之三" < "之二" as strings.
