@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -85,6 +85,9 @@ class AdoptionInputs:
     suggestions: list[Suggestion]
     article_keys: dict[int, list[str]]  # suggestion id → draft article keys
     existing: dict[tuple[int, str], AdoptionDecision]
+    # Suggestions whose article the writer cited or a reviewer set (an explicit or manual
+    # link), as opposed to one the analysis inferred.
+    cited: set[int] = field(default_factory=set)
 
 
 def adoption_inputs(session: Session, consultation_id: int, key_of: dict[int, str]) -> AdoptionInputs:
@@ -94,12 +97,15 @@ def adoption_inputs(session: Session, consultation_id: int, key_of: dict[int, st
         )
     )
     keys: dict[int, list[str]] = {}
-    for sid, provision_ids in _links_by_suggestion(session, consultation_id).items():
+    cited: set[int] = set()
+    for sid, links in _links_by_suggestion(session, consultation_id).items():
         found: list[str] = []
-        for provision_id in provision_ids:
+        for provision_id, method in links:
             key = key_of.get(provision_id)  # links into other versions do not count
             if key and key not in found:
                 found.append(key)
+            if key and method in ("explicit", "manual"):
+                cited.add(sid)
         keys[sid] = found
     existing = {
         (d.suggestion_id, d.source): d
@@ -107,7 +113,7 @@ def adoption_inputs(session: Session, consultation_id: int, key_of: dict[int, st
             select(AdoptionDecision).where(AdoptionDecision.consultation_id == consultation_id)
         )
     }
-    return AdoptionInputs(suggestions, keys, existing)
+    return AdoptionInputs(suggestions, keys, existing, cited)
 
 
 def store_proposal(
@@ -144,16 +150,17 @@ def store_proposal(
     return "unchanged"
 
 
-def _links_by_suggestion(session: Session, consultation_id: int) -> dict[int, list[int]]:
+def _links_by_suggestion(session: Session, consultation_id: int) -> dict[int, list[tuple[int, str]]]:
+    """Each suggestion's links as (provision id, method), in the order they were made."""
     rows = session.execute(
-        select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id)
+        select(SuggestionProvision.suggestion_id, SuggestionProvision.provision_id, SuggestionProvision.method)
         .join(Suggestion, Suggestion.id == SuggestionProvision.suggestion_id)
         .where(Suggestion.consultation_id == consultation_id)
         .order_by(SuggestionProvision.id)
     ).all()
-    out: dict[int, list[int]] = {}
-    for suggestion_id, provision_id in rows:
-        out.setdefault(suggestion_id, []).append(provision_id)
+    out: dict[int, list[tuple[int, str]]] = {}
+    for suggestion_id, provision_id, method in rows:
+        out.setdefault(suggestion_id, []).append((provision_id, method))
     return out
 
 

@@ -173,6 +173,9 @@ class SuggestionInput:
     draft_articles: list[str] = field(default_factory=list)  # article keys: "12", "10之一"
     is_general: bool = False
     id: int | None = None
+    # The article was cited by the writer or set by a reviewer, not inferred by the mapping:
+    # the request is then not looked for in the revision's changes elsewhere.
+    cited: bool = False
 
 
 @dataclass
@@ -561,7 +564,8 @@ def propose(
         return proposal
     verbatim = _enacted_verbatim(suggestion.text, request, old, new)
     if verbatim is None:
-        return _carried_elsewhere(suggestion.text, request, proposal, keys, alignment, old, new)
+        return _carried_elsewhere(suggestion.text, request, proposal, keys, alignment, old, new,
+                                  search_changes=not (suggestion.cited and keys))
     # The wording asked for is new to the whole draft and stands in the final text word for
     # word: adopted, wherever the mapping put the suggestion.
     target = _target(keys, alignment, old, new) if keys else None
@@ -572,12 +576,14 @@ def propose(
 
 
 def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, keys: list[str],
-                       alignment: list[AlignedPair], old: ParsedDraft, new: ParsedDraft) -> AdoptionProposal:
+                       alignment: list[AlignedPair], old: ParsedDraft, new: ParsedDraft,
+                       search_changes: bool = True) -> AdoptionProposal:
     """采纳 for a suggestion the rules found nothing for (no article, or perhaps the wrong one)
     when one changed or added article of the final text carries most of the words it asks
     for that the whole draft lacks: the mapping may miss, the enacted text does not. Asks more
     (ADD_ELSEWHERE_FULL, ELSEWHERE_MIN_WORDS; with only two new words, ``_carries_the_rest``)
-    than of the targeted article, since any article may match by chance."""
+    than of the targeted article, since any article may match by chance. Then, unless the
+    article was cited (``search_changes``), the revision's changes (_carried_by_changed_wording)."""
     if proposal.status not in (UNKNOWN, NOT_ADOPTED) or proposal.rule.startswith("article_kept"):
         return proposal
     draft_text = "\n".join(a.text for a in old.articles)
@@ -586,9 +592,11 @@ def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, 
     if len(novel) < ELSEWHERE_FEW_WORDS:
         # A word found somewhere in a whole law proves nothing; the revision's own wording
         # matching the suggestion's, in one place only, does.
+        if not search_changes:
+            return proposal
         return _carried_by_changed_wording(text, words, request, proposal, keys, alignment, old, new)
     asked = requested_quantities(text, draft_text)  # once: it reads the whole draft
-    best: tuple[float, str] | None = None
+    best: tuple[float, AlignedPair] | None = None
     for row in alignment:
         if row.change in ("unchanged", "deleted") or not row.new_key:
             continue
@@ -600,14 +608,25 @@ def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, 
         if len(novel) < ELSEWHERE_MIN_WORDS and not _carries_the_rest(words, carried, share):
             continue
         if share >= ADD_ELSEWHERE_FULL and (best is None or share > best[0]):
-            best = (share, art.label)
+            best = (share, row)
     if best is None:
+        if not search_changes:
+            return proposal
         return _carried_by_changed_wording(text, words, request, proposal, keys, alignment, old, new)
     target = _target(keys, alignment, old, new) if keys else None
     v = _verdict(ADOPTED, 0.4, "requests_carried_elsewhere", target, request, rules_said=proposal.rule,
-                 request_scores=[best[0]])
-    v.final_articles = list(dict.fromkeys([*v.final_articles, best[1]]))
+                 request_scores=[best[0]], found=_found(best[1], old, new))
+    v.final_articles = list(dict.fromkeys([*v.final_articles, best[1].new_label]))
     return v
+
+
+def _found(row: AlignedPair, old: ParsedDraft, new: ParsedDraft) -> dict[str, str | None]:
+    """The article a request was found in, away from the one it was mapped to, with its draft
+    and final wording, so that the reviewer sees the change that carries it."""
+    before = old.article(row.old_key) if row.old_key else None
+    after = new.article(row.new_key) if row.new_key else None
+    return {"final_article": row.new_label, "draft_article": row.old_label,
+            "draft_text": before.text if before else "", "final_text": after.text if after else ""}
 
 
 def _carried_by_changed_wording(text: str, words: frozenset[str], request: Request,
@@ -620,7 +639,7 @@ def _carried_by_changed_wording(text: str, words: frozenset[str], request: Reque
     for a request judged on its own article."""
     if len(words) < INSERTED_MIN_WORDS:
         return proposal
-    shares: dict[str, tuple[float, str, str]] = {}  # label → (share, draft text, final text)
+    shares: dict[str, tuple[float, AlignedPair]] = {}  # final article → (share, its best row)
     for row in alignment:
         if row.change in ("unchanged", "deleted") or not row.new_key:
             continue
@@ -628,23 +647,24 @@ def _carried_by_changed_wording(text: str, words: frozenset[str], request: Reque
         before = old.article(row.old_key) if row.old_key else None
         if art is None:
             continue
-        before_text = before.text if before else ""
-        share = len(words & _inserted_words(before_text, art.text)) / len(words)
+        share = len(words & _inserted_words(before.text if before else "", art.text)) / len(words)
         if share > shares.get(art.label, (-1.0,))[0]:
-            shares[art.label] = (share, before_text, art.text)
-    ranked = sorted(shares.items(), key=lambda kv: -kv[1][0])
+            shares[art.label] = (share, row)
+    ranked = sorted(shares.values(), key=lambda found: -found[0])
     if not ranked:
         return proposal
-    label, (best, before_text, final_text) = ranked[0]
-    runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+    best, row = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
     if best < INSERTED_FULL or best - runner_up < INSERTED_MARGIN:
         return proposal
     target = _target(keys, alignment, old, new) if keys else None
+    found = _found(row, old, new)
     status, rule = (PARTLY, "request_in_changed_wording_without_its_quantity") if _missing_from(
-        requested_quantities(text, before_text), final_text) else (ADOPTED, "request_in_changed_wording")
+        requested_quantities(text, found["draft_text"] or ""), found["final_text"] or "") else (
+        ADOPTED, "request_in_changed_wording")
     v = _verdict(status, 0.4, rule, target, request, rules_said=proposal.rule,
-                 changed_wording_share=round(best, 3), next_best_share=round(runner_up, 3))
-    v.final_articles = list(dict.fromkeys([*v.final_articles, label]))
+                 changed_wording_share=round(best, 3), next_best_share=round(runner_up, 3), found=found)
+    v.final_articles = list(dict.fromkeys([*v.final_articles, row.new_label]))
     return v
 
 

@@ -91,7 +91,7 @@ def detect_adoption(
         proposal = propose(
             SuggestionInput(
                 text=s.text, type=s.type, draft_articles=inputs.article_keys.get(s.id, []),
-                is_general=s.is_general, id=s.id,
+                is_general=s.is_general, id=s.id, cited=s.id in inputs.cited,
             ),
             alignment,
             old,

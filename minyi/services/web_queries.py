@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import InputError, NotFoundError
-from minyi.core.vocab import CHANNELS, REVIEWED_SCOPES, SUGGESTION_TYPES
+from minyi.core.vocab import CHANNELS, REVIEWED_SCOPES, SUGGESTION_TYPES, adoption_rule_label
 from minyi.services import intake, review
 from minyi.services.audit_log import ChangeResult
 from minyi.services.context import Actor, audit
@@ -458,6 +458,11 @@ def adoption_page(session: Session, actor: Actor, consultation_id: int, *, statu
     for d in shown:
         ev = d.get("evidence") or {}
         d["diff"] = diff_spans(ev.get("draft_text") or "", ev.get("final_text") or "")
+        d["rule_label"] = adoption_rule_label(d.get("rule"))
+        # Found in another article than the one the suggestion was mapped to: that change too.
+        found = ev.get("found") or {}
+        d["found"] = {"final_article": found.get("final_article"), "draft_article": found.get("draft_article"),
+                      "diff": diff_spans(found.get("draft_text") or "", found.get("final_text") or "")} if found else None
         d["text"] = mask_text(d["text"] or "") if d.get("text") else ""
     return {"consultation": _consultation_fields(consultation), "decisions": shown, "counts": counts,
             "total": total, "page": page, "pages": max(1, -(-total // per_page)),

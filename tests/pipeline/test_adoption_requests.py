@@ -192,6 +192,12 @@ def test_a_request_in_words_the_draft_has_is_found_where_the_revision_wrote_them
     p = propose(SuggestionInput(asked, "修改", ["2"]), align_versions(old, new), old, new)
     assert (p.status, p.rule) == (ADOPTED, "request_in_changed_wording")
     assert "第三条" in p.final_articles
+    # The reviewer is shown the change that carries it, not only the mapped article.
+    assert p.evidence["found"] == {"final_article": "第三条", "draft_article": "第三条",
+                                   "draft_text": ROOM, "final_text": room}
+    # When the writer cited 第二条 (or a reviewer put it there), the article is not in doubt.
+    cited = propose(SuggestionInput(asked, "修改", ["2"], cited=True), align_versions(old, new), old, new)
+    assert (cited.status, cited.rule) == (NOT_ADOPTED, "article_unchanged")
     # The same words written into two articles point at neither.
     loan = LOAN + "\n阅览室和借阅室应当向居民免费开放。"
     new = ParsedDraft("公布稿", [art(1, FIRST), art(2, loan), art(3, room), art(4, LAST)])
@@ -224,3 +230,20 @@ def test_a_request_for_the_whole_city_is_carried_by_the_final_texts_own_jurisdic
     final = "本市支持社区图书馆在本市范围内设立流动借阅点。"
     p = decide(draft, final, "建议社区图书馆流动借阅点不应只限于中心城区，允许在全市设立。")
     assert p.status == ADOPTED
+
+
+def test_every_rule_the_detection_can_give_has_a_chinese_label():
+    import inspect
+    import re
+
+    import pipeline.adoption
+    from minyi.core.vocab import ADOPTION_RULES, adoption_rule_label
+
+    source = inspect.getsource(pipeline.adoption)
+    codes = set(re.findall(r'_verdict\([^"\n]*"([a-z_]+)"', source))
+    codes |= {"request_in_changed_wording", "request_in_changed_wording_without_its_quantity",
+              "requests_carried", "some_requests_carried", "general_suggestion", "no_article"}
+    assert codes and not codes - set(ADOPTION_RULES), sorted(codes - set(ADOPTION_RULES))
+    assert adoption_rule_label("requests_carried_in_added_neighbour") == "所提各项均已写入（见于其后新增的条文）"
+    assert adoption_rule_label("no_rule_for_支持") == "“支持”类意见无自动判断规则"
+    assert adoption_rule_label("some_future_rule") == "some_future_rule" and adoption_rule_label(None) == ""

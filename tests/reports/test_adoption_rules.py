@@ -287,12 +287,13 @@ def test_sample_consultation_precision_recall(sample_dir):
             if "adopted" not in point:
                 continue
             keys = [str(a) for a in point.get("articles") or []]
-            s = SuggestionInput(point["text"], point.get("type"), keys, is_general=not keys)
+            s = SuggestionInput(point["text"], point.get("type"), keys, is_general=not keys,
+                                cited=bool(point.get("explicit")))
             pairs.append((point["adopted"], propose(s, alignment, old, new).status))
     assert len(pairs) >= 100
     scores = _print_scores("samples/ebike", pairs)
-    # Floors well under the measured figures (P 1.00 / R 0.49 for 采纳, P 0.80 / R 0.95 for
-    # 未采纳, accuracy 0.78): the detector proposes, a reviewer decides; what it calls
+    # Floors well under the measured figures (P 0.97 / R 0.65 for 采纳, P 0.81 / R 0.95 for
+    # 未采纳, accuracy 0.82): the detector proposes, a reviewer decides; what it calls
     # 采纳 must be right even when it misses paraphrased adoptions.
     assert scores[ADOPTED]["precision"] >= 0.9 and scores[ADOPTED]["recall"] >= 0.35
     assert scores[NOT_ADOPTED]["precision"] >= 0.7 and scores[NOT_ADOPTED]["recall"] >= 0.85

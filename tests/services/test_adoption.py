@@ -46,7 +46,8 @@ DRAFT = parsed(PURPOSE, PENALTY, INSURANCE, STALL, EFFECT)
 FINAL = parsed(PURPOSE, PENALTY.replace("五百元", "二百元"), NEW_ART, STALL, EFFECT)
 
 
-def add_suggestion(session, consultation_id, text, type_, article_numbers, ordinal=0, external_id=None):
+def add_suggestion(session, consultation_id, text, type_, article_numbers, ordinal=0, external_id=None,
+                   method="explicit"):
     """A comment with one suggestion linked to articles of the comment-base version (what
     the analysis pipeline writes)."""
     comment = Comment(consultation_id=consultation_id, text=text, channel="form", external_id=external_id)
@@ -66,7 +67,7 @@ def add_suggestion(session, consultation_id, text, type_, article_numbers, ordin
     version = get_version(session, consultation_id)
     arts = {p.number: p for p in article_provisions(session, version.id)}
     for n in article_numbers:
-        session.add(SuggestionProvision(suggestion_id=s.id, provision_id=arts[n].id, method="explicit"))
+        session.add(SuggestionProvision(suggestion_id=s.id, provision_id=arts[n].id, method=method))
     session.flush()
     return s
 
@@ -110,6 +111,18 @@ def test_detect_writes_auto_decisions(session, consultation):
     # 第四条 of the draft is still 第四条 (one deleted, one inserted before it) and unchanged.
     assert rows[s["stall"].id]["final_articles"] == ["第四条"]
     assert summary.auto_counts == summary.effective_counts == {"采纳": 2, "未采纳": 1, "无法判断": 1}
+
+
+def test_the_detector_knows_which_articles_were_cited_and_which_inferred(session, consultation):
+    from models.adoption_store import adoption_inputs, version_as_parsed
+
+    c, s = consultation
+    inferred = add_suggestion(session, c.id, "停车场应当配备充电设施。", "修改", [4], method="semantic")
+    placed = add_suggestion(session, c.id, "停车场的充电设施应当免费。", "修改", [4], method="manual")
+    _, key_of = version_as_parsed(session, get_version(session, c.id))
+    inputs = adoption_inputs(session, c.id, key_of)
+    assert inputs.article_keys[inferred.id] == ["4"]
+    assert inputs.cited == {s["lower"].id, s["delete"].id, s["stall"].id, placed.id}
 
 
 def test_detect_is_idempotent(session, consultation):

@@ -94,6 +94,10 @@ def test_adoption_confirm_override_bulk_and_reply_text(as_user, world):
     page = b.get(f"/c/{world.sample_id}/adoption?source=auto").text
     ids = [int(i) for i in re.findall(r'id="decision-(\d+)"', page)]
     assert len(ids) >= 3 and "公布稿" in page and ("<ins>" in page or "<del>" in page)
+    # Why each status was proposed, in Chinese (the rule's code only as the tooltip).
+    reasons = re.findall(r'<span class="rule" title="([^"]*)">([^<]*)</span>', page)
+    assert len(reasons) == len(ids) and all(label and label != code and re.search(r"[\u4e00-\u9fff]", label)
+                                            for code, label in reasons)
     response = b.post(f"/c/{world.sample_id}/adoption/decide", {"suggestion_id": ids[0], "status": "部分采纳",
                                                                  "note": "已在第十条中部分吸收。"})
     assert response.status_code == 303
@@ -106,6 +110,23 @@ def test_adoption_confirm_override_bulk_and_reply_text(as_user, world):
         assert rows(world, "select status from adoption_decision where suggestion_id = ? and source = 'manual'", i)[0][0] == statuses[str(i)]
     response = b.post(f"/c/{world.sample_id}/adoption/decide", {"suggestion_id": ids[0], "status": "大概采纳"})
     assert response.status_code == 400
+
+
+def test_a_request_found_in_another_article_shows_that_articles_change(as_user, world):
+    found = rows(world, "select suggestion_id, json_extract(evidence, '$.found.final_article') from adoption_decision "
+                        "where consultation_id = ? and source = 'auto' and json_extract(evidence, '$.found') is not null "
+                        "and suggestion_id not in (select suggestion_id from adoption_decision where source = 'manual') "
+                        "order by suggestion_id", world.sample_id)
+    assert found, "the sample has requests the revision wrote into another article"
+    sid, article = found[0]
+    b = as_user("rev")
+    for page_number in range(1, 40):
+        page = b.get(f"/c/{world.sample_id}/adoption?page={page_number}").text
+        if f'id="decision-{sid}"' in page:
+            break
+    section = page[page.index(f'id="decision-{sid}"'):]
+    section = section[:section.index("</section>")]
+    assert "所提内容见于" in section and f"公布稿 {article}" in section and "<ins>" in section
 
 
 def test_statistics_totals_add_up(as_user, world):
