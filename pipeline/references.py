@@ -45,6 +45,7 @@ class DraftIndex:
         self._squashed = {a.key: _squash(a.text) for a in self.articles}
         self._wording: dict[str, tuple[str, ...]] | None = None  # see copied_wording
         self._related: dict[str, set[str]] | None = None  # see related_articles
+        self._chapter_names: dict[int, str] | None = None  # see chapter_named
 
     @classmethod
     def from_parsed(cls, draft: Any) -> DraftIndex:
@@ -85,12 +86,42 @@ class DraftIndex:
             out.append(a.key)
         return out
 
+    def chapter_named(self, mention: str) -> int | None:
+        """The number of the one chapter whose title contains the longest end of
+        ``mention`` (at least ``MIN_CHAPTER_NAME`` characters and that share of the title),
+        "的" and punctuation aside; None when no chapter or several do."""
+        if self._chapter_names is None:
+            names: dict[int, str] = {}
+            for a in self.articles:
+                number = heading_number(a.chapter)
+                if number is not None and number not in names:
+                    names[number] = _name_core(grammar.HEADING.sub("", a.chapter or "", count=1))
+            self._chapter_names = names
+        wanted = _name_core(mention)
+        for start in range(len(wanted) - MIN_CHAPTER_NAME + 1):
+            tail = wanted[start:]
+            hits = [n for n, name in self._chapter_names.items()
+                    if tail in name and len(tail) >= MIN_CHAPTER_SHARE * len(name)]
+            if hits:
+                return hits[0] if len(hits) == 1 else None
+        return None
+
     def keys_between(self, first: int, last: int) -> list[str]:
         """Article keys from ``first`` to ``last`` inclusive, with inserted 之一 articles."""
         return [a.key for a in self.articles if first <= a.number <= last]
 
     def squashed(self, key: str) -> str:
         return self._squashed[key]
+
+
+# A chapter named in a comment: at least this many characters of its title, and this share.
+MIN_CHAPTER_NAME = 2
+MIN_CHAPTER_SHARE = 0.4
+
+
+def _name_core(name: str) -> str:
+    """A chapter name as compared: no "的", quotes, punctuation or spaces; "关于" dropped."""
+    return re.sub(r"[的\s“”‘’「」、，,。·]|^关于", "", name or "")
 
 
 # --- results ------------------------------------------------------------------------
@@ -702,6 +733,11 @@ def resolve_references(
     for c in citations:
         if c.chapter is not None and not c.other_law and not c.articles and not c.ranges:
             result.chapters.append((c.chapter, c.section))
+    if not result.chapters and not any(c.articles or c.ranges for c in citations):
+        for m in grammar.NAMED_CHAPTER.finditer(text):
+            number = index.chapter_named(m.group("name"))
+            if number is not None and (number, None) not in result.chapters:
+                result.chapters.append((number, None))
     citations = drop_cross_references(text, citations, result.cross_references)
     for span, hits, phrase in draft_quotes:
         refs.extend(Reference(k, None, None, f"“{phrase[:60]}”", span, via="quote") for k in hits)

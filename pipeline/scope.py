@@ -11,7 +11,9 @@ The rules are about how people write to a consultation, not about any draft's to
 - ``reply``: a forum reply that agrees with an earlier post ("同意楼上", "+1", "同上",
   "同意1楼": that floor) takes its articles from the thread when the thread is known;
 - ``general_cue``: words about the draft as a whole (总体, 全文, 条例名称, 上位法, 实施细则);
-  such a text needs a clearly better article match before it is put on an article;
+  such a text needs a clearly better article match before it is put on an article, and
+  one about its wording throughout (``whole_text_cue``: 全文统一, 草案很多条文, 增设专章) is
+  put on none;
 - ``under_general_heading``: the points of a letter headed 总体意见 (up to a 具体意见
   heading) are on the whole draft unless they cite an article;
 - ``grievance_cue``: a personal complaint or request for help (去哪里申诉, 帮忙催一下,
@@ -55,6 +57,13 @@ _GENERAL = re.compile(
     r"专章|(?:单独|单列|另行?|增)设(?:立)?一章|独立成章|这一章|该章|"
     r"出台|上位法|配套|实施细则|过渡期|与会(?:人员|代表|同志)|大家(?:普遍)?认为|普遍认为|"
     r"(?:条例|草案|意见稿)(?:的)?(?:内容|规定)?(?:太|过于|比较|很|总的)|本条例(?:总的|整体)|拆分|英文译本|翻译"
+)
+# Words that put a text on the draft's wording as a whole ("全文统一称…", "草案很多条文用…",
+# "建议增设…专章"): such a point is 总体意见 whatever article its words resemble; only a
+# cited article puts it on one.
+_WHOLE_TEXT = re.compile(
+    r"全文|通篇|全篇|整部(?:条例|法律|法|草案)?|草案(?:中)?(?:很多|许多|不少|多个|多处|好几)(?:条|处|地方)"
+    r"|(?:很多|许多|不少|多个)条(?:文|款)|(?:增设|单设|另设|新设|专设)[^，。；]{0,16}?(?:专章|一章)"
 )
 _GRIEVANCE = re.compile(
     r"(?:去哪里?|到哪里?|找谁|向谁|怎么|如何)(?:申诉|投诉|举报|报案|办理|解决|退|维权|要回)|帮(?:忙|我们?)[^。]{0,8}(?:催|问|查|解决|处理)"
@@ -159,9 +168,15 @@ def semantic_links_stand(piece: str, comment_text: str, best: float, threshold: 
     speaks of the whole draft or of a grievance and matches no article clearly
     (``GENERAL_MARGIN`` above the threshold), nor when it stands under its letter's own
     总体意见 heading (only a cited article puts such a point on an article)."""
+    if whole_text_cue(piece):
+        return False
     if (general_cue(piece) or grievance_cue(piece)) and best < threshold + GENERAL_MARGIN:
         return False
     return not under_general_heading(comment_text, piece)
+
+
+def whole_text_cue(text: str) -> bool:
+    return bool(_WHOLE_TEXT.search(text or ""))
 
 
 def general_cue(text: str) -> bool:

@@ -66,6 +66,19 @@ def test_chapters_and_sections(index):
     assert keys("第五章第四十五条", index) == ["45"]
 
 
+def test_a_chapter_named_instead_of_numbered(index):
+    # The sample's chapters: 第五章 停放和充电, 第八章 法律责任, 第九章 附则.
+    for text, chapter in (("停放和充电这一章规定得太粗，建议充实。", 5), ("法律责任一章的罚款太轻。", 8),
+                          ("建议在“附则”一章写明施行日期的过渡安排。", 9), ("我觉得法律责任章节写得不错。", 8)):
+        res = resolve_references(text, index)
+        assert (res.chapters, res.article_keys) == ([(chapter, None)], []), text
+    # Not a chapter: a chapter the draft does not have, 章程 or 规章, a new chapter proposed
+    # by a name no chapter has; and an article cited beside the name places the point.
+    for text in ("建议增设“公众参与”一章。", "企业章程应当载明充电安全责任。", "部门规章不得增加处罚。"):
+        assert resolve_references(text, index).chapters == [], text
+    assert keys("法律责任一章中第七十二条的罚款太轻。", index) == ["72"]
+
+
 def test_cross_references_and_english_citations(index):
     res = resolve_references("第十条第二款要和第二十五条对应起来", index)
     assert res.article_keys == ["10"] and res.cross_references == ["第二十五条"]

@@ -46,15 +46,19 @@ def test_links_found_by_score_stand_unless_the_point_speaks_of_the_whole_draft_o
 
     plain = "建议提高电动自行车停放点的充电设施配置。"
     assert semantic_links_stand(plain, plain, best=0.41, threshold=0.4)
-    whole = "建议全文把“市场主体”统一改为“经营主体”。"
-    assert not semantic_links_stand(whole, whole, best=0.41, threshold=0.4)
-    # A whole-draft cue yields only to a clear match.
-    assert semantic_links_stand(whole, whole, best=0.4 + GENERAL_MARGIN + 0.01, threshold=0.4)
+    overall = "建议条例总体上加强电动自行车充电设施的建设。"
+    assert not semantic_links_stand(overall, overall, best=0.41, threshold=0.4)
+    # A whole-draft cue yields only to a clear match ...
+    assert semantic_links_stand(overall, overall, best=0.4 + GENERAL_MARGIN + 0.01, threshold=0.4)
+    # ... and a point on the wording throughout (全文, 很多条文) to none: it is 总体意见.
+    for whole in ("建议全文把“市场主体”统一改为“经营主体”。", "草案很多条文写“由有关部门责令改正”，建议统一处罚幅度。"):
+        assert not semantic_links_stand(whole, whole, best=0.95, threshold=0.4)
     letter = "关于草案的总体意见：一、" + plain
     assert not semantic_links_stand(plain, letter, best=0.9, threshold=0.4)
     # The draft's structure (a chapter of its own) is not one article's business either.
     for structure in ("建议增设国家出资公司专章，把国有资本控股公司也纳入。", "建议把公司登记单独设一章，现在的规定太分散。"):
         assert not semantic_links_stand(structure, structure, best=0.41, threshold=0.4)
+    assert not semantic_links_stand("建议增设“公众参与”一章。", "建议增设“公众参与”一章。", best=0.9, threshold=0.4)
 
 
 @pytest.mark.parametrize("text, referred", [("同意2楼", 2), ("同意楼上，说得对", 4), ("楼上说得对", 4),

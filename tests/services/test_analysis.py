@@ -645,13 +645,19 @@ def test_a_forum_post_that_matches_no_article_clearly_is_on_its_threads_subject(
 def test_a_letter_headed_general_and_a_chapter_quoting_its_wording_stay_off_the_articles(session, consultation):
     """A 总体意见 letter's unnumbered points are 总体意见 however well their words match an
     article; its numbered point is on its article. A chapter comment quoting wording that
-    several of the chapter's articles share is one chapter row, not a copy per article."""
+    several of the chapter's articles share is one chapter row, not a copy per article; so is
+    a chapter named rather than numbered, and the same quote about the whole text is one
+    总体意见 row."""
     _analyse_more(session, consultation, [
         CommentIn("关于草案的总体意见：一、草案结构清晰，总体赞成。二、建议交通管理部门、消防救援机构和教育部门"
                   "加强电动自行车交通安全和消防安全宣传教育。三、第三十条最高时速十五公里太低，建议提高到二十五公里。",
                   external_id="G-1"),
         # The quoted wording is in articles 72 and 73, both in chapter 8 (法律责任).
         CommentIn("第八章很多条文都写“由市场监督管理部门责令改正”，建议统一规定处罚的幅度。", external_id="CH-1"),
+        # The same wording quoted about the whole text: one 总体意见 row.
+        CommentIn("全文的“由市场监督管理部门责令改正”建议统一改为“由市场监督管理部门责令限期改正”。", external_id="WH-1"),
+        # A chapter named, not numbered.
+        CommentIn("停放和充电这一章规定得太粗，建议充实。", external_id="CH-2"),
     ], "headed")
     _c, pieces = _by_external(session, consultation, "G-1")
     assert [(p.scope, _articles_of(session, p.id)) for p in pieces] == [
@@ -659,6 +665,10 @@ def test_a_letter_headed_general_and_a_chapter_quoting_its_wording_stay_off_the_
     _c, pieces = _by_external(session, consultation, "CH-1")
     assert [(p.scope, _articles_of(session, p.id), (p.meta or {}).get("chapter")) for p in pieces] == [
         ("chapter", [], 8)]
+    _c, pieces = _by_external(session, consultation, "WH-1")
+    assert [(p.scope, _articles_of(session, p.id)) for p in pieces] == [("general", [])]
+    _c, pieces = _by_external(session, consultation, "CH-2")
+    assert [(p.scope, (p.meta or {}).get("chapter")) for p in pieces] == [("chapter", 5)]
 
 
 def test_a_citation_whose_restated_wording_is_another_articles_is_flagged_never_remapped(session, consultation):
