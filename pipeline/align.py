@@ -53,7 +53,7 @@ MIN_RUN = 4
 MIN_CONTAINED_BIGRAMS = 12
 # A paragraph found in another article than its own article's partners (see
 # _carried_paragraphs): its best new article must hold it by at least this much more of its
-# text than the next best, which is also how many candidates the bigram overlap proposes.
+# text than the next best; the bigram overlap proposes this many candidates to compare.
 PARAGRAPH_MARGIN = 0.25
 PARAGRAPH_CANDIDATES = 3
 # Equal runs at most this long between two changes are folded into one span.

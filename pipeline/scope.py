@@ -62,7 +62,8 @@ _GENERAL = re.compile(
 # "建议增设…专章"): such a point is 总体意见 whatever article its words resemble; only a
 # cited article puts it on one.
 _WHOLE_TEXT = re.compile(
-    r"全文|通篇|全篇|整部(?:条例|法律|法|草案)?|草案(?:中)?(?:很多|许多|不少|多个|多处|好几)(?:条|处|地方)"
+    # Not another document's full text ("决定书全文公开", "合同全文").
+    r"(?<![书定告件同])全文(?![公发刊上]|应当?公|要公)|通篇|全篇|整部(?:条例|法律|法|草案)?|草案(?:中)?(?:很多|许多|不少|多个|多处|好几)(?:条|处|地方)"
     r"|(?:很多|许多|不少|多个)条(?:文|款)|(?:增设|单设|另设|新设|专设)[^，。；]{0,16}?(?:专章|一章)"
 )
 _GRIEVANCE = re.compile(

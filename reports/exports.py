@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from minyi.core.reporting import ArticleInfo, SuggestionRow
+from minyi.core.vocab import adoption_rule_label
 from reports.document import Sheet
 
 Record = dict[str, Any]
@@ -98,7 +99,7 @@ def suggestion_export(rows: list[SuggestionRow], articles: dict[int, ArticleInfo
 # --- adoption decisions ---------------------------------------------------------------------
 
 ADOPTION_COLUMNS = [
-    "suggestion_id", "external_id", "status", "confidence", "decided_by", "source", "rule",
+    "suggestion_id", "external_id", "status", "confidence", "decided_by", "source", "rule", "reason",
     "draft_articles", "final_articles", "note", "text", "evidence",
 ]
 
@@ -114,5 +115,7 @@ def _flat_decision(record: Record) -> Record:
 
 def adoption_export(decisions: list[Record]) -> RowExport:
     """The decision that counts per suggestion (``models.adoption_store.effective_decisions``)."""
-    records = [{k: d.get(k) for k in ADOPTION_COLUMNS} for d in decisions]
+    # "reason": the rule as the reviewer reads it (依据), beside its code for scripts.
+    records = [{**{k: d.get(k) for k in ADOPTION_COLUMNS}, "reason": adoption_rule_label(d.get("rule"))}
+               for d in decisions]
     return RowExport("采纳情况", ADOPTION_COLUMNS, records, _flat_decision)

@@ -59,6 +59,10 @@ def test_links_found_by_score_stand_unless_the_point_speaks_of_the_whole_draft_o
     for structure in ("建议增设国家出资公司专章，把国有资本控股公司也纳入。", "建议把公司登记单独设一章，现在的规定太分散。"):
         assert not semantic_links_stand(structure, structure, best=0.41, threshold=0.4)
     assert not semantic_links_stand("建议增设“公众参与”一章。", "建议增设“公众参与”一章。", best=0.9, threshold=0.4)
+    # Another document's full text is not the draft's: "处罚决定书全文公开" may ask something
+    # of an article, and does when it matches one clearly.
+    for text in ("建议行政处罚决定书全文公开。", "草案应当规定检查结果全文公开。"):
+        assert semantic_links_stand(text, text, best=0.4 + GENERAL_MARGIN + 0.01, threshold=0.4), text
 
 
 @pytest.mark.parametrize("text, referred", [("同意2楼", 2), ("同意楼上，说得对", 4), ("楼上说得对", 4),

@@ -8,6 +8,7 @@ masking stands between it and the documents.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -62,7 +63,7 @@ def built(session, sqlite_url):
     session.add(SuggestionProvision(suggestion_id=suggestion.id, provision_id=b.article_ids[(6, None)],
                                     method="explicit", evidence="第六条"))
     session.add(AdoptionDecision(consultation_id=b.consultation_id, suggestion_id=suggestion.id, status="采纳",
-                                 source="manual", decided_by="审阅人", note=f"已电话核实，联系人：{NAME}，{MOBILE}"))
+                                 source="manual", decided_by="审阅人", rule="manual", note=f"已电话核实，联系人：{NAME}，{MOBILE}"))
     session.commit()
     b.extra["planted"] = suggestion.id
     return b
@@ -147,4 +148,7 @@ def test_adoption_export_masks_texts_and_notes(built, session):
     rows = [json.loads(line) for line in result.text.splitlines()]
     planted = next(r for r in rows if r["suggestion_id"] == built.extra["planted"])
     assert planted["status"] == "采纳" and planted["note"].startswith("已电话核实")
+    # Why the status stands, in Chinese beside the rule's code.
+    assert (planted["rule"], planted["reason"]) == ("manual", "人工确认")
+    assert all(re.search(r"[\u4e00-\u9fff]", r["reason"]) if r["rule"] else r["reason"] == "" for r in rows)
     assert_masked(result.text)
