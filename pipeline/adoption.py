@@ -64,6 +64,9 @@ ELSEWHERE_FEW_SHARE = 0.6
 INSERTED_FULL = 0.5
 INSERTED_MARGIN = 0.2
 INSERTED_MIN_WORDS = 3
+# Nearly all of the suggestion's words written anew needs no margin: a parallel article
+# changed the same way ("全资子公司" written into both 查阅 articles) carries it too.
+INSERTED_SURE = 0.8
 
 # A single request counts as enacted when the final text carries this share of the new words
 # of its best-covered clause (see _request_scores).
@@ -655,7 +658,7 @@ def _carried_by_changed_wording(text: str, words: frozenset[str], request: Reque
         return proposal
     best, row = ranked[0]
     runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-    if best < INSERTED_FULL or best - runner_up < INSERTED_MARGIN:
+    if best < INSERTED_FULL or (best - runner_up < INSERTED_MARGIN and best < INSERTED_SURE):
         return proposal
     target = _target(keys, alignment, old, new) if keys else None
     found = _found(row, old, new)

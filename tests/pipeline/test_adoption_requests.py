@@ -198,10 +198,15 @@ def test_a_request_in_words_the_draft_has_is_found_where_the_revision_wrote_them
     # When the writer cited 第二条 (or a reviewer put it there), the article is not in doubt.
     cited = propose(SuggestionInput(asked, "修改", ["2"], cited=True), align_versions(old, new), old, new)
     assert (cited.status, cited.rule) == (NOT_ADOPTED, "article_unchanged")
-    # The same words written into two articles point at neither.
+    # Half of them written into each of two articles point at neither ...
+    half = ParsedDraft("公布稿", [art(1, FIRST), art(2, LOAN + "\n图书借阅对居民免费。"),
+                                  art(3, ROOM + "\n阅览室应当延长开放时间。"), art(4, LAST)])
+    assert propose(SuggestionInput(asked, "修改", ["1"]), align_versions(old, half), old, half).status != ADOPTED
+    # ... all of them written into two parallel articles were taken up, in both.
     loan = LOAN + "\n阅览室和借阅室应当向居民免费开放。"
-    new = ParsedDraft("公布稿", [art(1, FIRST), art(2, loan), art(3, room), art(4, LAST)])
-    assert propose(SuggestionInput(asked, "修改", ["1"]), align_versions(old, new), old, new).status != ADOPTED
+    both = ParsedDraft("公布稿", [art(1, FIRST), art(2, loan), art(3, room), art(4, LAST)])
+    p = propose(SuggestionInput(asked, "修改", ["1"]), align_versions(old, both), old, both)
+    assert p.status == ADOPTED and p.evidence["next_best_share"] == p.evidence["changed_wording_share"] == 1.0
     # Found, but without the hours asked for: partly adopted.
     new = ParsedDraft("公布稿", [art(1, FIRST), art(2, LOAN), art(3, room), art(4, LAST)])
     longer = "阅览室应当免费向居民开放，每周四十小时。"
