@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -533,9 +534,7 @@ def _verdict(
         "request": asdict(request),
         "draft_text": target.old_text if target else None,
         "final_text": target.new_text if target else None,
-        "spans": [s.to_dict() for s in diff_article(target.old_text, target.new_text)]
-        if target and target.new_text and target.old_text
-        else [],
+        "spans": _spans(target.old_text, target.new_text) if target and target.new_text and target.old_text else [],
         "changes": [r.to_dict() for r in target.rows] if target else [],
     }
     evidence.update(extra)
@@ -547,6 +546,17 @@ def _verdict(
         final_articles=target.new_labels if target else [],
         evidence=evidence,
     )
+
+
+@lru_cache(maxsize=1024)
+def _span_dicts(old_text: str, new_text: str) -> tuple[dict[str, Any], ...]:
+    # The same targeted articles come up for many suggestions: their diff is computed once.
+    return tuple(s.to_dict() for s in diff_article(old_text, new_text))
+
+
+def _spans(old_text: str, new_text: str) -> list[dict[str, Any]]:
+    """The changed spans as evidence (copies: each proposal owns its evidence)."""
+    return [dict(d) for d in _span_dicts(old_text, new_text)]
 
 
 def propose(
@@ -642,17 +652,16 @@ def _carried_by_changed_wording(text: str, words: frozenset[str], request: Reque
     for a request judged on its own article."""
     if len(words) < INSERTED_MIN_WORDS:
         return proposal
+    rows, by_word = _changed_wording_index(alignment, old, new)
+    hits: Counter[int] = Counter()  # changed row → the suggestion's words it wrote
+    for w in words:
+        hits.update(by_word.get(w, ()))
     shares: dict[str, tuple[float, AlignedPair]] = {}  # final article → (share, its best row)
-    for row in alignment:
-        if row.change in ("unchanged", "deleted") or not row.new_key:
-            continue
-        art = new.article(row.new_key)
-        before = old.article(row.old_key) if row.old_key else None
-        if art is None:
-            continue
-        share = len(words & _inserted_words(before.text if before else "", art.text)) / len(words)
-        if share > shares.get(art.label, (-1.0,))[0]:
-            shares[art.label] = (share, row)
+    for k, n in hits.items():
+        row = rows[k]
+        share = n / len(words)
+        if share > shares.get(row.new_label or "", (-1.0,))[0]:
+            shares[row.new_label or ""] = (share, row)
     ranked = sorted(shares.values(), key=lambda found: -found[0])
     if not ranked:
         return proposal
@@ -669,6 +678,35 @@ def _carried_by_changed_wording(text: str, words: frozenset[str], request: Reque
                  changed_wording_share=round(best, 3), next_best_share=round(runner_up, 3), found=found)
     v.final_articles = list(dict.fromkeys([*v.final_articles, row.new_label]))
     return v
+
+
+# The last alignment's index (see _changed_wording_index): one detection run reads one
+# alignment for every suggestion. Holding the list keeps its identity from being reused.
+_LAST_INDEX: list[Any] = []
+
+
+def _changed_wording_index(alignment: list[AlignedPair], old: ParsedDraft, new: ParsedDraft
+                           ) -> tuple[list[AlignedPair], dict[str, tuple[int, ...]]]:
+    """The changed and added rows, and for each word the rows that wrote it (in their
+    inserted spans, or anywhere in a new article): a suggestion's words are looked up, not
+    intersected with every row's."""
+    if _LAST_INDEX and _LAST_INDEX[0] is alignment and _LAST_INDEX[1] is old and _LAST_INDEX[2] is new:
+        return _LAST_INDEX[3]
+    rows: list[AlignedPair] = []
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for row in alignment:
+        if row.change in ("unchanged", "deleted") or not row.new_key:
+            continue
+        art = new.article(row.new_key)
+        if art is None:
+            continue
+        before = old.article(row.old_key) if row.old_key else None
+        for w in _inserted_words(before.text if before else "", art.text):
+            by_word[w].append(len(rows))
+        rows.append(row)
+    index = (rows, {w: tuple(ks) for w, ks in by_word.items()})
+    _LAST_INDEX[:] = [alignment, old, new, index]
+    return index
 
 
 @lru_cache(maxsize=4096)
