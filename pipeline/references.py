@@ -733,7 +733,8 @@ def resolve_references(
     for c in citations:
         if c.chapter is not None and not c.other_law and not c.articles and not c.ranges:
             result.chapters.append((c.chapter, c.section))
-    if not result.chapters and not any(c.articles or c.ranges for c in citations):
+    # ("章" first: most comments name no chapter, and the pattern tries every position.)
+    if "章" in text and not result.chapters and not any(c.articles or c.ranges for c in citations):
         for m in grammar.NAMED_CHAPTER.finditer(text):
             number = index.chapter_named(m.group("name"))
             if number is not None and (number, None) not in result.chapters:

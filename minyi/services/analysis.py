@@ -504,7 +504,7 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 quoted_text=c.quoted_text if single else None,
             )
             refs = list(res.references)
-            if (res.chapters or scoping.whole_text_cue(text)) and _quotes_only_across_articles(refs):
+            if _quotes_only_across_articles(refs) and (res.chapters or scoping.whole_text_cue(text)):
                 # "第六章法律责任大多是“依照有关法律处罚”", "全文的“法律委员会”建议统一改为……":
                 # wording the chapter or the draft repeats in several articles, quoted about
                 # the chapter or the whole text. One row for it, not a copy per article.
