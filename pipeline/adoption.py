@@ -646,8 +646,9 @@ def _carried_by_changed_wording(text: str, words: frozenset[str], request: Reque
                                 proposal: AdoptionProposal, keys: list[str], alignment: list[AlignedPair],
                                 old: ParsedDraft, new: ParsedDraft) -> AdoptionProposal:
     """采纳 when the wording the revision wrote into one article carries most of the
-    suggestion's words and no other article's comes close (INSERTED_FULL, INSERTED_MARGIN):
-    the request stands where the text was changed, whatever article it was mapped to.
+    suggestion's words and no other article's comes close (INSERTED_FULL, INSERTED_MARGIN),
+    or nearly all of them (INSERTED_SURE, however many articles do): the request stands
+    where the text was changed, whatever article it was mapped to.
     部分采纳 when that article lacks a quantity asked for that its draft text lacked too, as
     for a request judged on its own article."""
     if len(words) < INSERTED_MIN_WORDS:
