@@ -403,7 +403,10 @@ def requested_quantities(text: str, old_text: str) -> list[str]:
 
 
 def _missing_from(quantities: list[str], new_text: str) -> bool:
-    """Whether the final text lacks one of the quantities asked for."""
+    """Whether the final text lacks one of the quantities asked for (the text is read only
+    when some are: the search elsewhere asks this of every changed article)."""
+    if not quantities:
+        return False
     new_c = canon(new_text)
     return any(q not in new_c for q in quantities)
 

@@ -226,8 +226,8 @@ def _request_tfidf(texts: Sequence[str], article_text: str | None) -> np.ndarray
     """L2-normalised request-weighted TF-IDF rows of ``texts`` (see lexical_similarity)."""
     from pipeline.semantic import tokenize
 
-    read: dict[str, Counter[str]] = {}  # a campaign's copies are tokenised once
-    docs = [read[t] if t in read else read.setdefault(t, request_terms(t)) for t in texts]
+    read = {t: request_terms(t) for t in dict.fromkeys(texts)}  # a campaign's copies once
+    docs = [read[t] for t in texts]
     article_words = set(tokenize(article_text or ""))
     df: Counter[str] = Counter()
     for d in docs:
