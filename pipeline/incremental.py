@@ -17,9 +17,13 @@ from typing import Any
 import numpy as np
 
 
-# Suggestion types that state a position of their own; the rest (修改/增加/其他) all ask
-# for a change and may share a cluster, since the rules often confuse 修改 and 增加.
-STANCES = {"支持": "support", "反对": "oppose", "询问": "question", "删除": "delete"}
+# Suggestion types that state a position of their own: support for the article, or
+# opposition to it. The rest ask for a change and may share a cluster, since the rules often
+# confuse the kinds of change: 修改 and 增加; 删除 and 修改 ("建议删掉这个领域限制" and "建议
+# 明确只限行政管理领域" on the same words); and a question that asks for a change ("这个报告
+# 老百姓能不能看到？应该公开吧" beside "建议向社会公布"). Their words keep apart the changes
+# that differ (the proposal distance), and requests pulling opposite ways never merge.
+STANCES = {"支持": "support", "反对": "oppose"}
 
 
 def stance_of(type_: str | None) -> str:

@@ -70,6 +70,22 @@ def test_a_reply_is_clustered_with_the_post_it_agrees_with_whatever_its_own_word
     assert [[m.suggestion_id for m in u] for u in units([reply, other])] == [[3], [4]]
 
 
+def test_questions_and_deletions_may_share_a_cluster_with_changes_but_support_and_opposition_may_not():
+    """The type rules confuse the kinds of change ("建议删掉这个领域限制" is 删除, "建议明确只
+    限行政管理领域" 修改), and a question often asks for one ("这个报告老百姓能不能看到？应该公开
+    吧"): all are compared by their words. Support and opposition are positions of their own."""
+    members = [
+        Member(1, "第十条第三款授权决定实施情况的报告，建议向社会公布。", "修改"),
+        Member(2, "这个报告老百姓能不能看到？应该公开吧。", "询问"),
+        Member(3, "第十三条“等”字建议删除。", "删除"),
+        Member(4, "支持第十条。", "支持"),
+        Member(5, "反对第十条。", "反对"),
+    ]
+    stances = by_stance(members)
+    assert {k: [m.suggestion_id for m in v] for k, v in stances.items()} == {
+        "change": [1, 2, 3], "support": [4], "oppose": [5]}
+
+
 def test_a_new_reply_joins_the_stored_cluster_of_its_post_or_stays_with_a_new_post():
     stored = {10: [1, 2], 11: [5]}
     text_of = {1: "建议提高限速。", 2: "限速应当提高。", 5: "建议删除本条。"}
