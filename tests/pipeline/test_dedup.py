@@ -176,6 +176,32 @@ def test_a_copy_in_its_own_words_joins_when_it_restates_the_request_on_the_campa
     assert shortened_letters(letters, groups, draft, campaigns) == {}  # without meanings: words only
 
 
+def test_a_copy_stating_the_new_figures_the_campaign_asks_for_needs_less_of_its_meaning():
+    """四十五日 is in no article: a short comment on the campaign's article asking for exactly
+    that joins at a lower bar (``RESTATED_WITH_FIGURES``) than one that states no figure,
+    however alike their meaning."""
+    from pipeline.dedup import RESTATED_REQUEST, RESTATED_WITH_FIGURES, Meanings, campaigns_of, shortened_letters
+
+    template = ("法律草案向社会公布征求意见的时间一般不少于三十日，这一期限偏短，很多群众来不及研究。"
+                "建议将“一般不少于三十日”修改为“一般不少于四十五日”。")
+    own = ["我是法学院的研究生。", "我是一名社区工作者。", "我是基层法律服务工作者。", "我是退休教师。"]
+    letters = [o + template for o in own] + [
+        "征求意见只有三十天太短了，改成四十五天吧。",  # 4: the campaign's new figure, in other words
+        "征求意见的时间太短了，应该再长一些。",  # 5: the same meaning, no figure
+    ]
+    groups = [{0}] * 4 + [set()] * 2
+    draft = "法律草案向社会公布征求意见的时间一般不少于三十日。"
+    campaigns = campaigns_of(letters, groups, draft)
+    request = np.array([1.0, 0.0], dtype=np.float32)
+    # Cosine 0.45 with the request: with the share of their bigrams in the campaign's wording
+    # (0.29 and 0.38), both restate it between the two bars.
+    alike = np.array([0.45, np.sqrt(1 - 0.45**2)], dtype=np.float32)
+    vectors = np.stack([request] * 4 + [alike, alike])
+    meanings = Meanings([[k] for k in range(6)], vectors, ["article:37"] * 6, np.stack([request]))
+    assert RESTATED_WITH_FIGURES < RESTATED_REQUEST
+    assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {4}
+
+
 def test_the_result_keeps_what_a_later_batch_queries():
     from pipeline.dedup import TextDupParams, text_bands, text_key
 
