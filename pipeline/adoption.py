@@ -413,8 +413,9 @@ def _missing_from(quantities: list[str], new_text: str) -> bool:
 
 def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
     """How far the final text carries one request, 0..1 ([] when the request has no word
-    the draft lacks: nothing to look for). The best clause counts, so that a reason or an
-    example given beside the request ("…，不能到别的区还要重新办") does not dilute it. A
+    the draft lacks: nothing to look for), one score per point (``_points``). A point's
+    best clause counts, so that a reason or an example given beside the request
+    ("…，不能到别的区还要重新办") does not dilute it. A
     quantity asked for decides when the final text has it. When it does not, the clauses
     without the quantity are a second point of the request, judged as any other: "应当给予
     过渡期逐步调整，过渡期不少于五年" is partly adopted by a transition with no five years."""
@@ -425,14 +426,39 @@ def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
             return [1.0]
         clauses = [c for c in clauses if not requested_quantities(c, old_text)]
     old_words, new_words = tokens(old_text), tokens(new_text)
-    best = None
+    points: list[float] = []
+    for point in _points(clauses):
+        best = None
+        for clause in point:
+            novel = tokens(clause) - old_words
+            carried = len(novel & new_words)
+            if novel and (not quantities or carried >= REST_MIN_WORDS):
+                best = max(best or 0.0, carried / len(novel))
+        if best is not None:
+            points.append(best)
+    return [0.0, *points] if quantities else points
+
+
+# A clause that states a duty of its own is a further point of the request, not a reason
+# for it, when the point before it states one too ("立法应当坚持全过程人民民主，公众意见的采纳
+# 情况必须逐条公开") or when it begins with 但 ("……可以一次审议即交付表决，但事先必须公开征求
+# 意见"). A first clause without a duty is the context of the duty after it ("股东查账，除了
+# 会计账簿，也应当可以查阅会计凭证"): one point.
+_DUTY = re.compile(r"应当|必须|不得|应该")
+_BUT = re.compile(r"\s*(?:但|但是|不过)")
+
+
+def _points(clauses: list[str]) -> list[list[str]]:
+    """The request's clauses grouped into its points (see ``_DUTY``); the best clause of a
+    point counts, so that a reason or an example beside it does not dilute it."""
+    points: list[list[str]] = []
     for clause in clauses:
-        novel = tokens(clause) - old_words
-        carried = len(novel & new_words)
-        if novel and (not quantities or carried >= REST_MIN_WORDS):
-            best = max(best or 0.0, carried / len(novel))
-    rest = [] if best is None else [best]
-    return [0.0, *rest] if quantities else rest
+        duty = bool(_DUTY.search(clause))
+        if not points or (duty and (_BUT.match(clause) or any(_DUTY.search(c) for c in points[-1]))):
+            points.append([clause])
+        else:
+            points[-1].append(clause)
+    return points
 
 
 def request_scores(text: str, old_text: str, new_text: str) -> list[float]:

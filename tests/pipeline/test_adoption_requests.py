@@ -114,6 +114,21 @@ def test_two_requests_one_carried_is_partly_adopted():
     assert p.status == PARTLY and p.rule == "some_requests_carried"
 
 
+def test_a_second_duty_in_the_same_sentence_is_a_point_of_its_own():
+    """"……应当……，……必须……" and "……可以……，但……必须……" are two points: the first carried
+    and the second not is a partial adoption. A clause without a duty before one is its
+    context, and a reason after it does not dilute it."""
+    final = ROOM + "\n社区图书馆应当提供夜间开放服务。"
+    two = decide(ROOM, final, "社区图书馆应当提供夜间开放服务，儿童专区必须配备绘本。")
+    assert two.status == PARTLY and two.rule == "some_requests_carried", two.evidence
+    but = decide(ROOM, final, "社区图书馆可以提供夜间开放服务，但是必须配备专职安保人员。")
+    assert but.status == PARTLY, but.evidence
+    context = decide(ROOM, final, "上班族白天没空，社区图书馆应当提供夜间开放服务。")
+    assert context.status == ADOPTED, context.evidence
+    reason = decide(ROOM, final, "社区图书馆应当提供夜间开放服务，很多居民白天上班没空去。")
+    assert reason.status == ADOPTED, reason.evidence
+
+
 def test_a_time_limit_the_final_does_not_carry_is_not_adopted():
     final = LOAN.replace("可以续借一次", "可以续借两次")
     p = decide(LOAN, final, "借阅期限十五日太短，建议延长为三十日。")
