@@ -759,9 +759,10 @@ SHORTENED_LETTER_MIN_BIGRAMS = 4
 # this. An independent comment on the same article asks for something else, so its
 # meaning, its words or both stay further off (tuned on the tuning drafts; eval/SPLITS.md).
 RESTATED_REQUEST = 1.0
-# The bar when the copy states the new figures the campaign asks for, every one, those the
-# draft does not have (四十五日 where the draft says 三十日): a figure nobody else on the
-# article asked for is the campaign's fingerprint ("征求意见只有三十天太短了，改成四十五天吧").
+# The bar when the copy states every new figure the campaign asks for, those the draft does
+# not have (四十五日 where the draft says 三十日): the figure is the campaign's own, and a short
+# comment on its article asking for it restates it ("征求意见只有三十天太短了，改成四十五天吧")
+# in whatever words.
 RESTATED_WITH_FIGURES = 0.6
 # A sentence of a campaign letter is the writer's own when at most this share of its
 # bigrams comes from the template.
