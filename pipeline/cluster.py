@@ -78,7 +78,7 @@ def cluster_scope(
     do not become every label. ``article_text`` is the scope's article (its words tell
     little apart); ``embedding_weight`` the share of the embedding cosine in the proposal
     distance (default: the backend's calibrated ``cluster_embedding_weight``). ``kinds``
-    (e.g. stances: support / change / delete) are never mixed in one cluster.
+    (e.g. stances: support / oppose / change) are never mixed in one cluster.
     """
     from minyi.core.errors import ConfigError
 
