@@ -35,8 +35,12 @@ MISMATCH_FLOOR = 0.5
 FLOOR = 0.3
 # A writer who cites the wrong number is most often one off (第二十条 for 第二十一条) or has
 # swapped two digits (12 for 21): when such a neighbour scores within this of the best
-# article, it is the likely one.
+# article, it is the likely one; so is a neighbour that scores at least MISMATCH_FLOOR and
+# leads the cited article by NEIGHBOUR_LEAD (half the margin a far article needs), though a
+# far article scores higher still ("第三十二条股东查账时应当允许请律师或会计师陪同": 第三十三条 on
+# 查阅, not the liquidation article whose words happen to match best).
 NEIGHBOUR_SLACK = 0.05
+NEIGHBOUR_LEAD = MARGIN / 2
 
 
 def _label(key: str) -> str:
@@ -93,7 +97,7 @@ def check_citation(
         return {"cited": [as_number(key)], "likely": [as_number(other)],
                 "evidence": f"疑似引用有误，可能为{_label(other)}：意见中的原文“{span}”见于{_label(other)}，不见于{_label(key)}"}
     if best != key and best_score >= mismatch_floor and best_score - own >= margin:
-        likely = _nearby_alternative(key, index, scores, best_score) or best
+        likely = _nearby_alternative(key, index, scores, best_score, own, mismatch_floor) or best
         score = float(scores[index[likely]])
         return {"cited": [as_number(key)], "likely": [as_number(likely)],
                 "evidence": f"疑似引用有误，可能为{_label(likely)}：内容与{_label(likely)}的匹配度{score:.2f}，"
@@ -122,10 +126,14 @@ def neighbour_keys(key: str) -> list[str]:
     return out
 
 
-def _nearby_alternative(key: str, index: dict[str, int], scores: np.ndarray, best_score: float) -> str | None:
-    """The best-scoring neighbour of the cited number when it nearly ties the best article."""
+def _nearby_alternative(key: str, index: dict[str, int], scores: np.ndarray, best_score: float,
+                        own: float = 0.0, floor: float = MISMATCH_FLOOR) -> str | None:
+    """The best-scoring neighbour of the cited number when it nearly ties the best article,
+    or clearly beats the cited one (see ``NEIGHBOUR_LEAD``)."""
     near = [(float(scores[index[k]]), k) for k in neighbour_keys(key) if k in index]
     if not near:
         return None
     score, k = max(near)
-    return k if score >= best_score - NEIGHBOUR_SLACK else None
+    if score >= best_score - NEIGHBOUR_SLACK or (score >= floor and score - own >= NEIGHBOUR_LEAD):
+        return k
+    return None

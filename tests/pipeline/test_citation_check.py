@@ -38,6 +38,16 @@ def test_a_neighbour_nearly_tied_with_the_best_is_the_likely_one():
     assert check_citation(["12"], [], KEYS, row(a12=0.0, a40=0.6, a21=0.58))["likely"] == [21]
 
 
+def test_a_neighbour_clearly_better_than_the_cited_article_is_the_likely_one_though_a_far_one_leads():
+    # "第三十二条股东查账时……" for 第三十三条: the neighbour beats the cited article by more than
+    # half the margin and matches well, while a far article's words happen to match best.
+    check = check_citation(["32"], [], KEYS, row(a32=0.35, a33=0.63, a50=0.71))
+    assert check["cited"] == [32] and check["likely"] == [33]
+    # A neighbour that matches weakly, or barely beats the cited article, leaves the best.
+    assert check_citation(["32"], [], KEYS, row(a32=0.35, a33=0.48, a50=0.71))["likely"] == [50]
+    assert check_citation(["32"], [], KEYS, row(a32=0.4, a33=0.52, a50=0.71))["likely"] == [50]
+
+
 def test_a_close_or_weak_match_elsewhere_raises_no_flag():
     # A sound citation flagged as doubtful teaches the reviewer to ignore the flag.
     assert check_citation(["20"], [], KEYS, row(a20=0.46, a50=0.59)) is None  # lead under the margin
