@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -411,6 +412,32 @@ def _missing_from(quantities: list[str], new_text: str) -> bool:
     return any(q not in new_c for q in quantities)
 
 
+_FIGURE = re.compile(r"^(\d+(?:\.\d+)?)(.+)$")
+
+
+def _figures(quantities: Iterable[str]) -> list[tuple[float, str]]:
+    """(value, unit) of canonical quantities ("5年" → (5.0, "年"))."""
+    return [(float(m.group(1)), m.group(2)) for q in quantities if (m := _FIGURE.match(q))]
+
+
+def _moved_towards(quantities: list[str], old_text: str, new_text: str) -> bool:
+    """Whether the final text, without the figure asked for, wrote a new figure of the same
+    kind that goes the requested way: the rule asked for came in, not the figure ("认缴出资期限
+    最长不得超过三年" answered by a five-year limit where the draft had none), which is 部分采纳.
+    A new figure the other way (asked to lengthen, shortened) is not."""
+    old_c, new_c = canon(old_text), canon(new_text)
+    fresh = _figures(q for q in _QUANTITY.findall(new_c) if q not in old_c)
+    before = _figures(_QUANTITY.findall(old_c))
+    for asked, unit in _figures(quantities):
+        had = [v for v, u in before if u == unit]
+        for now, u in fresh:
+            if u != unit:
+                continue
+            if not had or any((now - v) * (asked - v) > 0 for v in had):
+                return True
+    return False
+
+
 def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
     """How far the final text carries one request, 0..1 ([] when the request has no word
     the draft lacks: nothing to look for), one score per point (``_points``). A point's
@@ -424,6 +451,8 @@ def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
     if quantities:
         if not _missing_from(quantities, new_text):
             return [1.0]
+        if _moved_towards(quantities, old_text, new_text):
+            return [0.0, 1.0]
         clauses = [c for c in clauses if not requested_quantities(c, old_text)]
     old_words, new_words = tokens(old_text), tokens(new_text)
     points: list[float] = []

@@ -143,6 +143,19 @@ def test_a_time_limit_not_carried_makes_an_otherwise_adopted_suggestion_partial(
     assert p.status == PARTLY
 
 
+def test_a_new_figure_of_the_kind_asked_for_is_partial_and_one_the_other_way_is_not():
+    """The rule asked for came in with another figure: 部分采纳. A figure moved the other way
+    (asked to lengthen, shortened) is no step towards the request."""
+    days = decide(ROOM, ROOM + "\n阅览室每周开放不少于五日。", "阅览室每天至少开放十二小时。")
+    assert days.status == NOT_ADOPTED, days.evidence  # days are not a figure of hours
+    capped = decide(ROOM, ROOM + "\n阅览室每日开放时间不少于八小时。", "阅览室每天至少开放十二小时。")
+    assert capped.status == PARTLY, capped.evidence
+    longer = decide(LOAN, LOAN.replace("十五日", "三十日"), "借阅期限十五日太短，建议延长为六十日。")
+    assert longer.status == PARTLY, longer.evidence
+    shorter = decide(LOAN, LOAN.replace("十五日", "十日"), "借阅期限十五日太短，建议延长为六十日。")
+    assert shorter.status != PARTLY and shorter.status != ADOPTED, shorter.evidence
+
+
 def test_a_request_whose_quantity_is_missing_is_partly_adopted_when_the_rest_is_carried():
     # The request's other clause (an online renewal) came in; its quantity (三十日) did not.
     final = LOAN.replace("可以续借一次", "可以通过网络办理续借一次")
