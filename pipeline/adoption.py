@@ -427,6 +427,8 @@ def _moved_towards(quantities: list[str], old_text: str, new_text: str) -> bool:
     A new figure the other way (asked to lengthen, shortened) is not."""
     old_c, new_c = canon(old_text), canon(new_text)
     fresh = _figures(q for q in _QUANTITY.findall(new_c) if q not in old_c)
+    if not fresh:  # the common case on the search through every changed article
+        return False
     before = _figures(_QUANTITY.findall(old_c))
     for asked, unit in _figures(quantities):
         had = [v for v, u in before if u == unit]
@@ -481,12 +483,15 @@ def _points(clauses: list[str]) -> list[list[str]]:
     """The request's clauses grouped into its points (see ``_DUTY``); the best clause of a
     point counts, so that a reason or an example beside it does not dilute it."""
     points: list[list[str]] = []
+    point_has_duty = False
     for clause in clauses:
         duty = bool(_DUTY.search(clause))
-        if not points or (duty and (_BUT.match(clause) or any(_DUTY.search(c) for c in points[-1]))):
+        if not points or (duty and (point_has_duty or _BUT.match(clause))):
             points.append([clause])
+            point_has_duty = duty
         else:
             points[-1].append(clause)
+            point_has_duty = point_has_duty or duty
     return points
 
 

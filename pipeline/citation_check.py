@@ -127,7 +127,7 @@ def neighbour_keys(key: str) -> list[str]:
 
 
 def _nearby_alternative(key: str, index: dict[str, int], scores: np.ndarray, best_score: float,
-                        own: float = 0.0, floor: float = MISMATCH_FLOOR) -> str | None:
+                        own: float, floor: float) -> str | None:
     """The best-scoring neighbour of the cited number when it nearly ties the best article,
     or clearly beats the cited one (see ``NEIGHBOUR_LEAD``)."""
     near = [(float(scores[index[k]]), k) for k in neighbour_keys(key) if k in index]

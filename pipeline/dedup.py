@@ -892,7 +892,8 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
             # Restating a request for numbers (四十五日) states them, not only the draft's (三十日).
             if share < SHORTENED_LETTER_CONTAINMENT and on and on & articles[n] and (not numbers or asked[n] <= numbers):
                 restated = meanings.cosine(k, n) + len(words & c.wording) / len(words)
-                bar = RESTATED_WITH_FIGURES if new_figures[n] and new_figures[n] <= numbers else RESTATED_REQUEST
+                # A copy stating numbers states every one asked for (the check above), new ones included.
+                bar = RESTATED_WITH_FIGURES if new_figures[n] and numbers else RESTATED_REQUEST
                 share = SHORTENED_LETTER_CONTAINMENT if restated >= bar else 0.0
             if share >= SHORTENED_LETTER_CONTAINMENT and (best is None or share > best[0]):
                 best = (share, c)
