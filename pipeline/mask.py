@@ -8,6 +8,8 @@ addresses down to the room, and private persons' names: in labelled lines (提�
 姓名：), self-introductions (我是/本人/我叫/爱人 …), speaker turns, signatures and closings
 (此致敬礼 张三), and a name written right next to a phone number or e-mail (a file name such
 as 张三13812345678意见.xlsx). Organisations, officials' titles and place names stay readable.
+What follows 我是, 本人 or a role word (职工, 业主) may be what one is, not one's name: 我是党员,
+职工董事, 业主车辆 and 我是丰台区 stay readable (``_begins_description``).
 
 ``mask(text) -> Masked(text, spans)``: the masked text, with typed placeholders such as
 【手机号】, and the spans found in the *input* (kind, start, end). The original stays in the
@@ -291,22 +293,68 @@ _NOT_NAMES = {"谢谢", "此致", "敬礼", "致敬", "同志", "居民", "市�
 _COMMON_WORD_MIN_FREQ = 2000
 
 
+# After 我是/本人 or a role word (职工, 学生), a dictionary word that is no name at least this
+# frequent begins a description, not a name: 我是董事会成员, 本人常年从事, 学生安全教育, 家长应当.
+_DESCRIPTION_MIN_FREQ = 100
+
+
 @cache
-def _common_words() -> frozenset[str]:
+def _surname_words() -> dict[str, tuple[int, bool]]:
+    """jieba's dictionary words of 2–4 characters that start with a surname: word →
+    (frequency, whether jieba tags it as a person's name)."""
     import os
 
     import jieba
 
-    words = set()
+    words = {}
     with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as fh:
         for line in fh:
             parts = line.split()
             if len(parts) < 3 or not 2 <= len(parts[0]) <= 4 or parts[0][0] not in _SURNAMES:
                 continue
-            word, freq, pos = parts[0], int(parts[1]), parts[2]
-            if not pos.startswith("nr") or freq >= _COMMON_WORD_MIN_FREQ:
-                words.add(word)
-    return frozenset(words)
+            words[parts[0]] = (int(parts[1]), parts[2].startswith("nr"))
+    return words
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    return frozenset(w for w, (freq, name) in _surname_words().items() if not name or freq >= _COMMON_WORD_MIN_FREQ)
+
+
+def _ordinary_word(word: str) -> bool:
+    """A frequent dictionary word that jieba does not take for a person's name."""
+    freq, name = _surname_words().get(word, (0, True))
+    return not name and freq >= _DESCRIPTION_MIN_FREQ
+
+
+# Surnames that are far more often a function word right after 居民/业主/本人 (居民和学生,
+# 本人向相关部门, 业主方实际已支付, 居民应享的权利, 村民曾于): there they begin no name.
+_FUNCTION_SURNAMES = frozenset("和向应于曾方")
+# A place, not a person, where 我是 is followed by 丰台区, 龙华区.
+_PLACE_AFTER = re.compile(r"(?:区|市|县|省|镇|乡|街道)(?!长|委|民|人大|政协)")
+
+
+def _begins_description(text: str, start: int, end: int) -> bool:
+    """Whether the would-be name ``text[start:end]`` after 我是 or a role word begins a
+    description instead (董事会成员, 应届毕业生, 安全员, 丰台区, 和学生): it is itself a word that
+    is no name or starts with one that the text goes on after (王国庆，/王国庆住在 end where a
+    name ends; 应届毕业生, 严重超员 do not), a place, or a function word. The author's own name,
+    when the form gives it, is masked wherever it recurs whatever this says."""
+    name = text[start:end]
+    # The place may be a character longer than the name tried (石景 of 石景山区).
+    longer_place = "\u4e00" <= text[end : end + 1] <= "\u9fff" and _PLACE_AFTER.match(text, end + 1)
+    if name[0] in _FUNCTION_SURNAMES or _PLACE_AFTER.match(text, end) or longer_place:
+        return True
+    if _ordinary_word(name) or any(_ordinary_word(text[start : start + n]) for n in (3, 4)):
+        return True  # 党员, 董事会, 成千上万
+    if len(name) == 3 and name in _surname_words() and _ordinary_word(name[:2]):
+        return True  # 安全员
+    if len(name) == 3 and _ordinary_word(name[:2]):
+        after = text[end : end + 1]
+        if not after or _NAME_END.match(after) or _TITLE_AFTER.match(text, end):
+            return False
+        return after not in _ENDS_A_NAME
+    return False
 
 
 _NAME_CHARS = r"[\u4e00-\u9fff·]"
@@ -341,6 +389,11 @@ _AFTER_NAME = set(
     "的是在住从来今电手联同老现家和与也就对认建觉希这那因为、，。；：,.;:（( \n律居代先女师工员学主"
     "每说提反表讲还都已一所但要会想在于把被向给让请我你他她们等及或"
 )
+# The characters of _AFTER_NAME that begin what is said next, not a title (律师, 居民, 工人):
+# after a would-be name that starts with an ordinary word, only these end it.
+_ENDS_A_NAME = _AFTER_NAME - set("律居代先女师工员学主每")
+_TITLE_AFTER = re.compile(r"律师|先生|女士|老师|同志|师傅|代表|委员|居民|业主|村民")
+_NAME_END = re.compile(r"[\s，。；：、,.;:！!？?（()）—\-\d]")
 # Closing words that follow a name and are not part of it.
 _TRAILING_WORDS = re.compile(r"(?:先生|女士|老师|同志|律师|居民|代表|委员|提出|建议|反映|表示|认为|敬上|谨上|上|说)$")
 
@@ -370,8 +423,9 @@ def looks_like_name(name: str, *, context: str | None = None) -> bool:
     return name not in common and not (len(name) == 3 and name[:2] in common)
 
 
-def _name_after(text: str, pos: int) -> tuple[int, int] | None:
-    """The span of a person's name starting at ``pos``, if one starts there."""
+def _name_after(text: str, pos: int, *, described: bool = False) -> tuple[int, int] | None:
+    """The span of a person's name starting at ``pos``, if one starts there. ``described``:
+    after 我是 or a role word, where a description may follow instead (``_begins_description``)."""
     window = text[pos : pos + 5]
     compound = window.startswith(_COMPOUND_SURNAMES)
     lengths = (4, 3) if compound else (3, 2)
@@ -380,6 +434,8 @@ def _name_after(text: str, pos: int) -> tuple[int, int] | None:
         if len(name) < length or not re.fullmatch(r"[\u4e00-\u9fff]+", name):
             continue
         if length == lengths[0] and name[-1] in _AFTER_NAME:
+            continue
+        if described and _begins_description(text, pos, pos + length):
             continue
         if name.endswith(("某", "某某")) or looks_like_name(name, context="strong"):
             # Most names have three characters; a two-character one is read where the
@@ -431,7 +487,9 @@ def _name_spans(text: str, contacts: list[Span]) -> list[Span]:
     spans = _labelled_names(text)
     for pattern in (_SELF_INTRO, _ROLE_BEFORE_NAME):
         for m in pattern.finditer(text):
-            found = _name_after(text, m.end())
+            # 我是/本人/a role word may be followed by what one is; 我叫, 联系人 or 此致敬礼 by a name.
+            described = pattern is _ROLE_BEFORE_NAME or m.group(0).startswith(("我是", "本人"))
+            found = _name_after(text, m.end(), described=described)
             if found and not text[m.end() : found[1]].startswith(("某", "一", "个")):
                 spans.append(Span("name", *found))
     for m in _SPEAKER.finditer(text):

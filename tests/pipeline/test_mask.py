@@ -84,3 +84,35 @@ def test_spans_point_into_the_input():
         ("mobile", "13812345678"),
         ("email", "a@b.cn"),
     ]
+
+
+@pytest.mark.parametrize("text", [
+    "我是董事会成员，建议第五条修改",
+    "本人常年从事物流运输",
+    "我是应届毕业生",
+    "第四十四条规定职工董事由职工代表大会选举产生",
+    "加强学生安全教育",
+    "家长应当履行监护职责",
+    "物业不得以未缴费为由限制业主车辆进出小区",
+    "第四十四条职工董事由“可以有”改为“应当有”",  # a quotation mark ends no name
+    "该班学生严重超员",
+    "民办学校学生成千上万",
+    "我是石景山区鲁谷街道的居民",  # a place
+    "小区居民和学生的安全",  # 和, 向, 应: function words far more often than surnames here
+    "本人向相关部门反映过",
+])
+def test_what_follows_i_am_or_a_role_word_is_a_description_not_a_name(text):
+    assert mask(text).text == text
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("我是王国庆，住在幸福花园", "我是【姓名】，住在幸福花园"),  # 王国 is a word; the name ends where names end
+    ("我是黄金花", "我是【姓名】"),
+    ("我是高明，建议删除", "我是【姓名】，建议删除"),  # a word jieba knows as a name
+    ("居民高明反映问题", "居民【姓名】反映问题"),
+    ("此致敬礼 马力", "此致敬礼 【姓名】"),  # after a closing, a name whatever it means
+    ("我是黄金花律师", "我是【姓名】律师"),
+    ("我是李明市民", "我是【姓名】市民"),
+])
+def test_names_that_begin_with_a_word_are_still_names(text, masked):
+    assert mask(text).text == masked
