@@ -104,6 +104,12 @@ _REPLACE_PATTERNS = [
         rf"{_Q1}(?P<a>[^{_CLOSE_Q}]{{1,80}}){_Q2}(?:一词|的表述|表述|字样|的规定)?"
         rf"(?:应当?|宜|建议|可)?(?:予以)?{_REPLACE_VERB}\s*{_Q1}(?P<b>[^{_CLOSE_Q}]{{1,120}}){_Q2}"
     ),
+    # 应当“B”，而不是“A” / 用“B”代替“A”: the wanted wording first, the one it replaces after.
+    re.compile(
+        rf"{_Q1}(?P<b>[^{_CLOSE_Q}]{{1,120}}){_Q2}[^{_OPEN_Q}，。；]{{0,8}}[，,]?\s*(?:而不(?:只|仅|仅仅|单)?是|而非|而不应是|不应是)"
+        rf"{_Q1}(?P<a>[^{_CLOSE_Q}]{{1,80}}){_Q2}"
+    ),
+    re.compile(rf"[用以]{_Q1}(?P<b>[^{_CLOSE_Q}]{{1,120}}){_Q2}(?:代替|取代|替代|替换){_Q1}(?P<a>[^{_CLOSE_Q}]{{1,80}}){_Q2}"),
     # 罚款由五百元降为二百元 / 期限从十五日延长至三十日
     re.compile(rf"[由从](?P<a>[^，。；由从]{{1,30}}?){_CHANGE_VERB}(?P<b>[^，。；！？\n]{{1,40}})"),
     # 将A改为B / 把A修改为B (unquoted)
@@ -244,7 +250,7 @@ def parse_request(text: str, type_: str | None = None) -> Request:
     for n, pattern in enumerate(_REPLACE_PATTERNS):
         m = pattern.search(t)
         if m:
-            quoted = n == 0
+            quoted = n <= 2
             a, b = _clean_phrase(m.group("a"), quoted=quoted), _clean_phrase(m.group("b"), quoted=quoted)
             if a and b and a != b:
                 return Request("replace", old=a, new=b)
@@ -440,6 +446,36 @@ def _moved_towards(quantities: list[str], old_text: str, new_text: str) -> bool:
     return False
 
 
+# A clause that writes out a wording the revision put in, with this many characters around it
+# on each side ("是否修改或者废止的意见" where 或者废止 went in), asked for exactly that change,
+# whatever words the draft already had.
+INSERTION_CONTEXT = 3
+INSERTION_MIN_CHARS = 2
+INSERTION_ALONE_CHARS = 12
+
+
+@lru_cache(maxsize=4096)
+def _insertions_in_context(old_text: str, new_text: str) -> tuple[str, ...]:
+    """The revision's insertions into an article, each with ``INSERTION_CONTEXT`` characters
+    of the new text around it, in ``canon`` form."""
+    new = normalise(new_text)
+    out = []
+    for span in diff_article(old_text, new_text):
+        if len(canon(span.new)) < INSERTION_MIN_CHARS:
+            continue
+        if len(canon(span.new)) >= INSERTION_ALONE_CHARS:
+            out.append(canon(span.new))  # a sentence or a paragraph: specific enough alone
+            continue
+        window = new[max(0, span.new_start - INSERTION_CONTEXT): span.new_start + len(span.new) + INSERTION_CONTEXT]
+        out.append(canon(window))
+    return tuple(out)
+
+
+def _writes_an_insertion(clause: str, old_text: str, new_text: str) -> bool:
+    written = canon(clause)
+    return any(w in written for w in _insertions_in_context(old_text, new_text))
+
+
 def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
     """How far the final text carries one request, 0..1 ([] when the request has no word
     the draft lacks: nothing to look for), one score per point (``_points``). A point's
@@ -461,6 +497,9 @@ def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
     for point in _points(clauses):
         best = None
         for clause in point:
+            if _writes_an_insertion(clause, old_text, new_text):
+                best = 1.0
+                break
             novel = tokens(clause) - old_words
             carried = len(novel & new_words)
             if novel and (not quantities or carried >= REST_MIN_WORDS):
@@ -957,10 +996,15 @@ def _decide_change(text: str, request: Request, t: _Target, alignment: list[Alig
     已有规定; otherwise each request is looked for in the final text (see _judge_requests)."""
     if t.unchanged:
         return _verdict(NOT_ADOPTED, 0.85, "article_unchanged", t, request, **extra)
+    judged = _judge_requests(text, t)
+    # The wording the revision wrote in, written out in the suggestion with the words around
+    # it ("是否修改或者废止的意见"): adopted, however much of the rest the draft already said.
+    # New words alone do not outweigh that (a revision renaming 市场主体 to 企业 everywhere).
+    if judged is not None and judged[0] == ADOPTED and _writes_an_insertion(text, t.old_text, t.new_text):
+        return _verdict(ADOPTED, 0.5, judged[1], t, request, request_scores=judged[2], **extra)
     already = _already_provides(text, t.old_text)
     if already is not None:
         return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=already, **extra)
-    judged = _judge_requests(text, t)
     if judged is not None:
         status, rule, scores = judged
         conf = 0.5 if status == ADOPTED else 0.4
@@ -1004,11 +1048,15 @@ def _decide_add(
 ) -> AdoptionProposal:
     content = request.content or ""
     old_text = t.old_text if t else ""
+    here_judged = _judge_requests(content, t) if t is not None and not t.unchanged else None
+    if here_judged is not None and here_judged[0] == ADOPTED and _writes_an_insertion(content, t.old_text, t.new_text):
+        # The revision's own new wording, written out (see _decide_change).
+        return _verdict(ADOPTED, 0.5 + 0.4 * min(here_judged[2]), "content_inserted", t, request,
+                        request_scores=here_judged[2], **extra)
     already = _already_provides(content, old_text) if t is not None else None
     if already is not None:
         # Checked first: content the draft already has also "appears" in any new text.
         return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=already, **extra)
-    here_judged = _judge_requests(content, t) if t is not None and not t.unchanged else None
     here = 0.0
     if t is not None and not t.unchanged:
         here = _coverage(content, inserted_text(t.old_text, t.new_text), old_text)

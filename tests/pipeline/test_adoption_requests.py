@@ -280,3 +280,23 @@ def test_every_rule_the_detection_can_give_has_a_chinese_label():
     assert adoption_rule_label("requests_carried_in_added_neighbour") == "所提各项均已写入（见于其后新增的条文）"
     assert adoption_rule_label("no_rule_for_支持") == "“支持”类意见无自动判断规则"
     assert adoption_rule_label("some_future_rule") == "some_future_rule" and adoption_rule_label(None) == ""
+
+
+def test_the_wanted_wording_first_and_the_replaced_one_after_is_a_replacement():
+    r = parse_request("第二条开放时间应当由“街道办事处”确定，而不是“区文化主管部门”。")
+    assert (r.kind, r.old, r.new) == ("replace", "区文化主管部门", "街道办事处")
+    r = parse_request("建议用“应当”代替“可以”。")
+    assert (r.kind, r.old, r.new) == ("replace", "可以", "应当")
+    final = ROOM.replace("区文化主管部门", "街道办事处")
+    asked = "阅览室的开放时间应当由“街道办事处”确定，而不只是“区文化主管部门”。"
+    assert decide(ROOM, final, asked).status == ADOPTED
+
+
+def test_an_insertion_written_out_with_its_surroundings_is_adopted_though_the_draft_had_the_rest():
+    # The draft already says nearly all of it; the two characters it lacks are what went in.
+    final = ROOM.replace("设置阅览室", "设置阅览室和自习室")
+    asked = "社区图书馆应当设置阅览室和自习室，开放时间由区文化主管部门确定。"
+    assert decide(ROOM, final, asked).status == ADOPTED
+    assert decide(ROOM, final, asked, type_="增加").status == ADOPTED
+    # The same words without the inserted ones: the draft already provides it.
+    assert decide(ROOM, final, "社区图书馆应当设置阅览室，开放时间由区文化主管部门确定。").status != ADOPTED
