@@ -767,6 +767,11 @@ RESTATED_WITH_FIGURES = 0.6
 # A sentence of a campaign letter is the writer's own when at most this share of its
 # bigrams comes from the template.
 OWN_SENTENCE_MAX_TEMPLATE = 0.5
+# "同意工会的联名意见：第44条……" endorses a joint letter: on the article of a campaign, it joins
+# that campaign (with several there, the one whose request it restates best), whatever its words.
+_ENDORSES_JOINT_LETTER = re.compile(
+    r"(?:同意|支持|赞同|赞成|附议)[^。！？!?]{0,12}(?:联名|统一|集体|共同)(?:的)?(?:意见|来信|信|建议|倡议)"
+)
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 
 
@@ -884,9 +889,15 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
             continue
         numbers, way = numbers_of(_letter_text(text)), requested_directions(text)
         on = meanings.articles_of([k]) if meanings is not None else set()  # once per letter
+        endorses = bool(on) and _ENDORSES_JOINT_LETTER.search(text) is not None
         best = None
         for n, c in enumerate(campaigns):
             if len(text) > SHORTENED_LETTER_MAX_SHARE * lengths[n] or not numbers <= c.numbers or opposed(way, ways[n]):
+                continue
+            if endorses and on & articles[n]:
+                share = 1.0 + meanings.cosine(k, n)  # above any share of words: the campaign named
+                if best is None or share > best[0]:
+                    best = (share, c)
                 continue
             share = len(own & c.template) / len(own)
             # Restating a request for numbers (四十五日) states them, not only the draft's (三十日).

@@ -202,6 +202,30 @@ def test_a_copy_stating_the_new_figures_the_campaign_asks_for_needs_less_of_its_
     assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {4}
 
 
+def test_endorsing_the_joint_letter_on_its_article_joins_the_campaign_whatever_its_words():
+    """"同意工会的联名意见" signs the campaign's letter; on another article, or only agreeing
+    with someone, it does not."""
+    from pipeline.dedup import Meanings, campaigns_of, shortened_letters
+
+    template = ("法律草案向社会公布征求意见的时间一般不少于三十日，这一期限偏短，很多群众来不及研究。"
+                "建议将“一般不少于三十日”修改为“一般不少于四十五日”。")
+    own = ["我是法学院的研究生。", "我是一名社区工作者。", "我是基层法律服务工作者。", "我是退休教师。"]
+    letters = [o + template for o in own] + [
+        "同意律师协会的联名意见，征求意见期要延长。",  # 4: on the campaign's article
+        "同意律师协会的联名意见，征求意见期要延长。",  # 5: the same words, on another article
+        "同意楼上的意见，征求意见期要延长。",  # 6: agrees with a post, not with the joint letter
+    ]
+    groups = [{0}] * 4 + [set()] * 3
+    draft = "法律草案向社会公布征求意见的时间一般不少于三十日。"
+    campaigns = campaigns_of(letters, groups, draft)
+    request = np.array([1.0, 0.0], dtype=np.float32)
+    far = np.array([0.2, np.sqrt(1 - 0.2**2)], dtype=np.float32)  # restates little of it
+    vectors = np.stack([request] * 4 + [far] * 3)
+    scopes = ["article:37"] * 5 + ["article:12", "article:37"]
+    meanings = Meanings([[k] for k in range(7)], vectors, scopes, np.stack([request]))
+    assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {4}
+
+
 def test_the_result_keeps_what_a_later_batch_queries():
     from pipeline.dedup import TextDupParams, text_bands, text_key
 
