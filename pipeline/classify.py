@@ -34,6 +34,9 @@ _SUPPORT = re.compile(
 # Consent as a legal condition ("经全体股东一致同意", "不经同意处理", "须经股东会同意") is part of
 # the rule asked for, not the writer agreeing.
 _CONSENT_CONDITION = re.compile(r"经[^，。；！？,;!?]{0,15}?(?:同意|认可)")
+# "修改或者废止", "改变或者撤销": the law's own pair for amending or repealing an act, named
+# as what someone may do ("研究提出是否修改或者废止的意见"), not a request to delete.
+_AMEND_OR_REPEAL = re.compile(r"(?:修改|改变|变更|撤销)(?:或者|或|和|、)(?:废止|撤销|删除)")
 # Asking to keep the text as it is: support, even though it is phrased as a request.
 _KEEP = re.compile(r"保持原文|维持原(?:文|规定|条文|表述)|建议保留|予以保留|不宜修改|不要改")
 _ASK = re.compile(r"(?:[？?]|请问|是否|能否|可否|如何|怎么|怎样|为什么|为何|什么时候|何时|谁来|哪些|多少|吗$|呢$)")
@@ -49,7 +52,7 @@ def classify(text: str) -> str:
         return "其他"
     if _KEEP.search(t):
         return "支持"
-    if _DELETE.search(t):
+    if _DELETE.search(_AMEND_OR_REPEAL.sub("", t)):
         return "删除"
     if _ADD.search(t):
         return "增加"

@@ -34,6 +34,13 @@ def test_consent_as_the_rules_condition_is_not_the_writer_agreeing():
     assert classify("同意业主自行安装充电桩。") == "支持"
 
 
+def test_the_laws_pair_for_amending_or_repealing_is_no_request_to_delete():
+    assert classify("制定机关收到审查意见后，应当研究提出是否修改或者废止的意见。") == "修改"
+    assert classify("建议明确哪些机关有权改变或者撤销不适当的规定。") == "修改"
+    assert classify("本条没有必要，建议废止。") == "删除"
+    assert classify("建议删除或者修改第五条。") == "删除"
+
+
 def test_out_of_scope_needs_a_clear_signal():
     assert is_out_of_scope("建议市里多建公园，扩大绿化面积，改善空气质量。", DRAFT)
     assert is_out_of_scope("题外话：小区门口路灯坏了。", DRAFT)
