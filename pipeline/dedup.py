@@ -899,6 +899,8 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
                 if best is None or share > best[0]:
                     best = (share, c)
                 continue
+            if on and articles[n] and not on & articles[n]:
+                continue  # about another article ("第八十二条……参照第七十二条的修改同步调整")
             share = len(own & c.template) / len(own)
             # Restating a request for numbers (四十五日) states them, not only the draft's (三十日).
             if share < SHORTENED_LETTER_CONTAINMENT and on and on & articles[n] and (not numbers or asked[n] <= numbers):

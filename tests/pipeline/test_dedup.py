@@ -226,6 +226,25 @@ def test_endorsing_the_joint_letter_on_its_article_joins_the_campaign_whatever_i
     assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {4}
 
 
+def test_a_copy_of_the_campaigns_words_about_another_article_stays_out():
+    """"第十二条……参照这一修改同步调整" borrows the campaign's words for an article of its own."""
+    from pipeline.dedup import Meanings, campaigns_of, shortened_letters
+
+    template = ("法律草案向社会公布征求意见的时间一般不少于三十日，这一期限偏短，很多群众来不及研究。"
+                "建议将“一般不少于三十日”修改为“一般不少于四十五日”。")
+    own = ["我是法学院的研究生。", "我是一名社区工作者。", "我是基层法律服务工作者。", "我是退休教师。"]
+    borrowed = "这一期限偏短，群众来不及研究，行政法规草案征求意见也应同步改为四十五日。"
+    letters = [o + template for o in own] + [borrowed, borrowed]
+    groups = [{0}] * 4 + [set()] * 2
+    draft = "法律草案向社会公布征求意见的时间一般不少于三十日。"
+    campaigns = campaigns_of(letters, groups, draft)
+    request = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = np.stack([request] * 6)
+    scopes = ["article:37"] * 4 + ["article:67", "article:37"]
+    meanings = Meanings([[k] for k in range(6)], vectors, scopes, np.stack([request]))
+    assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {5}
+
+
 def test_the_result_keeps_what_a_later_batch_queries():
     from pipeline.dedup import TextDupParams, text_bands, text_key
 
