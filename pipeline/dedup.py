@@ -424,13 +424,14 @@ def _shared_bigrams(copies: Counter[str], bigrams_of: Callable[[str], set[str]])
 
 def shortened_copy_stage(
     texts: Sequence[str], groups: _Groups, params: TextDupParams, scopes: Sequence[str | None] | None = None,
-    clean: Sequence[str] | None = None,
 ) -> None:
     """Shortened copies of a campaign ("支持第十九条！建议明确小区门禁不得只用人脸识别……"):
     a text on its own whose character bigrams mostly come from the campaign's template (the
     bigrams at least half its members share, so personal insertions do not count), stating
     no number the template does not, joins the campaign. Same scope, or none found for it."""
-    clean = canonical_texts(texts) if clean is None else clean
+    # Citations aside: every comment on the campaign's article cites it ("第五十八条删除一人公司
+    # 数量限制", a point of someone's own list, is no copy for citing the article).
+    clean = _uncited_canonical(texts)
     units = groups.units()
     templates = []
     for root, members in units.items():
@@ -460,6 +461,12 @@ def shortened_copy_stage(
                     best = (contain, root)
         if best is not None:
             groups.union(best[1], i, "campaign")
+
+
+def _uncited_canonical(texts: Sequence[str]) -> list[str]:
+    """``canonical_text`` of each text without its citations, once per distinct text."""
+    seen: dict[str, str] = {}
+    return [seen[t] if t in seen else seen.setdefault(t, canonical_text(_letter_text(t))) for t in texts]
 
 
 def _identity(x):  # type: ignore[no-untyped-def]
@@ -668,7 +675,7 @@ def deduplicate(
             lambda: semantic_stage(texts, emb, groups, semantic_threshold, scopes, index=index),
         )
     if "campaign" in stages:
-        _timed("shortened", groups, reports, lambda: shortened_copy_stage(texts, groups, params, scopes, clean))
+        _timed("shortened", groups, reports, lambda: shortened_copy_stage(texts, groups, params, scopes))
     start = time.perf_counter()
     out = []
     for root, members in sorted(groups.units().items(), key=lambda kv: min(kv[1])):

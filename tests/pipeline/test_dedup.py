@@ -245,6 +245,21 @@ def test_a_copy_of_the_campaigns_words_about_another_article_stays_out():
     assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {5}
 
 
+def test_citing_the_campaigns_article_does_not_make_a_short_point_a_copy():
+    """Every comment on the article cites it: the shortened-copy stage compares the words
+    around the citation, so one point of a writer's own list stays out and a real shortened
+    copy still joins."""
+    template = ("《公司法》草案第五十八条规定一个自然人只能投资设立一个一人有限责任公司。这一限制已不适应大众创业的实际，"
+                "导致创业者不得不找亲友代持股份，反而埋下纠纷隐患。建议删除第五十八条，允许自然人设立多个一人有限责任公司。")
+    own = ["本人在东莞开模具厂。", "本人在郑州从事农产品电商。", "本人在厦门做民宿经营。", "本人是一名独立设计师。"]
+    texts = [o + template for o in own] + [
+        "第五十八条删除一人公司数量限制",  # 4: a point of someone's numbered list
+        "第五十八条这一限制已不适应大众创业的实际，建议删除",  # 5: a shortened copy
+    ]
+    result = deduplicate(texts, scopes=["article:58"] * 6, stages=("exact", "near", "campaign"), settings=SETTINGS)
+    assert [sorted(g.members) for g in result.groups] == [[0, 1, 2, 3, 5]]
+
+
 def test_the_result_keeps_what_a_later_batch_queries():
     from pipeline.dedup import TextDupParams, text_bands, text_key
 
