@@ -424,6 +424,7 @@ def _shared_bigrams(copies: Counter[str], bigrams_of: Callable[[str], set[str]])
 
 def shortened_copy_stage(
     texts: Sequence[str], groups: _Groups, params: TextDupParams, scopes: Sequence[str | None] | None = None,
+    clean: Sequence[str] | None = None,
 ) -> None:
     """Shortened copies of a campaign ("支持第十九条！建议明确小区门禁不得只用人脸识别……"):
     a text on its own whose character bigrams mostly come from the campaign's template (the
@@ -431,7 +432,7 @@ def shortened_copy_stage(
     no number the template does not, joins the campaign. Same scope, or none found for it."""
     # Citations aside: every comment on the campaign's article cites it ("第五十八条删除一人公司
     # 数量限制", a point of someone's own list, is no copy for citing the article).
-    clean = _uncited_canonical(texts)
+    clean = _uncited(canonical_texts(texts) if clean is None else clean)
     units = groups.units()
     templates = []
     for root, members in units.items():
@@ -463,10 +464,10 @@ def shortened_copy_stage(
             groups.union(best[1], i, "campaign")
 
 
-def _uncited_canonical(texts: Sequence[str]) -> list[str]:
-    """``canonical_text`` of each text without its citations, once per distinct text."""
+def _uncited(clean: Sequence[str]) -> list[str]:
+    """Canonical texts (``canonical_texts``) without their citations, once per distinct text."""
     seen: dict[str, str] = {}
-    return [seen[t] if t in seen else seen.setdefault(t, canonical_text(_letter_text(t))) for t in texts]
+    return [seen[c] if c in seen else seen.setdefault(c, _letter_text(c)) for c in clean]
 
 
 def _identity(x):  # type: ignore[no-untyped-def]
@@ -675,7 +676,7 @@ def deduplicate(
             lambda: semantic_stage(texts, emb, groups, semantic_threshold, scopes, index=index),
         )
     if "campaign" in stages:
-        _timed("shortened", groups, reports, lambda: shortened_copy_stage(texts, groups, params, scopes))
+        _timed("shortened", groups, reports, lambda: shortened_copy_stage(texts, groups, params, scopes, clean))
     start = time.perf_counter()
     out = []
     for root, members in sorted(groups.units().items(), key=lambda kv: min(kv[1])):
