@@ -444,6 +444,12 @@ def shortened_copy_stage(
         templates.append((root, common, nums, member_scopes))
     if not templates:
         return
+    # A text on an article is compared with the templates that have a member there, not with
+    # every campaign of the consultation (thousands at 10^6 comments).
+    on_scope: dict[str | None, list[tuple]] = defaultdict(list)
+    for template in templates:
+        for scope in template[3]:
+            on_scope[scope].append(template)
     for members in units.values():
         if len(members) != 1:
             continue
@@ -453,9 +459,7 @@ def shortened_copy_stage(
             continue
         own_scope = _scope_key(i, "", scopes)
         best = None
-        for root, common, nums, member_scopes in templates:
-            if own_scope not in member_scopes and own_scope not in (None, "general"):
-                continue
+        for root, common, nums, _member_scopes in templates if own_scope in (None, "general") else on_scope.get(own_scope, ()):
             contain = len(grams & common) / len(grams)
             if contain >= params.shortened_containment and numbers_of(texts[i]) <= nums:
                 if best is None or contain > best[0]:
