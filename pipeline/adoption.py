@@ -476,6 +476,17 @@ def _writes_an_insertion(clause: str, old_text: str, new_text: str) -> bool:
     return any(w in written for w in _insertions_in_context(old_text, new_text))
 
 
+def _written_out(text: str, t: _Target | None) -> tuple[str, str, list[float]] | None:
+    """``_judge_requests``'s 采纳 for a suggestion that writes out one of the revision's
+    insertions with the words around it ("是否修改或者废止的意见"): adopted, however much of the
+    rest the draft already said. New words alone do not outweigh 已有规定 (a revision renaming
+    市场主体 to 企业 everywhere). The cheap, cached test first: most suggestions write none."""
+    if t is None or t.unchanged or not _writes_an_insertion(text, t.old_text, t.new_text):
+        return None
+    judged = _judge_requests(text, t)
+    return judged if judged is not None and judged[0] == ADOPTED else None
+
+
 def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
     """How far the final text carries one request, 0..1 ([] when the request has no word
     the draft lacks: nothing to look for), one score per point (``_points``). A point's
@@ -996,15 +1007,13 @@ def _decide_change(text: str, request: Request, t: _Target, alignment: list[Alig
     已有规定; otherwise each request is looked for in the final text (see _judge_requests)."""
     if t.unchanged:
         return _verdict(NOT_ADOPTED, 0.85, "article_unchanged", t, request, **extra)
-    judged = _judge_requests(text, t)
-    # The wording the revision wrote in, written out in the suggestion with the words around
-    # it ("是否修改或者废止的意见"): adopted, however much of the rest the draft already said.
-    # New words alone do not outweigh that (a revision renaming 市场主体 to 企业 everywhere).
-    if judged is not None and judged[0] == ADOPTED and _writes_an_insertion(text, t.old_text, t.new_text):
-        return _verdict(ADOPTED, 0.5, judged[1], t, request, request_scores=judged[2], **extra)
+    written = _written_out(text, t)
+    if written is not None:
+        return _verdict(ADOPTED, 0.5, written[1], t, request, request_scores=written[2], **extra)
     already = _already_provides(text, t.old_text)
     if already is not None:
         return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=already, **extra)
+    judged = _judge_requests(text, t)
     if judged is not None:
         status, rule, scores = judged
         conf = 0.5 if status == ADOPTED else 0.4
@@ -1048,15 +1057,15 @@ def _decide_add(
 ) -> AdoptionProposal:
     content = request.content or ""
     old_text = t.old_text if t else ""
-    here_judged = _judge_requests(content, t) if t is not None and not t.unchanged else None
-    if here_judged is not None and here_judged[0] == ADOPTED and _writes_an_insertion(content, t.old_text, t.new_text):
-        # The revision's own new wording, written out (see _decide_change).
-        return _verdict(ADOPTED, 0.5 + 0.4 * min(here_judged[2]), "content_inserted", t, request,
-                        request_scores=here_judged[2], **extra)
+    written = _written_out(content, t)
+    if written is not None:
+        return _verdict(ADOPTED, 0.5 + 0.4 * min(written[2]), "content_inserted", t, request,
+                        request_scores=written[2], **extra)
     already = _already_provides(content, old_text) if t is not None else None
     if already is not None:
         # Checked first: content the draft already has also "appears" in any new text.
         return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=already, **extra)
+    here_judged = _judge_requests(content, t) if t is not None and not t.unchanged else None
     here = 0.0
     if t is not None and not t.unchanged:
         here = _coverage(content, inserted_text(t.old_text, t.new_text), old_text)

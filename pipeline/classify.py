@@ -52,7 +52,7 @@ def classify(text: str) -> str:
         return "其他"
     if _KEEP.search(t):
         return "支持"
-    if _DELETE.search(_AMEND_OR_REPEAL.sub("", t)):
+    if _DELETE.search(t) and _DELETE.search(_AMEND_OR_REPEAL.sub("", t)):
         return "删除"
     if _ADD.search(t):
         return "增加"
