@@ -37,6 +37,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -400,8 +401,11 @@ def text_bands(texts: Sequence[str], params: TextDupParams) -> list[np.ndarray |
 _GENERIC_BIGRAMS = frozenset({"建议", "意见", "同意", "支持", "希望", "规定", "条例", "应当", "应该", "我们", "大家"})
 
 
-def _bigrams(text: str) -> set[str]:
-    return _clean_bigrams(canonical_text(text))
+# Remembered: the campaign pass reads the same letters and sentences several times over
+# (a campaign's copies are one wording), and they are most of its time.
+@lru_cache(maxsize=32768)
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(_clean_bigrams(canonical_text(text)))
 
 
 def _clean_bigrams(clean: str) -> set[str]:
@@ -813,7 +817,7 @@ def campaigns_of(letters: Sequence[str], letter_groups: Sequence[set[int]], draf
     for k, gs in enumerate(letter_groups):
         for g in gs:
             by_group[g].add(k)
-    draft = _bigrams(draft_text) if draft_text else set()
+    draft = _bigrams(draft_text) if draft_text else frozenset()
     seen: set[int] = set()
     out = []
     for start in by_group:
@@ -883,7 +887,7 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
         campaigns = campaigns_of(letters, letter_groups, draft_text)
     if not campaigns:
         return {}
-    draft = _bigrams(draft_text) if draft_text else set()
+    draft = _bigrams(draft_text) if draft_text else frozenset()
     lengths = [float(np.median([len(letters[k]) for k in c.letters])) for c in campaigns]
     ways = [requested_directions("".join(letters[k] for k in c.letters)) for c in campaigns]
     articles = [meanings.articles_of(c.letters) for c in campaigns] if meanings else []

@@ -206,12 +206,20 @@ def char_bigrams(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """jieba tokens (legal user dictionary loaded) without stop words, digits or punctuation."""
+    return list(_tokens(text or ""))
+
+
+# Texts remembered: the mapping, the type rules and the clustering each tokenize every
+# suggestion, and a consultation repeats itself (a campaign's copies, a comment's context
+# for each of its points); jieba is the mapping's largest cost. Bounded: about 50 MB.
+@lru_cache(maxsize=32768)
+def _tokens(text: str) -> tuple[str, ...]:
     stop = stopwords()
-    return [
+    return tuple(
         t
-        for t in _tokenizer().lcut(text or "")
+        for t in _tokenizer().lcut(text)
         if t.strip() and t not in stop and _WORDLIKE.search(t) and not _DIGITS.match(t)
-    ]
+    )
 
 
 # --- articles -----------------------------------------------------------------------

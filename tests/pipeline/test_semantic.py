@@ -57,6 +57,18 @@ def test_tokens_use_the_legal_dictionary_and_drop_stop_words():
     assert cited_keys("同意第四十五条和第10条之一") == ["45", "10之一"]
 
 
+def test_tokens_of_a_repeated_text_are_remembered_and_each_caller_gets_its_own_list():
+    text = "建议对违法行为的行政处罚由主管部门作出，罚款数额应当公开"
+    first = tokenize(text)
+    first.append("被调用方改动")
+    first.remove("行政处罚")
+    # A campaign's copies are tokenized once; what one stage does to its list stays its own.
+    again = tokenize(text)
+    assert "行政处罚" in again and "被调用方改动" not in again
+    assert again == tokenize(text) and again is not tokenize(text)
+    assert tokenize("") == [] and tokenize(None) == []  # type: ignore[arg-type]
+
+
 def test_sample_reference_free_top1_at_least_80_percent(sample, mapper):
     calibrate = _bench("calibrate")
     points, general = calibrate.mapping_sets()
