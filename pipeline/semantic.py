@@ -211,7 +211,7 @@ def tokenize(text: str) -> list[str]:
 
 # Texts remembered: the mapping, the type rules and the clustering each tokenize every
 # suggestion, and a consultation repeats itself (a campaign's copies, a comment's context
-# for each of its points); jieba is the mapping's largest cost. Bounded: about 50 MB.
+# for each of its points); jieba is the mapping's largest cost. Bounded: about 55 MB.
 @lru_cache(maxsize=32768)
 def _tokens(text: str) -> tuple[str, ...]:
     stop = stopwords()

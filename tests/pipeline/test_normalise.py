@@ -27,6 +27,26 @@ def test_traditional_becomes_simplified_and_simplified_is_untouched():
     assert to_simplified("电动自行车") == "电动自行车"
 
 
+def test_the_skip_for_simplified_text_never_skips_what_opencc_would_change():
+    from pathlib import Path
+
+    import opencc
+
+    from pipeline.normalise import _converter, _traditional_chars
+
+    root = Path(opencc.__file__).parent / "dictionary"
+    keys = [line.partition("\t")[0] for name in ("TSCharacters.txt", "TSPhrases.txt")
+            for line in (root / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(keys) > 4000
+    # Every character and phrase OpenCC converts, alone and inside simplified text.
+    for key in keys:
+        for text in (key, f"建议{key}一并修改"):
+            assert to_simplified(text) == _converter().convert(text), text
+    # The skip is what makes it fast: ordinary simplified comments are not sent to OpenCC.
+    plain = ["建议一律公开收费标准，不得一刀切。", "第十二条的期限太长，应当改为十五日。", "同意，支持这一条。"]
+    assert all(_traditional_chars().isdisjoint(t) for t in plain)
+
+
 def test_forum_quote_is_cut_and_recorded():
     n = normalise("引用 王五 的发言：\n第三十条不合理\n\n我觉得第三十条其实挺好的。")
     assert n.text == "我觉得第三十条其实挺好的。"
