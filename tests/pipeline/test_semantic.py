@@ -58,8 +58,12 @@ def test_tokens_use_the_legal_dictionary_and_drop_stop_words():
 
 
 def test_tokens_of_a_repeated_text_are_remembered_and_each_caller_gets_its_own_list():
+    from pipeline.semantic import _tokens
+
     text = "建议对违法行为的行政处罚由主管部门作出，罚款数额应当公开"
     first = tokenize(text)
+    hits = _tokens.cache_info().hits
+    assert tokenize(text) == first and _tokens.cache_info().hits == hits + 1  # jieba not run again
     first.append("被调用方改动")
     first.remove("行政处罚")
     # A campaign's copies are tokenized once; what one stage does to its list stays its own.
