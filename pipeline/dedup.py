@@ -163,16 +163,15 @@ def canonical_text(text: str) -> str:
 
 
 def canonical_texts(texts: Sequence[str]) -> list[str]:
-    """``canonical_text`` of each text, computed once per distinct text: a campaign's copies
-    are thousands of the same string."""
+    """``canonical_text`` of each text."""
+    return _per_distinct(canonical_text, texts)
+
+
+def _per_distinct(fn: Callable[[str], str], texts: Sequence[str]) -> list[str]:
+    """``fn`` of each text, computed once per distinct text: a campaign's copies are
+    thousands of the same string."""
     seen: dict[str, str] = {}
-    out = []
-    for t in texts:
-        c = seen.get(t)
-        if c is None:
-            c = seen[t] = canonical_text(t)
-        out.append(c)
-    return out
+    return [seen[t] if t in seen else seen.setdefault(t, fn(t)) for t in texts]
 
 
 def shingles(text: str, k: int = 3) -> np.ndarray:
@@ -437,7 +436,7 @@ def shortened_copy_stage(
     no number the template does not, joins the campaign. Same scope, or none found for it."""
     # Citations aside: every comment on the campaign's article cites it ("第五十八条删除一人公司
     # 数量限制", a point of someone's own list, is no copy for citing the article).
-    clean = _uncited(canonical_texts(texts) if clean is None else clean)
+    clean = _per_distinct(_letter_text, canonical_texts(texts) if clean is None else clean)
     units = groups.units()
     templates = []
     for root, members in units.items():
@@ -471,12 +470,6 @@ def shortened_copy_stage(
                     best = (contain, root)
         if best is not None:
             groups.union(best[1], i, "campaign")
-
-
-def _uncited(clean: Sequence[str]) -> list[str]:
-    """Canonical texts (``canonical_texts``) without their citations, once per distinct text."""
-    seen: dict[str, str] = {}
-    return [seen[c] if c in seen else seen.setdefault(c, _letter_text(c)) for c in clean]
 
 
 def _identity(x):  # type: ignore[no-untyped-def]
@@ -911,16 +904,17 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
         for n, c in enumerate(campaigns):
             if len(text) > SHORTENED_LETTER_MAX_SHARE * lengths[n] or not numbers <= c.numbers or opposed(way, ways[n]):
                 continue
-            if endorses and on & articles[n]:
+            shared = on & articles[n] if on else frozenset()  # the articles both are on
+            if endorses and shared:
                 share = 1.0 + meanings.cosine(k, n)  # above any share of words: the campaign named
                 if best is None or share > best[0]:
                     best = (share, c)
                 continue
-            if on and articles[n] and not on & articles[n]:
+            if on and articles[n] and not shared:
                 continue  # about another article ("第八十二条……参照第七十二条的修改同步调整")
             share = len(own & c.template) / len(own)
             # Restating a request for numbers (四十五日) states them, not only the draft's (三十日).
-            if share < SHORTENED_LETTER_CONTAINMENT and on and on & articles[n] and (not numbers or asked[n] <= numbers):
+            if share < SHORTENED_LETTER_CONTAINMENT and shared and (not numbers or asked[n] <= numbers):
                 restated = meanings.cosine(k, n) + len(words & c.wording) / len(words)
                 # A copy stating numbers states every one asked for (the check above), new ones included.
                 bar = RESTATED_WITH_FIGURES if new_figures[n] and numbers else RESTATED_REQUEST
