@@ -123,7 +123,8 @@ def evaluate(cap: Captured, params: Any, scores: np.ndarray | None = None) -> di
     preds = {k: metrics.Predicted(articles=set(v)) for k, v in cap.fixed.items()}
     for ext, text, letter, row in zip(cap.external_ids, cap.texts, cap.letters, scores):
         found = mapper.links_from_scores(row)
-        if found and not scoping.semantic_links_stand(text, letter, float(row.max()), params.threshold):
+        if found and not scoping.semantic_links_stand(text, letter, float(row.max()), params.threshold,
+                                                      mapper.best_article_text(row)):
             found = []
         preds[ext].articles |= {int(l.article_key) for l in found if str(l.article_key).isdigit()}
     rf = metrics.reference_free(cap.comments, preds)

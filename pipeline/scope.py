@@ -55,7 +55,9 @@ _AGREE = re.compile(
 _GENERAL = re.compile(
     r"总体|整体|全文|通篇|全篇|条例名称|名称叫|立法目的|框架|体例|结构上|各条|逐条|多处|条文太多|"
     r"专章|(?:单独|单列|另行?|增)设(?:立)?一章|独立成章|这一章|该章|"
-    r"出台|上位法|配套|实施细则|过渡期|与会(?:人员|代表|同志)|大家(?:普遍)?认为|普遍认为|"
+    # "出台" alone is any rule coming out ("法律出台前的评估", "出台时机不成熟"); the draft's own
+    # coming out is wished for ("尽快出台", "支持出台").
+    r"(?:尽快|早日|及早|抓紧|加快|早点|支持|期待|盼望|希望)出台|上位法|配套|实施细则|过渡期|与会(?:人员|代表|同志)|大家(?:普遍)?认为|普遍认为|"
     r"(?:条例|草案|意见稿)(?:的)?(?:内容|规定)?(?:太|过于|比较|很|总的)|本条例(?:总的|整体)|拆分|英文译本|翻译"
 )
 # Words that put a text on the draft's wording as a whole ("全文统一称…", "草案很多条文用…",
@@ -165,14 +167,16 @@ def under_general_heading(comment_text: str, piece: str) -> bool:
 GENERAL_MARGIN = 0.12
 
 
-def semantic_links_stand(piece: str, comment_text: str, best: float, threshold: float) -> bool:
-    """Whether a point's articles found by score (best score ``best``) stand: not when it
-    speaks of the whole draft or of a grievance and matches no article clearly
-    (``GENERAL_MARGIN`` above the threshold), nor when it stands under its letter's own
-    总体意见 heading (only a cited article puts such a point on an article)."""
+def semantic_links_stand(piece: str, comment_text: str, best: float, threshold: float,
+                         best_article_text: str = "") -> bool:
+    """Whether a point's articles found by score (best score ``best``, on the article whose
+    text is ``best_article_text``) stand: not when it speaks of the whole draft or of a
+    grievance and matches no article clearly (``GENERAL_MARGIN`` above the threshold), nor
+    when it stands under its letter's own 总体意见 heading (only a cited article puts such a
+    point on an article)."""
     if whole_text_cue(piece):
         return False
-    if (general_cue(piece) or grievance_cue(piece)) and best < threshold + GENERAL_MARGIN:
+    if (general_cue(piece, best_article_text) or grievance_cue(piece)) and best < threshold + GENERAL_MARGIN:
         return False
     return not under_general_heading(comment_text, piece)
 
@@ -181,8 +185,10 @@ def whole_text_cue(text: str) -> bool:
     return bool(_WHOLE_TEXT.search(text or ""))
 
 
-def general_cue(text: str) -> bool:
-    return bool(_GENERAL.search(text or ""))
+def general_cue(text: str, article_text: str = "") -> bool:
+    """Words about the draft as a whole; those the article in question says itself are not
+    (a draft with an article on 配套规定 or 过渡期 gets points on them)."""
+    return any(m.group() not in article_text for m in _GENERAL.finditer(text or ""))
 
 
 def grievance_cue(text: str) -> bool:

@@ -430,6 +430,10 @@ class SemanticMapper:
                 return float(row[j])
         return 0.0
 
+    def best_article_text(self, row: np.ndarray) -> str:
+        """The text of the article a row of ``scores`` puts first ("" for an empty draft)."""
+        return self.articles[int(np.argmax(row))].text if row.size else ""
+
     def links_from_scores(self, row: np.ndarray) -> list[SemanticLink]:
         """The links one row of scores yields (best first)."""
         p = self.params

@@ -695,7 +695,7 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                 if followed:
                     found, via = [_Inherited(k, 1.0) for k in followed], "thread"
             if via == "semantic" and found and not scoping.semantic_links_stand(
-                    text, c.masked_text or c.text or "", best, threshold):
+                    text, c.masked_text or c.text or "", best, threshold, mapper_.best_article_text(row)):
                 found = []
             if not found and not agrees and thread is not None and floor and floor > 1:
                 found = _on_thread_topic(mapper_, row, thread_articles.get(thread, {}), floor, text,

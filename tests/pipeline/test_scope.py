@@ -65,6 +65,31 @@ def test_links_found_by_score_stand_unless_the_point_speaks_of_the_whole_draft_o
         assert semantic_links_stand(text, text, best=0.4 + GENERAL_MARGIN + 0.01, threshold=0.4), text
 
 
+def test_a_word_about_the_whole_draft_that_the_matched_article_says_itself_does_not_hold_the_point_back():
+    from pipeline.scope import GENERAL_MARGIN, general_cue, semantic_links_stand
+
+    point = "一年时间制定配套规定太紧了，建议放宽到两年。"
+    rules = "有关国家机关应当自法律施行之日起一年内作出配套的具体规定。"
+    assert general_cue(point)  # 配套 is most often about the implementing rules to come ...
+    assert not semantic_links_stand(point, point, best=0.45, threshold=0.4, best_article_text="公民有权提出意见。")
+    # ... but this draft has an article on them, and the point matches it.
+    assert not general_cue(point, rules)
+    assert semantic_links_stand(point, point, best=0.45, threshold=0.4, best_article_text=rules)
+    # A cue the article does not say still asks for the margin.
+    both = "总体上，一年时间制定配套规定太紧了。"
+    assert not semantic_links_stand(both, both, best=0.45, threshold=0.4, best_article_text=rules)
+    assert semantic_links_stand(both, both, best=0.4 + GENERAL_MARGIN + 0.01, threshold=0.4, best_article_text=rules)
+
+
+@pytest.mark.parametrize("text, cue", [("整体很好，建议尽快出台。", True), ("支持出台！", True), ("希望条例早日出台。", True),
+                                       ("法律出台前的评估是可以进行，建议改为应当。", False),
+                                       ("有的草案只是出台时机不成熟，建议允许延期审议。", False)])
+def test_coming_out_is_about_the_whole_draft_only_when_the_draft_s_own_is_wished_for(text, cue):
+    from pipeline.scope import general_cue
+
+    assert general_cue(text) is cue
+
+
 @pytest.mark.parametrize("text, referred", [("同意2楼", 2), ("同意楼上，说得对", 4), ("楼上说得对", 4),
                                                    ("支持楼主", 1), ("顶楼主", 1), ("我同意", None), ("楼下的车位", None)])
 def test_the_floor_a_reply_on_floor_five_agrees_with(text, referred):
