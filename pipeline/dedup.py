@@ -292,6 +292,11 @@ class TextDupParams:
     campaign_containment: float = 0.6
     campaign_min_shared: int = 50
     campaign_min_chars: int = 60
+    # A writer's resubmission with a sentence added: the shorter text whole inside the longer
+    # (however short the text is), and at least half of the longer.
+    resubmission_containment: float = 0.95
+    resubmission_min_shared: int = 20
+    resubmission_min_jaccard: float = 0.5
     # Shortened copies of a campaign (shortened_copy_stage).
     shortened_min_members: int = 3
     shortened_min_bigrams: int = 8
@@ -483,9 +488,12 @@ def _text_pair_kind(
     jac = inter / max(a.size + b.size - inter, 1)
     if jac >= p.minhash_threshold and na == nb:
         return "near"
+    contain = inter / max(min(a.size, b.size), 1)
+    if (contain >= p.resubmission_containment and inter >= p.resubmission_min_shared
+            and jac >= p.resubmission_min_jaccard and (na <= nb or nb <= na) and stance(ta) == stance(tb)):
+        return "near"
     if min(len(ta), len(tb)) < p.campaign_min_chars:
         return None
-    contain = inter / max(min(a.size, b.size), 1)
     if contain >= p.campaign_containment and inter >= p.campaign_min_shared:
         # Personal insertions add numbers (建于1994年) but do not change the template's: one
         # side's numbers must contain the other's, unless both letters are long.
@@ -780,7 +788,9 @@ OWN_SENTENCE_MAX_TEMPLATE = 0.5
 # "同意工会的联名意见：第44条……" endorses a joint letter: on the article of a campaign, it joins
 # that campaign (with several there, the one whose request it restates best), whatever its words.
 _ENDORSES_JOINT_LETTER = re.compile(
-    r"(?:同意|支持|赞同|赞成|附议)[^。！？!?]{0,12}(?:联名|统一|集体|共同)(?:的)?(?:意见|来信|信|建议|倡议)"
+    # The letter may be described ("支持小股东们关于第二百三十一条降低解散诉讼门槛的联名意见");
+    # a "但" between the agreement and the letter turns it ("同意这条，但反对协会的联名意见").
+    r"(?<![不没])(?:同意|支持|赞同|赞成|附议)[^。！？!?但]{0,40}(?:联名|统一|集体|共同)(?:的)?(?:意见|来信|信|建议|倡议)"
 )
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 
@@ -888,6 +898,7 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
     asked = [numbers_of(c.request) for c in campaigns]
     in_draft = numbers_of(_letter_text(draft_text)) if draft_text else frozenset()
     new_figures = [a - in_draft for a in asked]
+    wanted = [_wanted_wording(c.request) for c in campaigns]
     out: dict[int, Campaign] = {}
     longest_copy = SHORTENED_LETTER_MAX_SHARE * max(lengths)
     for k, text in enumerate(letters):
@@ -914,7 +925,8 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
                 continue  # about another article ("第八十二条……参照第七十二条的修改同步调整")
             share = len(own & c.template) / len(own)
             # Restating a request for numbers (四十五日) states them, not only the draft's (三十日).
-            if share < SHORTENED_LETTER_CONTAINMENT and shared and (not numbers or asked[n] <= numbers):
+            if (share < SHORTENED_LETTER_CONTAINMENT and shared and (not numbers or asked[n] <= numbers)
+                    and not _wants_other_wording(text, wanted[n])):
                 restated = meanings.cosine(k, n) + len(words & c.wording) / len(words)
                 # A copy stating numbers states every one asked for (the check above), new ones included.
                 bar = RESTATED_WITH_FIGURES if new_figures[n] and numbers else RESTATED_REQUEST
@@ -924,6 +936,25 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
         if best is not None:
             out[k] = best[1]
     return out
+
+
+# A comment asking for a wording of its own ("改为“可以有公司职工代表”") restates no campaign that
+# asks for another ("由三百人以上降低为一百人以上"): at most this share of its wanted wording's
+# bigrams is in the campaign's.
+OTHER_WORDING_MAX_SHARED = 0.3
+
+
+def _wanted_wording(text: str) -> frozenset[str]:
+    """The bigrams of the wording ``text`` asks to be written instead (empty when it asks for none)."""
+    from pipeline.adoption import parse_request
+
+    request = parse_request(text)
+    return _bigrams(request.new) if request.kind == "replace" and request.new else frozenset()
+
+
+def _wants_other_wording(text: str, campaign_wants: frozenset[str]) -> bool:
+    wants = _wanted_wording(text)
+    return bool(wants and campaign_wants) and len(wants & campaign_wants) <= OTHER_WORDING_MAX_SHARED * len(wants)
 
 
 def own_sentences(text: str, template: frozenset[str]) -> list[str]:

@@ -321,6 +321,13 @@ def _common_words() -> frozenset[str]:
     return frozenset(w for w, (freq, name) in _surname_words().items() if not name or freq >= _COMMON_WORD_MIN_FREQ)
 
 
+def _frequent_word(word: str) -> bool:
+    """Any word of jieba's dictionary used at least ``_COMMON_WORD_MIN_FREQ`` times."""
+    from pipeline.semantic import dictionary_frequency
+
+    return dictionary_frequency(word) >= _COMMON_WORD_MIN_FREQ
+
+
 def _ordinary_word(word: str) -> bool:
     """A frequent dictionary word that jieba does not take for a person's name."""
     freq, name = _surname_words().get(word, (0, True))
@@ -353,7 +360,8 @@ def _begins_description(text: str, start: int, end: int) -> bool:
         after = text[end : end + 1]
         if not after or _NAME_END.match(after) or _TITLE_AFTER.match(text, end):
             return False
-        return after not in _ENDS_A_NAME
+        # 职工董事属于…: the third character begins the next word (属于), as no name's does.
+        return after not in _ENDS_A_NAME or _frequent_word(name[2] + after)
     return False
 
 

@@ -176,6 +176,28 @@ def test_a_copy_in_its_own_words_joins_when_it_restates_the_request_on_the_campa
     assert shortened_letters(letters, groups, draft, campaigns) == {}  # without meanings: words only
 
 
+def test_a_comment_quoting_the_campaigns_draft_sentence_but_wanting_another_wording_restates_nothing():
+    """Both quote the draft's "应当有公司职工代表"; the campaign wants the threshold lowered, the
+    comment wants "可以有": close in meaning and words, but another request."""
+    from pipeline.dedup import Meanings, campaigns_of, shortened_letters
+
+    template = ("草案第六十八条规定，职工人数三百人以上的有限责任公司，其董事会成员中应当有公司职工代表。"
+                "多数民营企业职工不足三百人。建议将设置职工董事的门槛由职工人数三百人以上降低为一百人以上。")
+    own = ["我是一名车间工人。", "我在工会工作。", "我是人事专员。", "我是退休职工。"]
+    letters = [o + template for o in own] + [
+        "第六十八条中“其董事会成员中应当有公司职工代表”，建议改为“可以有公司职工代表”。",  # 4: another wording
+        "职工董事的门槛太高了，三百人以上才设，建议改成一百人以上。",  # 5: the campaign's wording, restated
+    ]
+    groups = [{0}] * 4 + [set()] * 2
+    draft = "职工人数三百人以上的有限责任公司，其董事会成员中应当有公司职工代表。"
+    campaigns = campaigns_of(letters, groups, draft)
+    request = np.array([1.0, 0.0], dtype=np.float32)
+    near = np.array([0.8, 0.6], dtype=np.float32)
+    vectors = np.stack([request] * 4 + [near, near])
+    meanings = Meanings([[k] for k in range(6)], vectors, ["article:68"] * 6, np.stack([request]))
+    assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {5}
+
+
 def test_a_copy_stating_the_new_figures_the_campaign_asks_for_needs_less_of_its_meaning():
     """四十五日 is in no article: a short comment on the campaign's article asking for exactly
     that joins at a lower bar (``RESTATED_WITH_FIGURES``) than one that states no figure,
@@ -214,16 +236,33 @@ def test_endorsing_the_joint_letter_on_its_article_joins_the_campaign_whatever_i
         "同意律师协会的联名意见，征求意见期要延长。",  # 4: on the campaign's article
         "同意律师协会的联名意见，征求意见期要延长。",  # 5: the same words, on another article
         "同意楼上的意见，征求意见期要延长。",  # 6: agrees with a post, not with the joint letter
+        "支持律师协会会员们关于第三十七条延长征求意见期限的联名意见。",  # 7: the letter described
+        "同意第三十七条的规定，但是不同意律师协会的联名意见。",  # 8: agrees, but not with the letter
     ]
-    groups = [{0}] * 4 + [set()] * 3
+    groups = [{0}] * 4 + [set()] * 5
     draft = "法律草案向社会公布征求意见的时间一般不少于三十日。"
     campaigns = campaigns_of(letters, groups, draft)
     request = np.array([1.0, 0.0], dtype=np.float32)
     far = np.array([0.2, np.sqrt(1 - 0.2**2)], dtype=np.float32)  # restates little of it
-    vectors = np.stack([request] * 4 + [far] * 3)
-    scopes = ["article:37"] * 5 + ["article:12", "article:37"]
-    meanings = Meanings([[k] for k in range(7)], vectors, scopes, np.stack([request]))
-    assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {4}
+    vectors = np.stack([request] * 4 + [far] * 5)
+    scopes = ["article:37"] * 5 + ["article:12"] + ["article:37"] * 3
+    meanings = Meanings([[k] for k in range(9)], vectors, scopes, np.stack([request]))
+    assert set(shortened_letters(letters, groups, draft, campaigns, meanings)) == {4, 7}
+
+
+def test_a_resubmission_with_a_sentence_added_is_a_duplicate_however_short():
+    from pipeline.dedup import deduplicate
+
+    first = "第二十三条“严重损害公司债权人利益”的标准不清楚，建议明确列举财产混同、过度控制、资本显著不足三种情形。"
+    texts = [
+        first,
+        first + "我在基层法院工作，同类案件不同合议庭的判法都不一样。",  # 1: the same writer, a sentence added
+        first + "这三种情形以外的，我坚决反对一律适用人格否认。",  # 2: the added sentence turns the stance
+        "建议删除第五条。",  # 3: too short to tell a copy from a coincidence ...
+        "建议删除第五条。理由是和第六条重复。",  # 4: ... inside another text
+    ]
+    groups = [(g.kind, g.members) for g in deduplicate(texts).groups]
+    assert groups == [("near", [0, 1])]
 
 
 def test_a_copy_of_the_campaigns_words_about_another_article_stays_out():
