@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 from minyi.core import citations as grammar
@@ -200,7 +201,7 @@ _RELATIVE = re.compile(r"前款|本款|该款|(?:本|该|此)条(?!例|件|路|�
 # "我的第一条建议是……": an ordinal of the commenter's own points, not an article.
 _OWN_POINT = re.compile(r"\s*(?:建议|意见|看法|理由|问题|想法)(?:是|为|：|:|，|,)")
 # Law words that end a statute's name (《道路交通安全法》, 道路交通安全法实施条例).
-_LAW_END = re.compile(r"(?:法|条例|规定|办法|细则|规则|决定|法规|规章|通知|标准|解释|章程|公约|意见)$")
+_LAW_END = re.compile(r"(?:法|法典|条例|规定|办法|细则|规则|决定|法规|规章|通知|标准|解释|章程|公约|意见)$")
 _OWN_END = re.compile(
     r"(?:本条例|本法|本办法|本规定|本细则|本决定|该条例|此条例|这个条例|草案|征求意见稿|意见稿|送审稿|修订稿|修改稿|本稿|条例)$"
 )
@@ -284,6 +285,12 @@ def is_own_title(name: str, titles: Sequence[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=64)
+def _short_titles(titles: tuple[str, ...]) -> tuple[str, ...]:
+    shorts = (re.sub(r"^中华人民共和国", "", _core_title(t)) for t in titles)
+    return tuple(s for s in shorts if len(s) >= 3 and _LAW_END.search(s))
+
+
 def _owner_is_other(text: str, start: int, titles: Sequence[str]) -> bool | None:
     """True if the citation at ``start`` names another law's article, False if it names this
     draft's, None if nothing says (the caller then inherits from a chained citation)."""
@@ -300,6 +307,9 @@ def _owner_is_other(text: str, start: int, titles: Sequence[str]) -> bool | None
     if _OTHER_END.search(run):
         return True
     if _LAW_END.search(run):
+        # A national law's short name is its title less 中华人民共和国 (公司法第四十七条 on 公司法).
+        if any(run.endswith(short) for short in _short_titles(tuple(titles))):
+            return False
         # An unbracketed statute name: this draft's only if a long enough tail of it is part
         # of the draft's title (电动自行车管理条例, but not 道路交通安全管理条例).
         for k in range(min(len(run), 30), 5, -1):

@@ -107,6 +107,18 @@ def test_other_laws_are_not_this_draft(index):
     assert not is_own_title("道路交通安全法", index.titles)
 
 
+def test_a_code_is_another_law_and_a_national_law_s_short_name_is_its_own():
+    company_law = ["中华人民共和国公司法"]
+    # 民法典 ends in 法典, not 法: it is a statute's name all the same.
+    assert [c.other_law for c in find_citations("与民法典第七十条的表述衔接", company_law)] == [True]
+    assert [c.other_law for c in find_citations("证券法第七十八条", company_law)] == [True]
+    # 公司法 is the draft 中华人民共和国公司法 less its prefix: its articles are this draft's.
+    assert [c.other_law for c in find_citations("公司法第四十七条规定五年缴足", company_law)] == [False]
+    assert [c.other_law for c in find_citations("中华人民共和国公司法第十条", company_law)] == [False]
+    # A short tail shared with the draft's title is not enough (管理条例).
+    assert [c.other_law for c in find_citations("道路交通安全管理条例第十条", ["某市电动自行车管理条例"])] == [True]
+
+
 def test_relative_references_use_the_comment_context(index):
     res = resolve_references("前款规定的年龄过低", index, context="28")
     assert [(r.article_key, r.via) for r in res.references] == [("28", "relative")]
