@@ -489,16 +489,17 @@ def _text_pair_kind(
     if jac >= p.minhash_threshold and na == nb:
         return "near"
     contain = inter / max(min(a.size, b.size), 1)
-    if (contain >= p.resubmission_containment and inter >= p.resubmission_min_shared
-            and jac >= p.resubmission_min_jaccard and (na <= nb or nb <= na) and stance(ta) == stance(tb)):
-        return "near"
-    if min(len(ta), len(tb)) < p.campaign_min_chars:
-        return None
-    if contain >= p.campaign_containment and inter >= p.campaign_min_shared:
+    long_enough = min(len(ta), len(tb)) >= p.campaign_min_chars
+    if long_enough and contain >= p.campaign_containment and inter >= p.campaign_min_shared:
         # Personal insertions add numbers (建于1994年) but do not change the template's: one
         # side's numbers must contain the other's, unless both letters are long.
         if na <= nb or nb <= na or min(len(ta), len(tb)) >= 150:
             return "campaign"
+    # Not a form letter's copy (a campaign's letters stay "campaign": 统一格式来信), but one
+    # writer's text sent again with a sentence added, however short.
+    if (contain >= p.resubmission_containment and inter >= p.resubmission_min_shared
+            and jac >= p.resubmission_min_jaccard and (na <= nb or nb <= na) and stance(ta) == stance(tb)):
+        return "near"
     return None
 
 
@@ -925,12 +926,13 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
                 continue  # about another article ("第八十二条……参照第七十二条的修改同步调整")
             share = len(own & c.template) / len(own)
             # Restating a request for numbers (四十五日) states them, not only the draft's (三十日).
-            if (share < SHORTENED_LETTER_CONTAINMENT and shared and (not numbers or asked[n] <= numbers)
-                    and not _wants_other_wording(text, wanted[n])):
+            if share < SHORTENED_LETTER_CONTAINMENT and shared and (not numbers or asked[n] <= numbers):
                 restated = meanings.cosine(k, n) + len(words & c.wording) / len(words)
                 # A copy stating numbers states every one asked for (the check above), new ones included.
                 bar = RESTATED_WITH_FIGURES if new_figures[n] and numbers else RESTATED_REQUEST
-                share = SHORTENED_LETTER_CONTAINMENT if restated >= bar else 0.0
+                # The request read (parse_request) only for a letter that would join.
+                joins = restated >= bar and not _wants_other_wording(text, wanted[n])
+                share = SHORTENED_LETTER_CONTAINMENT if joins else 0.0
             if share >= SHORTENED_LETTER_CONTAINMENT and (best is None or share > best[0]):
                 best = (share, c)
         if best is not None:

@@ -263,6 +263,13 @@ def test_a_resubmission_with_a_sentence_added_is_a_duplicate_however_short():
     ]
     groups = [(g.kind, g.members) for g in deduplicate(texts).groups]
     assert groups == [("near", [0, 1])]
+    # A form letter's copy with a long insertion of one's own is still a campaign's letter
+    # (统一格式来信), not a resubmission, though the template is whole inside it too.
+    template = ("我们是本市的个体工商户，就草案第四十七条联名提出意见。小微企业资金紧张，五年内缴足出资压力太大，"
+                "建议小微企业和初创企业的缴足期限延长为十年。")
+    insertion = "我开了一家小面馆，注册资本写了五十万，每个月流水还不到三万，房租和工资一付就所剩无几，真的缴不起。"
+    letters = [(g.kind, g.members) for g in deduplicate([template, insertion + template]).groups]
+    assert letters == [("campaign", [0, 1])]
 
 
 def test_a_copy_of_the_campaigns_words_about_another_article_stays_out():
