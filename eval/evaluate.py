@@ -25,7 +25,8 @@ from eval import metrics
 from eval.corpus import Corpus, available, load
 
 # eval/SPLITS.md: the drafts analysis parameters and rules were developed on, and the rest.
-TUNING = ("shanghai-business", "shenzhen-data", "company-law", "legislation-law", "company-law-2023")
+TUNING = ("shanghai-business", "shenzhen-data", "company-law", "legislation-law", "company-law-2023",
+          "shanghai-business-2024")
 HELD_OUT = ("beijing-parking", "charity-law")
 
 
