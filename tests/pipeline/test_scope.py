@@ -81,6 +81,26 @@ def test_a_word_about_the_whole_draft_that_the_matched_article_says_itself_does_
     assert semantic_links_stand(both, both, best=0.4 + GENERAL_MARGIN + 0.01, threshold=0.4, best_article_text=rules)
 
 
+@pytest.mark.parametrize("text, whole", [
+    ("建议增加一章“数字营商环境”，把数据跨境流动集中规定。", True),  # a chapter added
+    ("把“市场主体”统一改成“企业等经营主体”很好。", True),  # a term renamed throughout
+    ("全文的“法律委员会”建议统一改为“宪法和法律委员会”。", True),
+    ("建议增加一款：企业可以申请章程备案，一章程一备案。", False),  # 一章程 is no chapter
+    ("罚款统一改为五千元。", False),  # a figure made uniform, on its article
+])
+def test_points_on_the_draft_s_structure_or_wording_throughout(text, whole):
+    from pipeline.scope import whole_text_cue
+
+    assert whole_text_cue(text) is whole
+
+
+def test_a_call_to_word_things_alike_speaks_of_the_whole_draft():
+    from pipeline.scope import general_cue
+
+    assert general_cue("条例里“有关部门”“有关政府部门”混着用，建议统一表述。")
+    assert not general_cue("建议明确有关部门的职责。")
+
+
 @pytest.mark.parametrize("text, cue", [("整体很好，建议尽快出台。", True), ("支持出台！", True), ("希望条例早日出台。", True),
                                        ("法律出台前的评估是可以进行，建议改为应当。", False),
                                        ("有的草案只是出台时机不成熟，建议允许延期审议。", False)])
