@@ -447,10 +447,10 @@ def english_citations(text: str) -> list[Citation]:
 
 
 # A later citation in the same sentence that a proposal only relates to: introduced by a
-# verb of reference ("对违反第六十七条…的罚款", "依照第十条"), or joined by 与/和 and said to
-# match it ("要和第二十五条对应起来", "与第二十一条衔接"). Comparisons ("第七十四条…和第七十五条…
-# 差距太大") stay: they are about both.
-_CROSS_VERB = re.compile(r"(?:违反|依照|依据|按照|根据|参照|对照|适用|援引|比照)(?:本条例|本法)?\s*$")
+# verb of reference ("对违反第六十七条…的罚款", "依照第十条", "列入第九十六条规定的情形"), or
+# joined by 与/和 and said to match it ("要和第二十五条对应起来", "与第二十一条衔接"). Comparisons
+# ("第七十四条…和第七十五条…差距太大") stay: they are about both.
+_CROSS_VERB = re.compile(r"(?:违反|依照|依据|按照|根据|参照|对照|适用|援引|比照|列入|纳入)(?:本条例|本法)?\s*$")
 _CROSS_JOIN = re.compile(r"(?:与|和|同|跟)(?:本条例|本法)?\s*$")
 _CROSS_AFTER = re.compile(r"^[^，。；！？,;!?]{0,12}?(?:衔接|对应|相一致|保持一致|一致|并列|相协调|协调)")
 

@@ -83,6 +83,9 @@ def test_cross_references_and_english_citations(index):
     res = resolve_references("第十条第二款要和第二十五条对应起来", index)
     assert res.article_keys == ["10"] and res.cross_references == ["第二十五条"]
     assert keys("第五条和第六条职责不清", index) == ["5", "6"]
+    # The proposal's own wording refers to another article: "列入第二十五条规定的情形".
+    res = resolve_references("建议第十条增加：指定中介机构的，依法追究责任，并列入第二十五条规定的情形。", index)
+    assert res.article_keys == ["10"] and res.cross_references == ["第二十五条"]
     assert keys("Article 12(2): the fee should be lower.", index) == ["12"]
 
 
