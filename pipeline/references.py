@@ -200,6 +200,13 @@ _PARA_ONLY = re.compile(
 _RELATIVE = re.compile(r"前款|本款|该款|(?:本|该|此)条(?!例|件|路|街|道|线)(?:款)?|这一?条(?=规定|条款)|上述条款")
 # "我的第一条建议是……": an ordinal of the commenter's own points, not an article.
 _OWN_POINT = re.compile(r"\s*(?:建议|意见|看法|理由|问题|想法)(?:是|为|：|:|，|,)")
+# Writers count their own points in the first few; "第六十二条建议：" and "第六十二、六十三条建议："
+# cite articles.
+OWN_POINTS_MAX = 10
+
+
+def _could_count_points(articles: list[tuple[int, str | None]], ranges: list[tuple[int, int]]) -> bool:
+    return not ranges and len(articles) == 1 and articles[0][0] <= OWN_POINTS_MAX
 # Law words that end a statute's name (《道路交通安全法》, 道路交通安全法实施条例).
 _LAW_END = re.compile(r"(?:法|法典|条例|规定|办法|细则|规则|决定|法规|规章|通知|标准|解释|章程|公约|意见)$")
 _OWN_END = re.compile(
@@ -350,10 +357,10 @@ def find_citations(text: str, titles: Sequence[str] | str | None = None) -> list
         return all(b <= s or a >= e for s, e in taken)
 
     for m in _ART.finditer(text):
-        if _OWN_POINT.match(text, m.end()) and not m.group("tail").strip():
-            continue
         articles, ranges = _split_numlist(m.group("nums"))
         if not articles and not ranges:
+            continue
+        if _OWN_POINT.match(text, m.end()) and not m.group("tail").strip() and _could_count_points(articles, ranges):
             continue
         if m.group("suf") and len(articles) == 1 and not ranges:  # 第十条之一
             articles = [(articles[0][0], m.group("suf").replace(" ", ""))]

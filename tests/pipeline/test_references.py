@@ -122,6 +122,15 @@ def test_a_code_is_another_law_and_a_national_law_s_short_name_is_its_own():
     assert [c.other_law for c in find_citations("道路交通安全管理条例第十条", ["某市电动自行车管理条例"])] == [True]
 
 
+def test_a_writer_counts_own_points_in_the_first_few_and_cites_articles_beyond():
+    def cited(text: str) -> list[tuple[int, str | None]]:
+        return [a for c in find_citations(text, ["上海市优化营商环境条例"]) for a in c.articles]
+
+    assert cited("我的第三条建议是增加检查码。") == []  # an ordinal of one's own points
+    assert cited("第六十二条建议：写明每类企业的检查频次上限。") == [(62, None)]
+    assert cited("第六十二、六十三条建议：检查码要覆盖所有检查。") == [(62, None), (63, None)]
+
+
 def test_relative_references_use_the_comment_context(index):
     res = resolve_references("前款规定的年龄过低", index, context="28")
     assert [(r.article_key, r.via) for r in res.references] == [("28", "relative")]
