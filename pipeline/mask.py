@@ -299,21 +299,32 @@ _DESCRIPTION_MIN_FREQ = 100
 
 
 @cache
-def _surname_words() -> dict[str, tuple[int, bool]]:
-    """jieba's dictionary words of 2–4 characters that start with a surname: word →
-    (frequency, whether jieba tags it as a person's name)."""
+def _jieba_words() -> tuple[dict[str, tuple[int, bool]], frozenset[str]]:
+    """One read of jieba's dictionary file (no tokenizer: the reading processes need none):
+    the words of 2–4 characters that start with a surname, word → (frequency, whether jieba
+    tags it as a person's name); and the two-character words used at least
+    ``_COMMON_WORD_MIN_FREQ`` times, whatever they start with."""
     import os
 
     import jieba
 
     words = {}
+    frequent = set()
     with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as fh:
         for line in fh:
             parts = line.split()
-            if len(parts) < 3 or not 2 <= len(parts[0]) <= 4 or parts[0][0] not in _SURNAMES:
+            if len(parts) < 3 or not 2 <= len(parts[0]) <= 4:
                 continue
-            words[parts[0]] = (int(parts[1]), parts[2].startswith("nr"))
-    return words
+            word, freq = parts[0], int(parts[1])
+            if len(word) == 2 and freq >= _COMMON_WORD_MIN_FREQ:
+                frequent.add(word)
+            if word[0] in _SURNAMES:
+                words[word] = (freq, parts[2].startswith("nr"))
+    return words, frozenset(frequent)
+
+
+def _surname_words() -> dict[str, tuple[int, bool]]:
+    return _jieba_words()[0]
 
 
 @cache
@@ -321,11 +332,9 @@ def _common_words() -> frozenset[str]:
     return frozenset(w for w, (freq, name) in _surname_words().items() if not name or freq >= _COMMON_WORD_MIN_FREQ)
 
 
-def _frequent_word(word: str) -> bool:
-    """Any word of jieba's dictionary used at least ``_COMMON_WORD_MIN_FREQ`` times."""
-    from pipeline.semantic import dictionary_frequency
-
-    return dictionary_frequency(word) >= _COMMON_WORD_MIN_FREQ
+def _frequent_pair(word: str) -> bool:
+    """A two-character dictionary word used at least ``_COMMON_WORD_MIN_FREQ`` times (属于)."""
+    return word in _jieba_words()[1]
 
 
 def _ordinary_word(word: str) -> bool:
@@ -361,7 +370,7 @@ def _begins_description(text: str, start: int, end: int) -> bool:
         if not after or _NAME_END.match(after) or _TITLE_AFTER.match(text, end):
             return False
         # 职工董事属于…: the third character begins the next word (属于), as no name's does.
-        return after not in _ENDS_A_NAME or _frequent_word(name[2] + after)
+        return after not in _ENDS_A_NAME or _frequent_pair(name[2] + after)
     return False
 
 

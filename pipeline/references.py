@@ -206,7 +206,10 @@ OWN_POINTS_MAX = 10
 
 
 def _could_count_points(articles: list[tuple[int, str | None]], ranges: list[tuple[int, int]]) -> bool:
+    """A single number small enough to be the writer's own ordinal ("第三条建议是")."""
     return not ranges and len(articles) == 1 and articles[0][0] <= OWN_POINTS_MAX
+
+
 # Law words that end a statute's name (《道路交通安全法》, 道路交通安全法实施条例).
 _LAW_END = re.compile(r"(?:法|法典|条例|规定|办法|细则|规则|决定|法规|规章|通知|标准|解释|章程|公约|意见)$")
 _OWN_END = re.compile(

@@ -147,11 +147,6 @@ def _tokenizer():  # type: ignore[no-untyped-def]
     return tok
 
 
-def dictionary_frequency(word: str) -> int:
-    """How often jieba's dictionary (with the legal words) says ``word`` is used; 0 for none."""
-    return int(_tokenizer().FREQ.get(word) or 0)
-
-
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     lines = STOPWORDS.read_text(encoding="utf-8").splitlines()
