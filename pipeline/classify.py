@@ -37,8 +37,16 @@ _CONSENT_CONDITION = re.compile(r"经[^，。；！？,;!?]{0,15}?(?:同意|认�
 # "修改或者废止", "改变或者撤销": the law's own pair for amending or repealing an act, named
 # as what someone may do ("研究提出是否修改或者废止的意见"), not a request to delete.
 _AMEND_OR_REPEAL = re.compile(r"(?:修改|改变|变更|撤销)(?:或者|或|和|、)(?:废止|撤销|删除)")
-# Asking to keep the text as it is: support, even though it is phrased as a request.
-_KEEP = re.compile(r"保持原文|维持原(?:文|规定|条文|表述)|建议保留|予以保留|不宜修改|不要改")
+# Asking to keep the text as it is: support, even though it is phrased as a request or a
+# question ("门槛不能降", "这个好，千万别改", "建议维持", "这种情形应当保留，不宜删除"). A
+# 保留 with an object after it ("应当保留线下窗口") asks for something new.
+_KEEP = re.compile(
+    r"保持原文|维持原(?:文|规定|条文|表述)|建议保留|予以保留|不宜修改|不要改|别改|要留着|"
+    r"保持不变|维持不变|(?:保持|维持)现(?:状|行)|(?:建议|应当|应该)维持(?![在于])|"
+    r"(?:不能|不应|不要|别)再?(?:降|删|取消)|(?:应当|应该)保留(?=[，。；！,;!]|$)"
+)
+# "应当保留，但……由谁判断，建议明确": kept, but with a change asked for after it.
+_BUT_ASKS = re.compile(r"(?:但|不过|只是).*?(?:建议|希望|应当|应该|要求)", re.S)
 _ASK = re.compile(r"(?:[？?]|请问|是否|能否|可否|如何|怎么|怎样|为什么|为何|什么时候|何时|谁来|哪些|多少|吗$|呢$)")
 _OUT_OF_SCOPE_CUE = re.compile(r"(?:与本条例无关|题外话|另外反映|顺便反映|另反映|不属于本条例|其他问题)")
 
@@ -50,7 +58,8 @@ def classify(text: str) -> str:
     t = re.sub(r"\s+", "", text or "")
     if not t:
         return "其他"
-    if _KEEP.search(t):
+    keep = _KEEP.search(t)
+    if keep and not _BUT_ASKS.search(t, keep.end()):
         return "支持"
     if _DELETE.search(t) and _DELETE.search(_AMEND_OR_REPEAL.sub("", t)):
         return "删除"

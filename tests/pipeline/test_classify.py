@@ -41,6 +41,29 @@ def test_the_laws_pair_for_amending_or_repealing_is_no_request_to_delete():
     assert classify("建议删除或者修改第五条。") == "删除"
 
 
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "押金的上限定在三百元挺合适，不能降。",
+        "登记免费这一条很好，千万别改，改了大家又要跑腿。",
+        "头盔的要求与国家标准一致，建议维持。",
+        "十六周岁的年龄界限建议保持不变。",
+        "乘坐人员也戴头盔的规定应当保留，不宜删除。",
+        "维持现行规定，由街道统一安排充电场所。",
+    ],
+)
+def test_defending_the_text_as_it_stands_is_support_however_it_is_phrased(text):
+    assert classify(text) == "支持"
+
+
+def test_keeping_something_new_or_keeping_it_but_asking_a_change_is_no_support():
+    # 保留 with an object asks for a guarantee the text lacks.
+    assert classify("建议增加“各部门应当保留线下登记窗口”。") == "增加"
+    # Kept, but a change is asked for after it.
+    assert classify("限速这一条应当保留，但“特殊情形”由谁认定没有说清楚。建议明确认定机关。") == "修改"
+    assert classify("收费标准不能降，但建议明确减免的条件。") == "修改"
+
 def test_out_of_scope_needs_a_clear_signal():
     assert is_out_of_scope("建议市里多建公园，扩大绿化面积，改善空气质量。", DRAFT)
     assert is_out_of_scope("题外话：小区门口路灯坏了。", DRAFT)
