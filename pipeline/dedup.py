@@ -691,12 +691,23 @@ def deduplicate(
     start = time.perf_counter()
     out = []
     for root, members in sorted(groups.units().items(), key=lambda kv: min(kv[1])):
+        if len(members) >= 2:
+            members = [i for i in members if not _bare_agreement(texts[i])]
         if len(members) < 2:
             continue
         kind = KINDS[groups.kind.get(root, 0)]
         out.append(DupGroup(kind, sorted(members), canonical_member(sorted(members), texts, embeddings, kind)))
     reports.append(StageReport("canonical", round(time.perf_counter() - start, 4), groups.count(), groups.count()))
     return DedupResult(out, reports, index)
+
+
+def _bare_agreement(text: str) -> bool:
+    """"同意楼上", "同意2楼", "我同意李某的意见": one person's agreement with a post, with nothing
+    of its own. Two of them are two people agreeing (with one post, or with two posts of
+    different threads), never one text sent twice: they are in no group."""
+    from pipeline.scope import adds_nothing_to_agreement
+
+    return len(text) < SCOPE_FREE_CHARS and adds_nothing_to_agreement(text)
 
 
 def text_params(settings, params: TextDupParams | None = None, *, minhash_threshold: float | None = None,  # type: ignore[no-untyped-def]

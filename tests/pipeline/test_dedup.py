@@ -102,6 +102,16 @@ def test_exact_stage_ignores_width_case_punctuation_but_respects_scope():
     assert result.stages[0].units_before == 5 and result.stages[0].units_after == 3
 
 
+def test_people_agreeing_with_posts_are_never_duplicates_of_each_other():
+    # Two forum replies "同意楼上" (in one thread or two) are two people agreeing, not a text
+    # sent twice; a reply that goes on to make its point is compared as any text is.
+    texts = ["同意楼上", "同意楼上", "同意楼主", "同意2楼。", "我同意王某的意见。",
+             "同意楼上，建议把临时号牌的有效期延长到三年。", "同意楼上，建议把临时号牌的有效期延长到三年。"]
+    result = deduplicate(texts, get_embedder("use", SETTINGS).encode(texts), scopes=["general"] * len(texts),
+                         settings=SETTINGS, backend="use")
+    assert [g.members for g in result.groups] == [[5, 6]]
+
+
 def test_numbers_and_stance_guards():
     assert numbers_of("临时号牌有效期最长不超过二年") == frozenset({"2"})
     assert numbers_of("限速25公里") != numbers_of("限速二十公里")
