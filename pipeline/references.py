@@ -461,6 +461,10 @@ def english_citations(text: str) -> list[Citation]:
 # joined by 与/和 and said to match it ("要和第二十五条对应起来", "与第二十一条衔接"). Comparisons
 # ("第七十四条…和第七十五条…差距太大") stay: they are about both.
 _CROSS_VERB = re.compile(r"(?:违反|依照|依据|按照|根据|参照|对照|适用|援引|比照|列入|纳入)(?:本条例|本法)?\s*$")
+# The same in English comments ("…, unlike Article 13 for delegated legislation, sets no
+# maximum period", "as in Article 12", "under Article 30").
+_CROSS_VERB_EN = re.compile(r"\b(?:under|pursuant to|in accordance with|according to|referred to in|as in|like|unlike|"
+                            r"similar to|consistent with|in line with|modell?ed on)\s+(?:the\s+)?$", re.I)
 _CROSS_JOIN = re.compile(r"(?:与|和|同|跟)(?:本条例|本法)?\s*$")
 _CROSS_AFTER = re.compile(r"^[^，。；！？,;!?]{0,12}?(?:衔接|对应|相一致|保持一致|一致|并列|相协调|协调)")
 
@@ -479,7 +483,7 @@ def drop_cross_references(text: str, cites: list[Citation], dropped: list[str]) 
             new_sentence = bool(re.search(r"[。；;！？!?\n]", gap))
             before = text[max(0, c.span[0] - 8) : c.span[0]]
             cross = not chained and not new_sentence and bool(
-                _CROSS_VERB.search(before)
+                _CROSS_VERB.search(before) or _CROSS_VERB_EN.search(text[max(0, c.span[0] - 24) : c.span[0]])
                 or (_CROSS_JOIN.search(before) and _CROSS_AFTER.match(text[c.span[1] :]))
             )
             if cross and not any(x.articles == c.articles for x in own):

@@ -87,6 +87,10 @@ def test_cross_references_and_english_citations(index):
     res = resolve_references("建议第十条增加：指定中介机构的，依法追究责任，并列入第二十五条规定的情形。", index)
     assert res.article_keys == ["10"] and res.cross_references == ["第二十五条"]
     assert keys("Article 12(2): the fee should be lower.", index) == ["12"]
+    # An English comparison or reference is evidence too; a plain second article is cited.
+    res = resolve_references("Article 12 sets no time limit, unlike Article 25 for the fee. Please add one.", index)
+    assert res.article_keys == ["12"] and res.cross_references == ["Article 25"]
+    assert keys("Article 12 and Article 25 both set no time limit.", index) == ["12", "25"]
 
 
 def test_out_of_range_numbers_are_reported_not_linked(index):
