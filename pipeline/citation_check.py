@@ -12,7 +12,10 @@ Evidence, strongest first:
 3. wording it copies without quotation marks ("第九十四条规定情节严重的处上一年度营业额百分之五
    以下罚款……", ``pipeline.references.copied_wording``) is in one other article and none of
    it in the cited one;
-4. the suggestion's words match another article clearly better than the cited one
+4. the cited 款 or 项 is not in the cited article ("第八十二条第五款" of a four-paragraph
+   article: most often a number from an earlier version of the law): another article that
+   scores at least ``floor`` and above the cited one is the likely one;
+5. the suggestion's words match another article clearly better than the cited one
    (scores from ``pipeline.semantic.SemanticMapper.scores`` on the suggestion with its
    citations removed; ``margin`` is the required lead and ``mismatch_floor`` the least
    score; ``floor`` is the least score for naming an article instead of a missing number).
@@ -55,6 +58,7 @@ def check_citation(
     *,
     quote_hits: Sequence[str] = (),
     wording_hits: Mapping[str, str] | None = None,
+    absent_parts: Sequence[str] = (),
     margin: float = MARGIN,
     floor: float = FLOOR,
     mismatch_floor: float = MISMATCH_FLOOR,
@@ -62,7 +66,8 @@ def check_citation(
     """``cited``: keys of the suggestion's explicit citations that exist; ``missing``: cited
     numbers the draft does not have; ``scores``: one row over ``article_keys``;
     ``quote_hits``: articles that contain wording the suggestion quotes; ``wording_hits``:
-    articles containing wording it copies, each with the longest span copied."""
+    articles containing wording it copies, each with the longest span copied;
+    ``absent_parts``: what the citation names that the cited article lacks ("第82条没有第5款")."""
     index = {k: j for j, k in enumerate(article_keys)}
     order = [int(j) for j in np.argsort(-scores, kind="stable")] if len(scores) else []
     best = article_keys[order[0]] if order else None
@@ -96,6 +101,12 @@ def check_citation(
         other, span = copied
         return {"cited": [as_number(key)], "likely": [as_number(other)],
                 "evidence": f"疑似引用有误，可能为{_label(other)}：意见中的原文“{span}”见于{_label(other)}，不见于{_label(key)}"}
+    if absent_parts and best != key and best_score >= floor and best_score > own:
+        likely = _nearby_alternative(key, index, scores, best_score, own, floor) or best
+        score = float(scores[index[likely]])
+        return {"cited": [as_number(key)], "likely": [as_number(likely)],
+                "evidence": f"疑似引用有误，可能为{_label(likely)}：{'；'.join(absent_parts)}，"
+                            f"内容与{_label(likely)}的匹配度{score:.2f}，与{_label(key)}仅{own:.2f}"}
     if best != key and best_score >= mismatch_floor and best_score - own >= margin:
         likely = _nearby_alternative(key, index, scores, best_score, own, mismatch_floor) or best
         score = float(scores[index[likely]])

@@ -379,6 +379,7 @@ class _Cited:
     missing: list[str]
     quotes: list[str]
     wording: dict[str, str] | None = None  # articles whose wording it restates (at most one citation)
+    absent: list[str] | None = None  # "第82条没有第5款": a cited part the cited article lacks
 
 
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
@@ -537,7 +538,8 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 cited = list(dict.fromkeys(cited))
                 wording = restated_wording(text, ctx.index, cited[0] if cited else None) \
                     if len(cited) <= 1 else None
-                explicit.append(_Cited(s.id, text, cited, missing, quotes, wording))
+                absent = [p.reason for p in res.problems if not p.reason.startswith("草案没有")]
+                explicit.append(_Cited(s.id, text, cited, missing, quotes, wording, absent))
             elif res.chapters:
                 chapter, section = res.chapters[0]
                 s.is_general, s.scope = True, "chapter"
@@ -582,7 +584,8 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
         with timer.stage("map_semantic", len(explicit), (start, start + len(batch))):
             own = mapper_.score_matrix([_without_citations(x.text) for x in batch], emb)
             for x, row in zip(batch, own):
-                check = check_citation(x.cited, x.missing, keys, row, quote_hits=x.quotes, wording_hits=x.wording)
+                check = check_citation(x.cited, x.missing, keys, row, quote_hits=x.quotes, wording_hits=x.wording,
+                                       absent_parts=x.absent or ())
                 if check:
                     checks[x.id] = check
     for s in store.rows_by_ids(session, Suggestion, sorted(checks)):

@@ -54,6 +54,19 @@ def test_a_close_or_weak_match_elsewhere_raises_no_flag():
     assert check_citation(["20"], [], KEYS, row(a20=0.0, a50=0.46)) is None  # too weak a match
 
 
+def test_a_paragraph_the_cited_article_lacks_names_the_better_article_at_a_lower_bar():
+    # "第四十二条第五款……" where 第四十二条 has four paragraphs: a number from an earlier version
+    # of the law. Any clear article that beats the cited one is the likely one.
+    check = check_citation(["42"], [], KEYS, row(a42=0.63, a53=0.75), absent_parts=["第42条没有第5款"])
+    assert check == {"cited": [42], "likely": [53],
+                     "evidence": "疑似引用有误，可能为第53条：第42条没有第5款，内容与第53条的匹配度0.75，与第42条仅0.63"}
+    # Without that evidence the same scores raise no flag; with it, the cited article's own
+    # best score, or a weak best, raise none either.
+    assert check_citation(["42"], [], KEYS, row(a42=0.63, a53=0.75)) is None
+    assert check_citation(["42"], [], KEYS, row(a42=0.7, a53=0.6), absent_parts=["第42条没有第5款"]) is None
+    assert check_citation(["42"], [], KEYS, row(a42=0.1, a53=0.2), absent_parts=["第42条没有第5款"]) is None
+
+
 def test_wording_copied_from_one_other_article_names_it():
     check = check_citation(["94"], [], [str(n) for n in range(1, 100)], np.zeros(99),
                            wording_hits={"95": "情节严重的处上一年度营业额百分之五以下罚款"})

@@ -696,6 +696,18 @@ def test_a_citation_whose_restated_wording_is_another_articles_is_flagged_never_
             assert "原文" not in ((piece.citation_check or {}).get("evidence") or ""), ext
 
 
+def test_a_paragraph_the_cited_article_lacks_is_evidence_of_a_wrong_number(session, consultation):
+    """"第四十九条第四款" of a one-paragraph article, on what 第二十七条 says: flagged, still
+    linked to 第四十九条."""
+    _analyse_more(session, consultation, [
+        CommentIn("第四十九条第四款关于佩戴安全头盔的规定，建议外卖骑手的头盔由平台免费配备。", external_id="P-1"),
+    ], "paragraph")
+    (piece,) = _by_external(session, consultation, "P-1")[1]
+    assert _articles_of(session, piece.id) == [49]
+    assert piece.citation_check["cited"] == [49] and piece.citation_check["likely"] == [27]
+    assert "第49条没有第4款" in piece.citation_check["evidence"]
+
+
 # Holds the analysis lock of consultation argv[2] in database argv[1] until killed.
 HOLD_THE_LOCK = """
 import sys, time
