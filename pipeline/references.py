@@ -47,6 +47,7 @@ class DraftIndex:
         self._wording: dict[str, tuple[str, ...]] | None = None  # see copied_wording
         self._related: dict[str, set[str]] | None = None  # see related_articles
         self._chapter_names: dict[int, str] | None = None  # see chapter_named
+        self._section_names: dict[tuple[int, int], str] | None = None  # see section_named
 
     @classmethod
     def from_parsed(cls, draft: Any) -> DraftIndex:
@@ -98,14 +99,19 @@ class DraftIndex:
                 if number is not None and number not in names:
                     names[number] = _name_core(grammar.HEADING.sub("", a.chapter or "", count=1))
             self._chapter_names = names
-        wanted = _name_core(mention)
-        for start in range(len(wanted) - MIN_CHAPTER_NAME + 1):
-            tail = wanted[start:]
-            hits = [n for n, name in self._chapter_names.items()
-                    if tail in name and len(tail) >= MIN_CHAPTER_SHARE * len(name)]
-            if hits:
-                return hits[0] if len(hits) == 1 else None
-        return None
+        return _named(mention, self._chapter_names)
+
+    def section_named(self, mention: str) -> tuple[int, int] | None:
+        """(chapter, section) of the one section whose title ``mention`` names, as
+        ``chapter_named`` reads a chapter's."""
+        if self._section_names is None:
+            names: dict[tuple[int, int], str] = {}
+            for a in self.articles:
+                chapter, section = heading_number(a.chapter), heading_number(a.section)
+                if chapter is not None and section is not None and (chapter, section) not in names:
+                    names[(chapter, section)] = _name_core(grammar.HEADING.sub("", a.section or "", count=1))
+            self._section_names = names
+        return _named(mention, self._section_names)
 
     def keys_between(self, first: int, last: int) -> list[str]:
         """Article keys from ``first`` to ``last`` inclusive, with inserted 之一 articles."""
@@ -118,6 +124,18 @@ class DraftIndex:
 # A chapter named in a comment: at least this many characters of its title, and this share.
 MIN_CHAPTER_NAME = 2
 MIN_CHAPTER_SHARE = 0.4
+
+
+def _named(mention: str, names: dict) -> Any:
+    """The one key of ``names`` whose title contains the longest end of ``mention`` (see
+    ``DraftIndex.chapter_named``); None when none or several do."""
+    wanted = _name_core(mention)
+    for start in range(len(wanted) - MIN_CHAPTER_NAME + 1):
+        tail = wanted[start:]
+        hits = [key for key, name in names.items() if tail in name and len(tail) >= MIN_CHAPTER_SHARE * len(name)]
+        if hits:
+            return hits[0] if len(hits) == 1 else None
+    return None
 
 
 def _name_core(name: str) -> str:
@@ -758,11 +776,16 @@ def resolve_references(
         if c.chapter is not None and not c.other_law and not c.articles and not c.ranges:
             result.chapters.append((c.chapter, c.section))
     # ("章" first: most comments name no chapter, and the pattern tries every position.)
-    if "章" in text and not result.chapters and not any(c.articles or c.ranges for c in citations):
+    if ("章" in text or "部分" in text or "节" in text) and not result.chapters \
+            and not any(c.articles or c.ranges for c in citations):
         for m in grammar.NAMED_CHAPTER.finditer(text):
             number = index.chapter_named(m.group("name"))
             if number is not None and (number, None) not in result.chapters:
                 result.chapters.append((number, None))
+        for m in grammar.NAMED_SECTION.finditer(text):
+            named = index.section_named(m.group("name"))
+            if named is not None and named not in result.chapters:
+                result.chapters.append(named)
     citations = drop_cross_references(text, citations, result.cross_references)
     for span, hits, phrase in draft_quotes:
         refs.extend(Reference(k, None, None, f"“{phrase[:60]}”", span, via="quote") for k in hits)

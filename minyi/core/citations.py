@@ -28,10 +28,13 @@ LOOSE = re.compile(rf"{DI}\s*\S{{1,6}}?\s*[条條款项章]")
 # A heading's number: 第二章, 第一节, 第三编.
 HEADING = re.compile(rf"\s*第\s*(?P<num>[{NUMERAL_CHARS}]+)\s*(?P<kind>[编編章节節])")
 # A chapter named instead of numbered: "附则一章", "股权转让这一章", "“法律责任”一章",
-# "法律责任章节". The name is the text right before the marker (the reference resolver
-# takes the longest end of it that one of the draft's chapter titles contains); a bare
-# "…章" is not a marker (公司章程, 部门规章, 盖章).
-NAMED_CHAPTER = re.compile(r"(?P<name>[\u4e00-\u9fff“”‘’「」]{2,16}?)(?:(?:这|那|该)一?章|一章|章节)(?![程])")
+# "法律责任章节", "总则部分". The name is the text right before the marker (the reference
+# resolver takes the longest end of it that one of the draft's chapter titles contains); a
+# bare "…章" is not a marker (公司章程, 部门规章, 盖章), nor is "部分" after a name no chapter
+# has (部分企业, 这部分内容).
+NAMED_CHAPTER = re.compile(r"(?P<name>[\u4e00-\u9fff“”‘’「」]{2,16}?)(?:(?:(?:这|那|该)一?章|一章|章节)(?![程])|部分)")
+# A section (节) named the same way: "立法权限一节", "常务委员会立法程序这一节".
+NAMED_SECTION = re.compile(r"(?P<name>[\u4e00-\u9fff“”‘’「」]{2,16}?)(?:(?:这|那|该)一?节|一节)")
 
 
 def article_keys(text: str) -> list[str]:

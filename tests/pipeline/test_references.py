@@ -79,6 +79,18 @@ def test_a_chapter_named_instead_of_numbered(index):
     assert keys("法律责任一章中第七十二条的罚款太轻。", index) == ["72"]
 
 
+def test_a_chapter_named_as_a_part_and_a_section_named_instead_of_numbered(index):
+    # "总则部分", "附则部分"; the sample's 第四章 has 第一节 驾驶规范 and 第二节 通行保障.
+    for text, chapters in (("总则部分建议增加一条立法目的。", [(1, None)]), ("附则部分建议写明过渡期。", [(9, None)]),
+                           ("驾驶规范一节建议增加夜间行驶的规定。", [(4, 1)]),
+                           ("通行保障这一节，建议增加非机动车道的宽度标准。", [(4, 2)])):
+        res = resolve_references(text, index)
+        assert (res.chapters, res.article_keys) == (chapters, []), text
+    # 部分 after a name no chapter has, and 节 in other words, name nothing.
+    for text in ("部分企业反映登记太难。", "这部分内容建议删去。", "春节期间的停放建议放宽。", "每一节电池都要登记。"):
+        assert resolve_references(text, index).chapters == [], text
+
+
 def test_cross_references_and_english_citations(index):
     res = resolve_references("第十条第二款要和第二十五条对应起来", index)
     assert res.article_keys == ["10"] and res.cross_references == ["第二十五条"]

@@ -87,6 +87,10 @@ def test_a_word_about_the_whole_draft_that_the_matched_article_says_itself_does_
     ("全文的“法律委员会”建议统一改为“宪法和法律委员会”。", True),
     ("建议增加一款：企业可以申请章程备案，一章程一备案。", False),  # 一章程 is no chapter
     ("罚款统一改为五千元。", False),  # a figure made uniform, on its article
+    ("您好！我是一名基层公务员。对草案的总体意见是：立法要多考虑基层执法的可行性。", True),  # said to be a view of the whole
+    ("总体赞成这次修改，把基层立法联系点写进法律是看得见的进步。", True),
+    ("整体来看，草案对备案审查、区域协同立法都有新规定，值得肯定。", True),
+    ("听证制度总体上是好的，但建议公开听证报告。", False),  # a point on one article
 ])
 def test_points_on_the_draft_s_structure_or_wording_throughout(text, whole):
     from pipeline.scope import whole_text_cue
