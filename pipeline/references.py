@@ -483,8 +483,14 @@ _CROSS_VERB = re.compile(r"(?:违反|依照|依据|按照|根据|参照|对照|�
 # maximum period", "as in Article 12", "under Article 30").
 _CROSS_VERB_EN = re.compile(r"\b(?:under|pursuant to|in accordance with|according to|referred to in|as in|like|unlike|"
                             r"similar to|consistent with|in line with|modell?ed on)\s+(?:the\s+)?$", re.I)
+# ("I would like Article 12 to …" asks for something of that article: no comparison.)
+_WISH_EN = re.compile(r"(?:would|'d)\s+like\s+(?:the\s+)?$", re.I)
 _CROSS_JOIN = re.compile(r"(?:与|和|同|跟)(?:本条例|本法)?\s*$")
 _CROSS_AFTER = re.compile(r"^[^，。；！？,;!?]{0,12}?(?:衔接|对应|相一致|保持一致|一致|并列|相协调|协调)")
+
+
+def _english_cross_reference(before: str) -> bool:
+    return bool(_CROSS_VERB_EN.search(before)) and not _WISH_EN.search(before)
 
 
 def drop_cross_references(text: str, cites: list[Citation], dropped: list[str]) -> list[Citation]:
@@ -501,7 +507,7 @@ def drop_cross_references(text: str, cites: list[Citation], dropped: list[str]) 
             new_sentence = bool(re.search(r"[。；;！？!?\n]", gap))
             before = text[max(0, c.span[0] - 8) : c.span[0]]
             cross = not chained and not new_sentence and bool(
-                _CROSS_VERB.search(before) or _CROSS_VERB_EN.search(text[max(0, c.span[0] - 24) : c.span[0]])
+                _CROSS_VERB.search(before) or _english_cross_reference(text[max(0, c.span[0] - 24) : c.span[0]])
                 or (_CROSS_JOIN.search(before) and _CROSS_AFTER.match(text[c.span[1] :]))
             )
             if cross and not any(x.articles == c.articles for x in own):
@@ -775,7 +781,7 @@ def resolve_references(
     for c in citations:
         if c.chapter is not None and not c.other_law and not c.articles and not c.ranges:
             result.chapters.append((c.chapter, c.section))
-    # ("章" first: most comments name no chapter, and the pattern tries every position.)
+    # (章, 部分 or 节 first: most comments name no chapter, and the patterns try every position.)
     if ("章" in text or "部分" in text or "节" in text) and not result.chapters \
             and not any(c.articles or c.ranges for c in citations):
         for m in grammar.NAMED_CHAPTER.finditer(text):

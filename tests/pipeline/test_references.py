@@ -103,6 +103,7 @@ def test_cross_references_and_english_citations(index):
     res = resolve_references("Article 12 sets no time limit, unlike Article 25 for the fee. Please add one.", index)
     assert res.article_keys == ["12"] and res.cross_references == ["Article 25"]
     assert keys("Article 12 and Article 25 both set no time limit.", index) == ["12", "25"]
+    assert keys("Article 12 sets no fee, and I would like Article 25 to set one too.", index) == ["12", "25"]
 
 
 def test_out_of_range_numbers_are_reported_not_linked(index):
