@@ -705,9 +705,11 @@ def _bare_agreement(text: str) -> bool:
     """"同意楼上", "同意2楼", "我同意李某的意见": one person's agreement with a post, with nothing
     of its own. Two of them are two people agreeing (with one post, or with two posts of
     different threads), never one text sent twice: they are in no group."""
+    if len(text) >= SCOPE_FREE_CHARS:  # a campaign's letters: no import, no regex
+        return False
     from pipeline.scope import adds_nothing_to_agreement
 
-    return len(text) < SCOPE_FREE_CHARS and adds_nothing_to_agreement(text)
+    return adds_nothing_to_agreement(text)
 
 
 def text_params(settings, params: TextDupParams | None = None, *, minhash_threshold: float | None = None,  # type: ignore[no-untyped-def]

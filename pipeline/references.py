@@ -148,11 +148,13 @@ def _name_core(name: str) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """A citation that names nothing in the draft (reported, not linked)."""
+    """A citation that names nothing in the draft (reported, not linked), or (``part``) an
+    article of the draft with a 款 or 项 it lacks (the article stays linked)."""
 
     evidence: str
     span: tuple[int, int]
     reason: str
+    part: bool = False
 
 
 @dataclass
@@ -688,7 +690,7 @@ def _check(index: DraftIndex, ref: Reference, problems: list[Problem]) -> Refere
         return None
     paragraph, item = ref.paragraph, ref.item
     if paragraph is not None and article.paragraph_items and paragraph > len(article.paragraph_items):
-        problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第{paragraph}款"))
+        problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第{paragraph}款", part=True))
         paragraph, item = None, None
     if item is not None and article.paragraph_items:
         items = (
@@ -697,7 +699,7 @@ def _check(index: DraftIndex, ref: Reference, problems: list[Problem]) -> Refere
             else max(article.paragraph_items)
         )
         if item > items:
-            problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第（{item}）项"))
+            problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第（{item}）项", part=True))
             item = None
     if (paragraph, item) != (ref.paragraph, ref.item):
         ref = Reference(ref.article_key, paragraph, item, ref.evidence, ref.span, ref.method, ref.via)

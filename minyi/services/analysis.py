@@ -520,7 +520,7 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
             context[c.id] = res.context
             meta: dict[str, Any] = {"reference_context": res.context}
             missing = [m for m in (_missing_key(p.evidence) for p in res.problems
-                                   if p.reason.startswith("草案没有")) if m]
+                                   if not p.part) if m]
             if res.problems:
                 meta["reference_problems"] = [
                     {"evidence": p.evidence, "reason": p.reason} for p in res.problems
@@ -538,8 +538,8 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 cited = list(dict.fromkeys(cited))
                 wording = restated_wording(text, ctx.index, cited[0] if cited else None) \
                     if len(cited) <= 1 else None
-                absent = [p.reason for p in res.problems if not p.reason.startswith("草案没有")]
-                explicit.append(_Cited(s.id, text, cited, missing, quotes, wording, absent))
+                explicit.append(_Cited(s.id, text, cited, missing, quotes, wording,
+                                       [p.reason for p in res.problems if p.part]))
             elif res.chapters:
                 chapter, section = res.chapters[0]
                 s.is_general, s.scope = True, "chapter"

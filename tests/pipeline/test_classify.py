@@ -44,7 +44,6 @@ def test_the_laws_pair_for_amending_or_repealing_is_no_request_to_delete():
     assert classify("建议删除或者修改第五条。") == "删除"
 
 
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -66,6 +65,7 @@ def test_keeping_something_new_or_keeping_it_but_asking_a_change_is_no_support()
     # Kept, but a change is asked for after it.
     assert classify("限速这一条应当保留，但“特殊情形”由谁认定没有说清楚。建议明确认定机关。") == "修改"
     assert classify("收费标准不能降，但建议明确减免的条件。") == "修改"
+
 
 def test_out_of_scope_needs_a_clear_signal():
     assert is_out_of_scope("建议市里多建公园，扩大绿化面积，改善空气质量。", DRAFT)
