@@ -205,8 +205,13 @@ class AdoptionProposal:
 # --- reading the suggestion ---------------------------------------------------------
 
 
+# 百分之二十五 is how laws write 25%; writers use both.
+_PERCENT = re.compile(rf"百分之(?P<n>[{_CN_NUM}]+|\d+(?:\.\d+)?)")
+
+
 def numbers_to_digits(text: str) -> str:
-    """Chinese numerals before a unit as digits, so 五百元 and 500元 compare equal."""
+    """Chinese numerals before a unit as digits, and 百分之N as N%, so 五百元 and 500元,
+    百分之五十 and 50% compare equal."""
 
     def conv(m: re.Match[str]) -> str:
         try:
@@ -214,7 +219,16 @@ def numbers_to_digits(text: str) -> str:
         except ValueError:
             return m.group()
 
-    return _NUM_WITH_UNIT.sub(conv, text)
+    def percent(m: re.Match[str]) -> str:
+        n = m.group("n")
+        if n[0].isdigit():
+            return f"{n}%"
+        try:
+            return f"{parse_number(n)}%"
+        except ValueError:
+            return m.group()
+
+    return _NUM_WITH_UNIT.sub(conv, _PERCENT.sub(percent, text))
 
 
 # A local regulation names its own jurisdiction 本市 / 本省 / 本区; writers say 全市, 全省.
@@ -511,6 +525,10 @@ def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
             if _writes_an_insertion(clause, old_text, new_text):
                 best = 1.0
                 break
+            if _some_items_only(clause, old_words, new_words):
+                best = None
+                points.extend((1.0, 0.0))
+                break
             novel = tokens(clause) - old_words
             carried = len(novel & new_words)
             if novel and (not quantities or carried >= REST_MIN_WORDS):
@@ -518,6 +536,33 @@ def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
         if best is not None:
             points.append(best)
     return [0.0, *points] if quantities else points
+
+
+_LIST_JOINS = frozenset({"和", "及", "以及", "、"})
+# 和/与 introducing a companion ("和法律文本一起刊载", "与中文同步发布") joins no list.
+_TOGETHER_WITH = re.compile(r"[和与同][^，。；,;]{1,15}?(?:一起|一并|一同|共同|同步|同时)")
+# An item decides only with this many characters of new words: a single short word
+# ("捏造、散布虚假信息") is more often one of several verbs of one act that a revision rewords.
+LIST_ITEM_MIN_CHARS = 4
+
+
+def _some_items_only(clause: str, old_words: frozenset[str], new_words: frozenset[str]) -> bool:
+    """Whether a clause listing several new things ("增加国家监察委员会和设区的市人大常委会")
+    got some of them into the final text and not others: one item with words the draft lacks
+    carried whole, another not at all. Items are cut at the conjunctions between jieba's
+    words, so that 及时, 和解 and 共和国 stay whole."""
+    if _TOGETHER_WITH.search(clause):
+        return False
+    import jieba
+
+    items: list[set[str]] = [set()]
+    for w in jieba.lcut(canon(clause)):
+        if w in _LIST_JOINS:
+            items.append(set())
+        elif len(w) >= 2 and w not in _STOPWORDS and not _is_punct(w) and w not in old_words:
+            items[-1].add(w)
+    decisive = [i for i in items if sum(map(len, i)) >= LIST_ITEM_MIN_CHARS]
+    return any(i <= new_words for i in decisive) and any(not i & new_words for i in decisive)
 
 
 # A clause that states a duty of its own is a further point of the request, not a reason

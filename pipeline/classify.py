@@ -50,6 +50,11 @@ _KEEP = re.compile(
 # "应当保留，但……由谁判断，建议明确": kept, but with a change asked for after it.
 _BUT_ASKS = re.compile(r"(?:但|不过|只是).*?(?:建议|希望|应当|应该|要求)", re.S)
 _ASK = re.compile(r"(?:[？?]|请问|是否|能否|可否|如何|怎么|怎样|为什么|为何|什么时候|何时|谁来|哪些|多少|吗$|呢$)")
+# "是否" after a verb of examining or deciding is that verb's object, not a question
+# ("还应当审查是否存在合宪性问题", "审查材料是否齐全", "确认一下是否收到").
+_EMBEDDED_WHETHER = re.compile(
+    r"(?:审查|判断|决定|确定|确认|核实|核查|评估|认定|查明|研究|考虑)[^，。；！？,;!?]{0,6}?是否"
+)
 _OUT_OF_SCOPE_CUE = re.compile(r"(?:与本条例无关|题外话|另外反映|顺便反映|另反映|不属于本条例|其他问题)")
 
 TYPES = ("修改", "增加", "删除", "支持", "反对", "询问", "其他")
@@ -76,7 +81,7 @@ def classify(text: str) -> str:
         return "反对"
     if _SUPPORT.search(_CONSENT_CONDITION.sub("", t)):
         return "支持"
-    if _ASK.search(t):
+    if _ASK.search(_EMBEDDED_WHETHER.sub("", t)):
         return "询问"
     # A request without a verb of change still asks for something ("加强对骑手权益的保障").
     if re.search(r"建议|希望|应当|应该|要求|呼吁|加强|必须|不能|不要|(?<!需)要(?!求)", t):

@@ -143,6 +143,31 @@ def test_a_time_limit_not_carried_makes_an_otherwise_adopted_suggestion_partial(
     assert p.status == PARTLY
 
 
+def test_a_percentage_asked_for_is_compared_however_it_is_written():
+    """百分之三十 and 30% are one figure: a request to raise a share the final text left as it
+    was is not adopted, and one the final text wrote in the other notation is."""
+    fee = "社区图书馆的逾期罚金不得超过图书定价的百分之十。"
+    asked = "逾期罚金百分之十的上限太低，建议提高到百分之三十。"
+    kept = decide(fee, fee + "\n罚金应当开具收据。", asked)
+    assert kept.status not in (ADOPTED, PARTLY), kept.evidence
+    raised = decide(fee, fee.replace("百分之十", "百分之三十") + "\n罚金应当开具收据。", "逾期罚金上限建议提高到30%。")
+    assert raised.status == ADOPTED, raised.evidence
+
+
+def test_a_list_asked_for_with_only_some_items_carried_is_partly_adopted():
+    """"增加A和B" with A written into the final text and B nowhere: 部分采纳. A companion
+    ("和法律文本一起") is no list, and a list carried whole is adopted."""
+    final = ROOM + "\n社区图书馆应当设置儿童阅读专区。"
+    some = decide(ROOM, final, "建议增加儿童阅读专区和老年人电子阅览室。", "增加")
+    assert some.status == PARTLY, some.evidence
+    both = decide(ROOM, ROOM + "\n社区图书馆应当设置儿童阅读专区和老年人电子阅览室。",
+                  "建议增加儿童阅读专区和老年人电子阅览室。", "增加")
+    assert both.status == ADOPTED, both.evidence
+    companion = decide(ROOM, ROOM + "\n阅览室开放时间应当向居民公布。",
+                       "阅览室开放时间应当和借阅规则一起向居民公布。")
+    assert companion.status == ADOPTED, companion.evidence
+
+
 def test_a_new_figure_of_the_kind_asked_for_is_partial_and_one_the_other_way_is_not():
     """The rule asked for came in with another figure: 部分采纳. A figure moved the other way
     (asked to lengthen, shortened) is no step towards the request."""

@@ -44,6 +44,13 @@ def test_the_laws_pair_for_amending_or_repealing_is_no_request_to_delete():
     assert classify("建议删除或者修改第五条。") == "删除"
 
 
+def test_whether_as_the_object_of_examining_or_deciding_is_no_question():
+    assert classify("登记机关除审查材料是否齐全外，还应当审查是否存在冒用他人身份的情形。") == "修改"
+    assert classify("我前天已经提交过意见，想确认一下是否收到。") == "其他"
+    assert classify("充电场所是否可以设在地下车库？") == "询问"
+    assert classify("请问登记是否收费") == "询问"
+
+
 @pytest.mark.parametrize(
     "text",
     [
