@@ -1137,6 +1137,15 @@ def _decide_add(
         return v
     if here_judged is not None:
         return _verdict(PARTLY, 0.5, "content_partly_inserted", t, request, **where, **extra)
+    # A new article that carries less of the whole: each point judged by its best clause, as in
+    # the targeted article, so that an example or a reason beside the request ("……，比如根本没有
+    # 召开会议") does not dilute it.
+    points = request_scores(content, old_text, best_added.text) if best_added and elsewhere >= ADD_ELSEWHERE_PART else []
+    if best_added is not None and points and min(points) >= ADD_ELSEWHERE_FULL:
+        v = _verdict(ADOPTED, 0.4 + 0.4 * min(points), "content_in_new_article", t, request,
+                     request_scores_added_article=points, **where, **extra)
+        v.final_articles = [*v.final_articles, best_added.label]
+        return v
     if elsewhere >= ADD_ELSEWHERE_PART:
         v = _verdict(PARTLY, 0.4, "content_partly_in_new_article", t, request, **where, **extra)
         v.final_articles = [*v.final_articles, best_added.label] if best_added else v.final_articles

@@ -84,7 +84,7 @@ def classify(text: str) -> str:
     if _ASK.search(_EMBEDDED_WHETHER.sub("", t)):
         return "询问"
     # A request without a verb of change still asks for something ("加强对骑手权益的保障").
-    if re.search(r"建议|希望|应当|应该|要求|呼吁|加强|必须|不能|不要|(?<!需)要(?!求)", t):
+    if re.search(r"建议|希望|应当|应该|要求|呼吁|加强|必须|不能|不要|可以|(?<!需)要(?!求)", t):
         return "修改"
     return "其他"
 

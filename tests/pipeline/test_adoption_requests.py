@@ -168,6 +168,17 @@ def test_a_list_asked_for_with_only_some_items_carried_is_partly_adopted():
     assert companion.status == ADOPTED, companion.evidence
 
 
+def test_an_addition_made_a_new_article_is_adopted_though_an_example_beside_it_is_not_there():
+    """The request's point is carried by a new article; the example given with it ("比如摆放绘本")
+    is not there, and does not make the adoption partial. Two points of which the new
+    article carries one stay partial."""
+    added = ["社区图书馆应当设置儿童阅读专区。"]
+    example = decide(ROOM, ROOM, "建议增加儿童阅读专区，比如摆放绘本。", "增加", added=added)
+    assert example.status == ADOPTED and example.rule == "content_in_new_article", example.evidence
+    two = decide(ROOM, ROOM, "建议增加儿童阅读专区，并且应当配备讲解员。", "增加", added=added)
+    assert two.status == PARTLY, two.evidence
+
+
 def test_a_new_figure_of_the_kind_asked_for_is_partial_and_one_the_other_way_is_not():
     """The rule asked for came in with another figure: 部分采纳. A figure moved the other way
     (asked to lengthen, shortened) is no step towards the request."""

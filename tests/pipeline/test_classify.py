@@ -44,6 +44,11 @@ def test_the_laws_pair_for_amending_or_repealing_is_no_request_to_delete():
     assert classify("建议删除或者修改第五条。") == "删除"
 
 
+def test_a_rule_proposed_with_may_is_a_request():
+    assert classify("法律案搁置满两年的，可以由主任会议决定延期审议，等条件成熟再审。") == "修改"
+    assert classify("规模较小的公司经全体股东同意，可以不设监事。") == "修改"
+
+
 def test_whether_as_the_object_of_examining_or_deciding_is_no_question():
     assert classify("登记机关除审查材料是否齐全外，还应当审查是否存在冒用他人身份的情形。") == "修改"
     assert classify("我前天已经提交过意见，想确认一下是否收到。") == "其他"
