@@ -35,11 +35,13 @@ def shared_data_dir() -> Path | None:
 
 
 def available() -> list[str]:
-    """Slugs with a README naming the draft and a non-empty comments file."""
+    """Slugs with a README naming the draft and a non-empty comments or adoption file (an
+    adoption set may stand alone)."""
     out = []
     for d in sorted(CORPUS_DIR.iterdir()):
-        readme, comments = d / "README.md", d / "comments.jsonl"
-        if readme.is_file() and comments.is_file() and comments.stat().st_size and _LAW.search(readme.read_text("utf-8")):
+        readme = d / "README.md"
+        labels = [d / "comments.jsonl", d / "adoption.jsonl"]
+        if readme.is_file() and any(f.is_file() and f.stat().st_size for f in labels) and _LAW.search(readme.read_text("utf-8")):
             out.append(d.name)
     return out
 

@@ -155,8 +155,6 @@ def evaluate_corpus(corpus: Corpus, backend: str = "tfidf", workdir: Path | None
                     adoption: bool = True) -> dict[str, Any]:
     from sqlalchemy.orm import sessionmaker
 
-    from minyi.services.analysis import analyze
-    from minyi.services.context import SYSTEM
     from models.db import dispose_engines, get_engine, upgrade
 
     tmp = tempfile.TemporaryDirectory() if workdir is None else None
@@ -168,20 +166,8 @@ def evaluate_corpus(corpus: Corpus, backend: str = "tfidf", workdir: Path | None
     result: dict[str, Any] = {"corpus": corpus.slug, "split": split_of(corpus.slug), "backend": backend,
                               "comments": len(corpus.comments)}
     try:
-        t0 = time.perf_counter()
-        cid = new_consultation(session, f"{corpus.slug}（征求意见稿）", corpus.draft)
-        import_rows(session, cid, corpus.comments, corpus.slug)
-        run = analyze(session, SYSTEM, cid, backend=backend)
-        session.commit()
-        result["seconds_analyze"] = round(time.perf_counter() - t0, 2)
-        result["stage_seconds"] = run.seconds
-        preds = predictions(session, cid)
-        result["explicit"] = metrics.explicit(corpus.comments, preds)
-        result["reference_free"] = metrics.reference_free(corpus.comments, preds)
-        result["kept_off"] = metrics.kept_off(corpus.comments, preds)
-        result["scope"] = metrics.scope_accuracy(corpus.comments, preds)
-        result["duplicates"] = metrics.duplicates(corpus.comments, preds)
-        result["clusters"] = metrics.clusters(corpus.comments, preds)
+        if corpus.comments:  # an adoption set alone has none
+            result.update(_comment_figures(session, corpus, backend))
         if adoption and corpus.final and corpus.adoption:
             result.update(evaluate_adoption(session, corpus, backend))
             session.commit()
@@ -191,6 +177,28 @@ def evaluate_corpus(corpus: Corpus, backend: str = "tfidf", workdir: Path | None
         if tmp:
             tmp.cleanup()
     return result
+
+
+def _comment_figures(session, corpus: Corpus, backend: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    from minyi.services.analysis import analyze
+    from minyi.services.context import SYSTEM
+
+    t0 = time.perf_counter()
+    cid = new_consultation(session, f"{corpus.slug}（征求意见稿）", corpus.draft)
+    import_rows(session, cid, corpus.comments, corpus.slug)
+    run = analyze(session, SYSTEM, cid, backend=backend)
+    session.commit()
+    preds = predictions(session, cid)
+    return {
+        "seconds_analyze": round(time.perf_counter() - t0, 2),
+        "stage_seconds": run.seconds,
+        "explicit": metrics.explicit(corpus.comments, preds),
+        "reference_free": metrics.reference_free(corpus.comments, preds),
+        "kept_off": metrics.kept_off(corpus.comments, preds),
+        "scope": metrics.scope_accuracy(corpus.comments, preds),
+        "duplicates": metrics.duplicates(corpus.comments, preds),
+        "clusters": metrics.clusters(corpus.comments, preds),
+    }
 
 
 def evaluate_adoption(session, corpus: Corpus, backend: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -264,13 +272,15 @@ def main(argv: list[str] | None = None) -> int:
     for slug in slugs:
         r = evaluate_corpus(load(slug), backend=args.backend, adoption=not args.no_adoption)
         results.append(r)
-        print(f"{slug}: {r['seconds_analyze']}s", file=sys.stderr)
+        print(f"{slug}: {r.get('seconds_analyze', '—')}s", file=sys.stderr)
     print(table(results))
     if args.misses:
         for r in results:
             for key in ("explicit", "reference_free", "kept_off", "adoption"):
                 for m in (r.get(key) or {}).get("misses", []):
                     print(r["corpus"], key, json.dumps(m, ensure_ascii=False))
+            if "scope" not in r:  # an adoption set alone
+                continue
             print(r["corpus"], "scope", json.dumps(r["scope"]["confusion"], ensure_ascii=False))
             print(r["corpus"], "dups missed", r["duplicates"]["missed"][:20], "wrong", r["duplicates"]["wrong"][:20])
             print(r["corpus"], "clusters", r["clusters"]["articles"])
