@@ -538,6 +538,13 @@ def thread_articles(session: Session, consultation_id: int, provision_ids: dict[
     return dict(out)
 
 
+def spoken_comments(session: Session, consultation_id: int) -> set[int]:
+    """The consultation's comments that are turns spoken at a symposium (the minutes' record
+    of what someone said); few beside the letters and forms."""
+    return set(session.scalars(select(Comment.id).where(
+        Comment.consultation_id == consultation_id, Comment.channel == "symposium")))
+
+
 def _threads_of(session: Session, comment_ids: Sequence[int]) -> set[str]:
     """The forum threads these comments were posted in, as text."""
     out: set[str] = set()

@@ -645,6 +645,7 @@ def deduplicate(
     stages: Sequence[str] = KINDS,
     params: TextDupParams | None = None,
     backend: str | None = None,
+    alone: Sequence[bool] | None = None,
 ) -> DedupResult:
     """Group duplicate ``texts`` (normalised suggestion texts).
 
@@ -653,7 +654,9 @@ def deduplicate(
     ``backend`` (an embedder's name or a backend name; default settings.embedding_backend):
     pass the backend that made the embeddings. ``scopes`` (e.g. "article:12" or "general", one per text) limit the
     semantic stage to suggestions on the same article. ``minhash_threshold``/``num_perm``
-    default to settings (pipeline.minhash_threshold / minhash_num_perm).
+    default to settings (pipeline.minhash_threshold / minhash_num_perm). ``alone`` marks texts
+    that are in no group whatever they say (turns spoken at a symposium: one person at one
+    meeting, never a copy).
     """
     if settings is None:
         from minyi.core.settings import get_settings
@@ -692,7 +695,7 @@ def deduplicate(
     out = []
     for root, members in sorted(groups.units().items(), key=lambda kv: min(kv[1])):
         if len(members) >= 2:
-            members = [i for i in members if not _bare_agreement(texts[i])]
+            members = [i for i in members if not _bare_agreement(texts[i]) and not (alone and alone[i])]
         if len(members) < 2:
             continue
         kind = KINDS[groups.kind.get(root, 0)]

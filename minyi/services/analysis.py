@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -844,10 +844,14 @@ def _deduplicate(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
     new_ids = {r.suggestion_id for r in new_rows}
     with timer.stage("dedup", len(rows)):
         ids = [r.suggestion_id for r in rows]
-        result = dedup(texts, vectors, settings=pipe, scopes=[r.scope for r in rows], backend=backend)
+        # A turn spoken at a symposium is one person speaking at one meeting, never a copy of
+        # a letter nor a resubmission, even when it restates a campaign's request.
+        spoken = store.spoken_comments(session, cid)
+        alone = [r.comment_id in spoken for r in rows] if spoken else None
+        result = dedup(texts, vectors, settings=pipe, scopes=[r.scope for r in rows], backend=backend, alone=alone)
         current = {r.suggestion_id: r.duplicate_group_id for r in rows}
         groups = [(g.kind, [ids[i] for i in g.members], ids[g.canonical]) for g in result.groups]
-        _campaign_letters(session, rows, result, groups, ctx.full_text, new_ids, vectors, embed)
+        _campaign_letters(session, rows, result, groups, ctx.full_text, new_ids, vectors, embed, spoken)
         # Committed a chunk of groups at a time: writers wait for one chunk, not the stage.
         created, extended = store.apply_duplicate_groups(session, cid, groups, current,
                                                          on_chunk=lambda: _commit(session))
@@ -969,14 +973,16 @@ def _articles_from_group(session: Session, cid: int, suggestion_ids: set[int] | 
 
 def _campaign_letters(session: Session, rows: list[store.DedupInput], result: Any,
                       groups: list[tuple[str, list[int], int]], draft_text: str, new_ids: set[int],
-                      vectors: np.ndarray, embed: Callable[[list[str]], np.ndarray]) -> None:
+                      vectors: np.ndarray, embed: Callable[[list[str]], np.ndarray],
+                      spoken: Collection[int] = ()) -> None:
     """Campaigns read as whole letters (``pipeline.dedup.shortened_letters``): a shortened
     copy ("同上，建议三十日内付款"), in the template's words or restating its request on its
     scope, joins its campaign's largest group (``groups`` is extended in place), and every
     campaign member's own sentences are kept in its meta ("own_sentences") for the documents
     and the web page. Only letters with a suggestion of ``new_ids``: the stored ones among
     ``rows`` are a sample, read for their template, and were read whole when they were new.
-    ``vectors``: the rows' embeddings; ``embed`` embeds each campaign's request."""
+    ``vectors``: the rows' embeddings; ``embed`` embeds each campaign's request; ``spoken``: the
+    comments that are symposium turns, which join no campaign."""
     from pipeline.dedup import Meanings, campaigns_of, own_sentences, shortened_letters
 
     letter_of: dict[Any, list[int]] = {}
@@ -998,7 +1004,7 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
         _embed_first(session, embed, requests)
         meanings = Meanings(letters, vectors, [r.scope for r in rows], embed(requests))
     for n, campaign in shortened_letters(texts, letter_groups, draft_text, campaigns, meanings).items():
-        if n not in fresh:
+        if n not in fresh or rows[letters[n][0]].comment_id in spoken:
             continue
         _kind, members, canonical = groups[campaign.groups[0]]
         groups[campaign.groups[0]] = ("campaign", members + [rows[k].suggestion_id for k in letters[n]], canonical)

@@ -137,6 +137,15 @@ def test_semantic_stage_is_blocked_not_quadratic_and_still_finds_planted_duplica
     assert len(found) == len(planted)
 
 
+def test_a_text_marked_alone_is_in_no_group_whatever_it_says():
+    letter = "建议将第二十条规定的公示期由十五日延长为三十日，让居民有足够时间提出意见。"
+    texts = [letter, letter, letter, "主持人：" + letter]
+    grouped = deduplicate(texts, stages=("exact", "near", "campaign"))
+    assert [sorted(g.members) for g in grouped.groups] == [[0, 1, 2, 3]]
+    alone = deduplicate(texts, stages=("exact", "near", "campaign"), alone=[False, False, False, True])
+    assert [sorted(g.members) for g in alone.groups] == [[0, 1, 2]]
+
+
 def test_shortened_letters_join_their_campaign_and_own_sentences_stay_visible():
     """A campaign read as whole letters: a short copy made of the template's words joins it;
     an independent comment on the same matter does not; each letter's own sentences are

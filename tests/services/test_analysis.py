@@ -452,6 +452,24 @@ def test_a_campaign_letters_own_sentences_are_kept_with_the_rest_of_its_meta(ses
     assert meta.get("mapping") == "explicit"
 
 
+def test_a_symposium_turn_restating_a_campaign_letter_joins_no_group(session, consultation):
+    """The letters are one campaign; a speaker at a symposium who reads out the same request
+    (the campaign's organiser, often) is one person at one meeting, not a copy."""
+    letters = [CommentIn(CAMPAIGN, external_id=f"L-{i}") for i in range(1, 4)]
+    _add(session, consultation, letters, "letters")
+    turn = CommentIn("业主代表王某：" + CAMPAIGN, external_id="S-1")
+    ingest(session, consultation, SourceIn(channel="symposium", name="座谈会", fingerprint="symposium"),
+           _records([turn], "symposium"))
+    session.commit()
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    session.expire_all()
+    groups = {s.duplicate_group_id for i in (1, 2, 3) for s in _by_external(session, consultation, f"L-{i}")[1]}
+    assert len(groups) == 1 and None not in groups
+    _, spoken = _by_external(session, consultation, "S-1")
+    assert spoken and all(s.duplicate_group_id is None for s in spoken)
+
+
 def test_mapping_a_chunk_of_comments_at_a_time_decides_as_mapping_them_all_at_once(
         session, consultation, sample_dir, monkeypatch):
     """Two comments per chunk (the explicit pass, then the semantic pass) and duplicate
