@@ -158,13 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.semantic import map_params_for
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("corpora", nargs="*", default=list(TUNING))
+    ap.add_argument("corpora", nargs="*", help="tuning drafts (default: every one with comments)")
     ap.add_argument("--backend", default="use")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--grid", type=json.loads, default={},
                     help='JSON object replacing some of GRID\'s lists, e.g. \'{"threshold": [0.3, 0.35]}\'')
     args = ap.parse_args(argv)
     grid = {**GRID, **args.grid}
+    args.corpora = args.corpora or [s for s in TUNING if load(s).comments]  # an adoption set has none
     bad = [s for s in args.corpora if s not in TUNING]
     if bad:
         raise SystemExit(f"not a tuning draft (eval/SPLITS.md): {', '.join(bad)}")

@@ -410,10 +410,24 @@ def _without_article_refs(text: str) -> str:
     return _ARTICLE_REF.sub("", normalise(text))
 
 
+_SENTENCE_SEP = re.compile(r"[。！？!?\n]")  # not ；: "一是……；二是……" is one list of requests
+# The words of asking. A sentence without any, beside one with some, tells what happened or
+# why ("银行一查涉诉记录就不放贷。建议建立涉诉信息澄清机制"): context, not a request of its own.
+_ASKS = re.compile(
+    r"建议|建意|希望|应当|应该|要求|请求|恳请|必须|不得|禁止|呼吁|可以|改为|改成|修改为|"
+    r"增加|增设|补充|加上|加进|纳入|列入|完善|明确|取消|删除|删去|"
+    r"提高|降低|延长|缩短|压缩|放宽|扩大|不要|不用|无需"
+)
+
+
 def requests_in(text: str) -> list[str]:
-    """The separate requests of a suggestion, article references dropped."""
+    """The separate requests of a suggestion, article references dropped: the sentences that
+    ask for something (all of them when none does, as in a bare "个体工商户不用再报年报"), each
+    cut at its joins (同时, 此外, 并且)."""
     t = _without_article_refs(text)
-    return [p for p in _REQUEST_JOIN.split(t) if len(p.strip()) >= 2]
+    sentences = [s for s in _SENTENCE_SEP.split(t) if len(s.strip()) >= 2]
+    asking = [s for s in sentences if _ASKS.search(s)] or sentences
+    return [p for s in asking for p in _REQUEST_JOIN.split(s) if len(p.strip()) >= 2]
 
 
 def requested_quantities(text: str, old_text: str) -> list[str]:

@@ -66,6 +66,21 @@ def test_requests_are_split_at_joins_not_at_commas():
     assert parts == ["借阅期限应当延长，方便上班族", "增加夜间开放"]
 
 
+def test_a_sentence_telling_what_happened_beside_a_request_is_no_request_of_its_own():
+    story = "上周去借书，管理员说只能借十五天，我还没看完就得还。建议借阅期限延长为三十日。"
+    assert requests_in(story) == ["建议借阅期限延长为三十日"]
+    # Listed requests stay requests, asking words or not; a text that asks in no words is all request.
+    listed = "一是借阅期限延长为三十日；二是周末也开放"
+    assert requests_in(listed) == ["一是借阅期限延长为三十日", "二是周末也开放"]
+    assert requests_in("周末也开放。晚上也开放。") == ["周末也开放", "晚上也开放"]
+
+
+def test_a_request_carried_is_adopted_though_the_story_before_it_is_not_in_the_law():
+    final = ROOM + "\n社区图书馆应当提供夜间开放服务。"
+    p = decide(ROOM, final, "我每天加班到八点，到图书馆门口已经关门了，白跑好几趟。建议提供夜间开放服务。")
+    assert p.status == ADOPTED, p.evidence
+
+
 def test_a_quantity_the_draft_already_has_is_a_quotation_not_a_request():
     assert requested_quantities("借阅期限十五日太短，建议延长为三十日", LOAN) == ["30日"]
 
