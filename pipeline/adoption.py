@@ -411,10 +411,11 @@ def _without_article_refs(text: str) -> str:
 
 
 _SENTENCE_SEP = re.compile(r"[。！？!?\n]")  # not ；: "一是……；二是……" is one list of requests
-# The words of asking. A sentence without any, beside one with some, tells what happened or
-# why ("银行一查涉诉记录就不放贷。建议建立涉诉信息澄清机制"): context, not a request of its own.
+# The words of asking, and the law's own words for a rule (不予处罚, 予以公开, 给予补偿). A
+# sentence without any, beside one with some, tells what happened or why ("银行一查涉诉记录就
+# 不放贷。建议建立涉诉信息澄清机制"): context, not a request of its own.
 _ASKS = re.compile(
-    r"建议|建意|希望|应当|应该|要求|请求|恳请|必须|不得|禁止|呼吁|可以|改为|改成|修改为|"
+    r"建议|建意|希望|应当|应该|要求|请求|恳请|必须|不得|禁止|呼吁|可以|不予|予以|给予|改为|改成|修改为|"
     r"增加|增设|补充|加上|加进|纳入|列入|完善|明确|取消|删除|删去|"
     r"提高|降低|延长|缩短|压缩|放宽|扩大|不要|不用|无需"
 )

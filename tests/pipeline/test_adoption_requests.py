@@ -79,6 +79,10 @@ def test_a_request_carried_is_adopted_though_the_story_before_it_is_not_in_the_l
     final = ROOM + "\n社区图书馆应当提供夜间开放服务。"
     p = decide(ROOM, final, "我每天加班到八点，到图书馆门口已经关门了，白跑好几趟。建议提供夜间开放服务。")
     assert p.status == ADOPTED, p.evidence
+    # A rule in the law's own words (不予, 予以, 给予) asks, and the story after it does not.
+    lenient = LOAN + "\n逾期三日内归还的，不予收取逾期费。"
+    rule = decide(LOAN, lenient, "建议增加：逾期三日内归还的，不予收取逾期费。我邻居就因为晚还一天被收了五块钱。", "增加")
+    assert rule.status == ADOPTED, rule.evidence
 
 
 def test_a_quantity_the_draft_already_has_is_a_quotation_not_a_request():
