@@ -398,7 +398,7 @@ def _count(haystack: str, needle: str) -> int:
 
 # Joins between separate requests in one suggestion: "…，并规定…", "…；…", "同时…". Commas
 # only separate the parts of one request (its condition, its reason, an example).
-_REQUEST_JOIN = re.compile(r"[。；;！!？?\n]|，?(?:同时|此外|另外)|，?(?<![合兼吞归])并且?(?![购非行列存网案处发])")
+_REQUEST_JOIN = re.compile(r"[。；;！!？?\n]|，?(?:同时|此外|另外)|，?(?<![合兼吞归一])并且?(?![购非行列存网案处发])")
 _CLAUSE_SEP = re.compile(r"[，,：:]")
 _ARTICLE_REF = re.compile(rf"第{_NUMERAL}[条款项]|第[（(]{_NUMERAL}[）)]项")
 # A quantity a suggestion asks for (after canon: 五个工作日 → 5个工作日).
@@ -421,14 +421,17 @@ _ASKS = re.compile(
 )
 
 
+def asking_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that ask for something (all of them when none does, as in a
+    bare "个体工商户不用再报年报"), article references dropped."""
+    sentences = [s for s in _SENTENCE_SEP.split(_without_article_refs(text)) if len(s.strip()) >= 2]
+    return [s for s in sentences if _ASKS.search(s)] or sentences
+
+
 def requests_in(text: str) -> list[str]:
-    """The separate requests of a suggestion, article references dropped: the sentences that
-    ask for something (all of them when none does, as in a bare "个体工商户不用再报年报"), each
-    cut at its joins (同时, 此外, 并且)."""
-    t = _without_article_refs(text)
-    sentences = [s for s in _SENTENCE_SEP.split(t) if len(s.strip()) >= 2]
-    asking = [s for s in sentences if _ASKS.search(s)] or sentences
-    return [p for s in asking for p in _REQUEST_JOIN.split(s) if len(p.strip()) >= 2]
+    """The separate requests of a suggestion: its asking sentences, each cut at its joins
+    (同时, 此外, 并且; not 一并)."""
+    return [p for s in asking_sentences(text) for p in _REQUEST_JOIN.split(s) if len(p.strip()) >= 2]
 
 
 def requested_quantities(text: str, old_text: str) -> list[str]:
@@ -1126,16 +1129,18 @@ def _decide_add(
         # Checked first: content the draft already has also "appears" in any new text.
         return _verdict(ALREADY, 0.5, "draft_already_provides", t, request, already=already, **extra)
     here_judged = _judge_requests(content, t) if t is not None and not t.unchanged else None
+    # What is looked for: the sentences that ask, not the story told beside them.
+    asked = "。".join(asking_sentences(content))
     here = 0.0
     if t is not None and not t.unchanged:
-        here = _coverage(content, inserted_text(t.old_text, t.new_text), old_text)
+        here = _coverage(asked, inserted_text(t.old_text, t.new_text), old_text)
     # The content may have become an article of its own.
     best_added, elsewhere = None, 0.0
     for row in alignment:
         if row.change == "added" and row.new_key:
             art = new.article(row.new_key)
             if art is not None:
-                cov = _coverage(content, art.text, old_text)
+                cov = _coverage(asked, art.text, old_text)
                 if cov > elsewhere:
                     best_added, elsewhere = art, cov
     where = {"coverage": round(here, 3), "coverage_added_article": round(elsewhere, 3)}

@@ -64,6 +64,7 @@ def test_a_rule_described_in_the_writers_words_is_a_phrase_to_delete_not_the_art
 def test_requests_are_split_at_joins_not_at_commas():
     parts = requests_in("借阅期限应当延长，方便上班族，并增加夜间开放")
     assert parts == ["借阅期限应当延长，方便上班族", "增加夜间开放"]
+    assert requests_in("报刊阅览也建议一并纳入") == ["报刊阅览也建议一并纳入"]  # 一并 is "as well"
 
 
 def test_a_sentence_telling_what_happened_beside_a_request_is_no_request_of_its_own():
