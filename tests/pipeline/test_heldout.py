@@ -20,6 +20,7 @@ from eval.evaluate import HELD_OUT, evaluate_corpus
 TARGETS = {("explicit", "exact"): 0.98, ("reference_free", "precision"): 0.85, ("reference_free", "recall"): 0.85,
            ("kept_off", "share"): 0.85, ("duplicates", "f1"): 0.97, ("clusters", "mean_ari"): 0.60,
            ("adoption", "accuracy_3class"): 0.85}
+HELD_OUT_WITH_COMMENTS = ("beijing-parking", "charity-law")  # company-law-adoption-b is adoption alone
 FLOORS = {
     "beijing-parking": {
         ("explicit", "exact"): 0.92,  # below target 0.98
@@ -38,6 +39,10 @@ FLOORS = {
         ("duplicates", "f1"): 0.85,  # below target 0.97
         ("clusters", "mean_ari"): 0.42,  # below target 0.60
         ("adoption", "accuracy_3class"): 0.74,  # below target 0.85
+    },
+    # An adoption set alone (no comments), by a writer who had not seen the code.
+    "company-law-adoption-b": {
+        ("adoption", "accuracy_3class"): 0.58,  # below target 0.85
     },
 }
 
@@ -62,7 +67,7 @@ def test_heldout_figures_stay_above_their_floors(results, slug):
         assert value is not None and value >= floor, f"{slug} {part}.{key} = {value} < floor {floor}{below}"
 
 
-@pytest.mark.parametrize("slug", HELD_OUT)
+@pytest.mark.parametrize("slug", HELD_OUT_WITH_COMMENTS)
 def test_chapter_citations_are_one_row_not_a_copy_per_article(results, slug):
     # Every chapter-level comment is kept off articles (one 总体意见 row for the chapter).
     assert results[slug]["kept_off"]["by_scope"].get("chapter", 1.0) >= 0.85
