@@ -695,6 +695,8 @@ def deduplicate(
     out = []
     for root, members in sorted(groups.units().items(), key=lambda kv: min(kv[1])):
         if len(members) >= 2:
+            # Left out after the comparison: letters that matched only through such a text
+            # (rare: a copy matches the other copies directly) stay together.
             members = [i for i in members if not _bare_agreement(texts[i]) and not (alone and alone[i])]
         if len(members) < 2:
             continue

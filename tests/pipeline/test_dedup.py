@@ -139,7 +139,7 @@ def test_semantic_stage_is_blocked_not_quadratic_and_still_finds_planted_duplica
 
 def test_a_text_marked_alone_is_in_no_group_whatever_it_says():
     letter = "建议将第二十条规定的公示期由十五日延长为三十日，让居民有足够时间提出意见。"
-    texts = [letter, letter, letter, "主持人：" + letter]
+    texts = [letter, letter, letter, "居民代表李某：" + letter]
     grouped = deduplicate(texts, stages=("exact", "near", "campaign"))
     assert [sorted(g.members) for g in grouped.groups] == [[0, 1, 2, 3]]
     alone = deduplicate(texts, stages=("exact", "near", "campaign"), alone=[False, False, False, True])
