@@ -334,8 +334,11 @@ def tokens(text: str) -> frozenset[str]:
     import jieba
 
     jieba.setLogLevel(60)  # no "Building prefix dict" chatter on stderr
-    words = jieba.lcut(canon(text))
-    return frozenset(w for w in words if len(w) >= 2 and w not in _STOPWORDS and not _is_punct(w))
+    return frozenset(w for w in jieba.lcut(canon(text)) if _is_content_word(w))
+
+
+def _is_content_word(w: str) -> bool:
+    return len(w) >= 2 and w not in _STOPWORDS and not _is_punct(w)
 
 
 def _is_punct(w: str) -> bool:
@@ -543,12 +546,13 @@ def _request_scores(request: str, old_text: str, new_text: str) -> list[float]:
             if _writes_an_insertion(clause, old_text, new_text):
                 best = 1.0
                 break
-            if _some_items_only(clause, old_words, new_words):
+            novel = tokens(clause) - old_words
+            carried = len(novel & new_words)
+            # Only a clause carried in part can have listed some items and not others.
+            if 0 < carried < len(novel) and _some_items_only(clause, old_words, new_words):
                 best = None
                 points.extend((1.0, 0.0))
                 break
-            novel = tokens(clause) - old_words
-            carried = len(novel & new_words)
             if novel and (not quantities or carried >= REST_MIN_WORDS):
                 best = max(best or 0.0, carried / len(novel))
         if best is not None:
@@ -569,7 +573,7 @@ def _some_items_only(clause: str, old_words: frozenset[str], new_words: frozense
     got some of them into the final text and not others: one item with words the draft lacks
     carried whole, another not at all. Items are cut at the conjunctions between jieba's
     words, so that 及时, 和解 and 共和国 stay whole."""
-    if _TOGETHER_WITH.search(clause):
+    if not any(join in clause for join in "和及、") or _TOGETHER_WITH.search(clause):
         return False
     import jieba
 
@@ -577,7 +581,7 @@ def _some_items_only(clause: str, old_words: frozenset[str], new_words: frozense
     for w in jieba.lcut(canon(clause)):
         if w in _LIST_JOINS:
             items.append(set())
-        elif len(w) >= 2 and w not in _STOPWORDS and not _is_punct(w) and w not in old_words:
+        elif _is_content_word(w) and w not in old_words:
             items[-1].add(w)
     decisive = [i for i in items if sum(map(len, i)) >= LIST_ITEM_MIN_CHARS]
     return any(i <= new_words for i in decisive) and any(not i & new_words for i in decisive)

@@ -35,7 +35,7 @@ import time
 import unicodedata
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -895,15 +895,16 @@ class Meanings:
 
 
 def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]], draft_text: str = "",
-                      campaigns: list[Campaign] | None = None, meanings: Meanings | None = None
-                      ) -> dict[int, Campaign]:
+                      campaigns: list[Campaign] | None = None, meanings: Meanings | None = None,
+                      alone: Collection[int] = ()) -> dict[int, Campaign]:
     """Letters in no group that are shortened copies of a campaign ("同上，建议三十日内付款，最长
     不超过六十日"): short, no number the campaign does not state, no request pulling the other
     way (提高 vs 降低), and either their own words mostly the campaign template's (bigrams of
     the draft's wording, which anyone may quote, do not count) or, with ``meanings``, on the
     campaign's scope and restating its request (``RESTATED_REQUEST``; ``RESTATED_WITH_FIGURES``
     when it states the new figures the campaign asks for). Letter position → its
-    campaign. ``campaigns``: ``campaigns_of`` the same letters, when the caller has them."""
+    campaign. ``campaigns``: ``campaigns_of`` the same letters, when the caller has them;
+    ``alone``: letters that join no campaign (as ``deduplicate``'s ``alone``)."""
     from pipeline.cluster import opposed, requested_directions
 
     if campaigns is None:
@@ -921,7 +922,7 @@ def shortened_letters(letters: Sequence[str], letter_groups: Sequence[set[int]],
     out: dict[int, Campaign] = {}
     longest_copy = SHORTENED_LETTER_MAX_SHARE * max(lengths)
     for k, text in enumerate(letters):
-        if letter_groups[k] or len(text) > longest_copy:
+        if letter_groups[k] or len(text) > longest_copy or k in alone:
             continue
         words = _bigrams(_letter_text(text))
         own = words - draft

@@ -1003,8 +1003,9 @@ def _campaign_letters(session: Session, rows: list[store.DedupInput], result: An
         # (at 10^6 another writer waited 53 s: bench/RESULTS.md, findings for the 3c01450 row).
         _embed_first(session, embed, requests)
         meanings = Meanings(letters, vectors, [r.scope for r in rows], embed(requests))
-    for n, campaign in shortened_letters(texts, letter_groups, draft_text, campaigns, meanings).items():
-        if n not in fresh or rows[letters[n][0]].comment_id in spoken:
+    alone = {n for n, ks in enumerate(letters) if rows[ks[0]].comment_id in spoken} if spoken else set()
+    for n, campaign in shortened_letters(texts, letter_groups, draft_text, campaigns, meanings, alone).items():
+        if n not in fresh:
             continue
         _kind, members, canonical = groups[campaign.groups[0]]
         groups[campaign.groups[0]] = ("campaign", members + [rows[k].suggestion_id for k in letters[n]], canonical)
