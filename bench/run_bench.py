@@ -428,7 +428,7 @@ def cluster_comparison(n: int, backend: str, seed: int = 0) -> dict:
     from generate import generate
     from minyi.core.settings import PipelineSettings
     from pipeline.cluster import cluster_scope
-    from pipeline.embed import get_embedder, thresholds_for
+    from pipeline.embed import get_embedder
 
     rows = [r for r in generate(n, seed) if len(r["gold"]["points"]) == 1]
     texts = [r["text"] for r in rows]
@@ -439,7 +439,6 @@ def cluster_comparison(n: int, backend: str, seed: int = 0) -> dict:
     t = time.perf_counter()
     emb = embedder.encode(texts)
     out: dict = {"n": len(texts), "topics": len(set(topics)), "embed_seconds": round(time.perf_counter() - t, 1)}
-    distance = thresholds_for(embedder, settings).cluster_distance
 
     def ours(per_scope: bool, method: str) -> list[str]:
         labels = [""] * len(texts)
@@ -448,7 +447,7 @@ def cluster_comparison(n: int, backend: str, seed: int = 0) -> dict:
             groups[s].append(i)
         for scope, idx in groups.items():
             for k, c in enumerate(cluster_scope([texts[i] for i in idx], emb[idx], method=method,
-                                                distance_threshold=distance, settings=settings)):
+                                                settings=settings)):
                 for m in c.members:
                     labels[idx[m]] = f"{scope}/{k}"
         return labels

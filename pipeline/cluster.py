@@ -5,7 +5,8 @@
 every input exactly once:
 
 - ``agglomerative`` (default): scikit-learn AgglomerativeClustering, average linkage over the
-  *proposal distance* (below), cut at the backend's calibrated distance threshold;
+  *proposal distance* (below), cut at the backend's calibrated distance threshold, or, for
+  a backend calibrated with a ``cluster_spread``, at the scope's own cut (``scope_cut``);
 - ``hdbscan``: sklearn.cluster.HDBSCAN on the unit vectors (euclidean on unit vectors is
   monotone in cosine); its noise points become singleton clusters: nothing is left in an
   "outlier" bin a reviewer would have to read separately;
@@ -69,6 +70,7 @@ def cluster_scope(
     article_text: str | None = None,
     embedding_weight: float | None = None,
     kinds: Sequence[str] | None = None,
+    spread: float | None = None,
 ) -> list[ClusterOut]:
     """Cluster one scope's suggestions; largest clusters first.
 
@@ -78,7 +80,10 @@ def cluster_scope(
     do not become every label. ``article_text`` is the scope's article (its words tell
     little apart); ``embedding_weight`` the share of the embedding cosine in the proposal
     distance (default: the backend's calibrated ``cluster_embedding_weight``). ``kinds``
-    (e.g. stances: support / oppose / change) are never mixed in one cluster.
+    (e.g. stances: support / oppose / change) are never mixed in one cluster. ``spread``:
+    cut each scope relative to its own distances (``scope_cut``); it defaults to the
+    backend's calibrated one only with the calibrated ``distance_threshold``: a threshold
+    given is the cut.
     """
     from minyi.core.errors import ConfigError
 
@@ -100,11 +105,13 @@ def cluster_scope(
         from pipeline.embed import thresholds_for
 
         calibrated = thresholds_for(settings.embedding_backend, settings)
-        distance_threshold = calibrated.cluster_distance if distance_threshold is None else distance_threshold
+        if distance_threshold is None:
+            distance_threshold = calibrated.cluster_distance
+            spread = calibrated.cluster_spread if spread is None else spread
         embedding_weight = calibrated.cluster_embedding_weight if embedding_weight is None else embedding_weight
     if method == "agglomerative" and 1 < n <= max_direct:
-        labels = proposal_labels(proposal_distances(texts, emb, article_text, embedding_weight),
-                                 distance_threshold, kinds)
+        dist = proposal_distances(texts, emb, article_text, embedding_weight)
+        labels = proposal_labels(dist, scope_cut(dist, distance_threshold, spread), kinds)
     else:
         labels = _within_kinds(
             kinds, n, lambda rows: assign_labels(emb[rows], w[rows], method, distance_threshold,
@@ -293,6 +300,33 @@ _LATIN = re.compile(r"[A-Za-z]")
 def _in_another_language(text: str) -> bool:
     """Mostly Latin letters (an English comment), whatever Chinese words it quotes."""
     return len(_LATIN.findall(text or "")) > 2 * len(_HAN.findall(text or ""))
+
+
+# The scope's own cut moves at most this far from the calibrated one, and only where there
+# are enough pairs to tell a spread.
+SPREAD_BAND = 0.2
+SPREAD_MIN_UNITS = 4
+
+
+def scope_cut(dist: np.ndarray, cut: float, spread: float | None) -> float:
+    """Where to cut one scope's proposal distances: ``spread`` standard deviations below
+    their mean, within ``SPREAD_BAND`` of the calibrated ``cut`` (``cut`` itself without a
+    spread or below ``SPREAD_MIN_UNITS`` units).
+
+    Every suggestion on an article shares its topic, and how much more they share varies
+    from article to article: on a narrow one (法定代表人由谁担任) two different proposals
+    are as near as two writers of one proposal on a broad one (办事渠道, told as stories).
+    One cut for every article merges the first and splits the second; a cut from the
+    scope's own distances does neither as often (bench/RESULTS.md, round 25)."""
+    n = dist.shape[0]
+    if spread is None or n < SPREAD_MIN_UNITS:
+        return cut
+    pairs = dist[np.triu_indices(n, 1)]
+    pairs = pairs[pairs < 2.0]  # opposed requests are kept apart whatever the cut
+    if pairs.size < 2:
+        return cut
+    own = float(pairs.mean() - spread * pairs.std())
+    return min(max(own, cut - SPREAD_BAND), cut + SPREAD_BAND)
 
 
 def proposal_labels(dist: np.ndarray, distance_threshold: float, kinds: Sequence[str] | None = None) -> np.ndarray:

@@ -398,6 +398,9 @@ class Thresholds:
     # Share of the embedding cosine in the proposal distance (the rest: request words,
     # pipeline.cluster.lexical_similarity); learned per backend on the tuning drafts.
     cluster_embedding_weight: float = 1.0
+    # Each scope cut this many standard deviations below the mean of its own proposal
+    # distances (pipeline.cluster.scope_cut); None: every scope at ``cluster_distance``.
+    cluster_spread: float | None = None
 
 
 # Used only when thresholds.toml lacks the backend (e.g. an unusual sentence-transformers
@@ -443,12 +446,15 @@ def thresholds_for(
         semantic_map=float(row.get("semantic_map", _FALLBACK.semantic_map)),
         cluster_distance=float(row.get("cluster_distance", _FALLBACK.cluster_distance)),
         cluster_embedding_weight=float(row.get("cluster_embedding_weight", _FALLBACK.cluster_embedding_weight)),
+        cluster_spread=float(row["cluster_spread"]) if "cluster_spread" in row else None,
     )
     return Thresholds(
         semantic_dup=_pick(settings.semantic_dup_threshold, base.semantic_dup),
         semantic_map=_pick(settings.semantic_map_threshold, base.semantic_map),
         cluster_distance=_pick(settings.cluster_distance_threshold, base.cluster_distance),
         cluster_embedding_weight=base.cluster_embedding_weight,
+        # A cut set in the settings is the cut of every scope.
+        cluster_spread=base.cluster_spread if settings.cluster_distance_threshold is None else None,
     )
 
 

@@ -1125,6 +1125,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
     cluster_scope = component("clusterer", pipe.clusterer)
     calibrated = thresholds_for(embedder(), pipe)
     distance, embedding_weight = calibrated.cluster_distance, calibrated.cluster_embedding_weight
+    spread = calibrated.cluster_spread
     # The draft's wording is c-TF-IDF's background: words every comment uses (电动自行车)
     # stop being every cluster's label.
     background = [a.text for a in ctx.index.articles] if ctx.has_draft else None
@@ -1158,7 +1159,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
                 # One clustering per scope (its request words are weighed over the whole
                 # scope), stances kept apart inside it.
                 jobs.append(_new_clusters_job(scope, provision_id, rest_all, vec, cluster_scope, pipe,
-                                              (distance, embedding_weight, article_text), background,
+                                              (distance, embedding_weight, article_text, spread), background,
                                               stance_of))
             st.tick(n_scope)
         # The scopes' clusterings are independent: partitions, stored in the scopes' order,
@@ -1189,13 +1190,13 @@ def _cluster_partition(call: tuple[Any, tuple[Any, ...], dict[str, Any]]) -> Any
 
 def _new_clusters_job(scope: str, provision_id: int | None, rest: list[store.ScopeMember],
                       vec: dict[int, np.ndarray], cluster_scope: Any, pipe: Any,
-                      calibrated: tuple[float, float, str | None],
+                      calibrated: tuple[float, float, str | None, float | None],
                       background: list[str] | None = None,
                       stance_of: dict[int, str] | None = None) -> _ScopeJob:
     """The clustering of members that joined no stored cluster.
-    ``calibrated``: (distance threshold, embedding weight, the scope's article text);
+    ``calibrated``: (distance threshold, embedding weight, the scope's article text, spread);
     ``stance_of``: suggestion → stance (units of different stances never share a cluster)."""
-    distance, embedding_weight, article_text = calibrated
+    distance, embedding_weight, article_text, spread = calibrated
     units = incremental.units(rest)
     reps = [u[0] for u in units]
     args = ([r.text for r in reps], np.stack([vec[r.suggestion_id] for r in reps]), [len(u) for u in units])
@@ -1207,6 +1208,7 @@ def _new_clusters_job(scope: str, provision_id: int | None, rest: list[store.Sco
         article_text=article_text,
         embedding_weight=embedding_weight,
         kinds=[stance_of.get(r.suggestion_id, "change") for r in reps] if stance_of else None,
+        spread=spread,
     )
     return _ScopeJob(scope, provision_id, units, (cluster_scope, args, kwargs))
 

@@ -195,6 +195,39 @@ def test_kinds_are_never_mixed():
 
 
 
+def _two_proposals(within: float, between: float) -> np.ndarray:
+    """Unit vectors of six suggestions, two proposals of three: cosine ``within`` inside a
+    proposal, ``between`` across."""
+    same = np.repeat(np.arange(2), 3)
+    gram = np.where(same[:, None] == same[None, :], within, between)
+    np.fill_diagonal(gram, 1.0)
+    return np.linalg.cholesky(gram)
+
+
+@pytest.mark.parametrize("within, between", [(0.7, 0.4), (0.25, 0.0)])
+def test_each_scope_is_cut_by_its_own_spread_of_distances(within, between):
+    # A narrow article (its proposals 0.6 apart, one cut of 0.7 merges them) and a broad one
+    # (one proposal's writers 0.75 apart, which that cut leaves as six singletons): cut
+    # relative to each scope's own distances, both come out as their two proposals.
+    texts = [f"第{k}位来信人的意见" for k in range(6)]
+    emb = _two_proposals(within, between)
+    fixed = cluster_scope(texts, emb, settings=SETTINGS, distance_threshold=0.7, embedding_weight=1.0)
+    own = cluster_scope(texts, emb, settings=SETTINGS, distance_threshold=0.7, embedding_weight=1.0, spread=0.9)
+    assert sorted(sorted(c.members) for c in own) == [[0, 1, 2], [3, 4, 5]]
+    assert len(fixed) != 2
+
+
+def test_the_spread_is_the_calibrated_one_unless_a_cut_is_set():
+    assert thresholds_for("use", SETTINGS).cluster_spread is not None
+    assert thresholds_for("use", PipelineSettings(cluster_distance_threshold=0.6)).cluster_spread is None
+    # A small scope (under four units) tells no spread: it is cut at the given distance (its
+    # own cut would set the third apart).
+    texts = ["意见一", "意见二", "意见三"]
+    emb = _two_proposals(0.7, 0.4)[[0, 1, 3]]
+    assert len(cluster_scope(texts, emb, settings=SETTINGS, distance_threshold=0.7, embedding_weight=1.0,
+                             spread=0.9)) == 1
+
+
 def test_the_proposal_is_the_request_sentences_without_stories_reasons_or_citations():
     from pipeline.cluster import proposal_text
 
