@@ -95,7 +95,9 @@ _REF_PREFIX = re.compile(
     rf"(?:第{_NUMERAL}款)?(?:第[（(]?{_NUMERAL}[）)]?项)?(?:中|里|规定)?(?:的)?(?:规定)?"
 )
 # Words a suggestion wraps around the wording it wants ("…为宜", "…更合适").
-_TRAILING = re.compile(r"(?:的要求|的规定|的内容|等内容|等规定|这一规定|的条款|为宜|较为?合适|更为?合适|比较合理|更为?合理|较为?妥当|更为?妥当|更准确|更科学|的表述|表述|一词|字样)$")
+_TRAILING = re.compile(r"(?:的要求|的规定|的内容|等内容|等规定|这一规定|的条款|为宜|较为?合适|更为?合适|比较合理|更为?合理|较为?妥当|更为?妥当|更准确|更科学|的表述|表述|一词|字样|"
+    # A list closed by 等 ("改为战区、军兵种等") names examples; 平等, 同等, 高等 are words.
+    r"(?<![平同相对高中初均])等)+$")
 _QUOTES = re.compile(f"[{_OPEN_Q}{_CLOSE_Q}]")
 
 _REPLACE_PATTERNS = [
@@ -240,7 +242,7 @@ def canon(text: str) -> str:
     """The form in which wording is compared: normalised, quotes dropped, numbers as digits,
     the jurisdiction as drafts name it (全市 → 本市). Cached: the same article texts are
     compared for every suggestion."""
-    return _JURISDICTION.sub("本", numbers_to_digits(_QUOTES.sub("", normalise(text))))
+    return _JURISDICTION.sub("本", numbers_to_digits(_QUOTES.sub("", normalise(text)))).replace("情况", "情形")
 
 
 def _clean_phrase(phrase: str, *, quoted: bool = False) -> str:
@@ -424,11 +426,24 @@ _ASKS = re.compile(
 )
 
 
+# 建议 as a thing sent, not asked ("寄了一份审查建议", "有人来提建议"); "提出建议：……" and "我的
+# 建议是……" still ask.
+_SUGGESTION_NOUN = re.compile(r"(?:提|提出|提了|审查|一份|这份|份)建议(?![是：:如])")
+# The words that open a request in the writer's own voice. The sentences before the first of
+# them tell the story or the rule as it stands ("有些按理应当由大会制定的法律，等不到下次大会。
+# 建议明确……"), whatever 应当 or 可以 they hold.
+_OPENS_REQUEST = re.compile(r"建议|建意|希望|请求|恳请|呼吁")
+
+
 def asking_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that ask for something (all of them when none does, as in a
     bare "个体工商户不用再报年报"), article references dropped."""
     sentences = [s for s in _SENTENCE_SEP.split(_without_article_refs(text)) if len(s.strip()) >= 2]
-    return [s for s in sentences if _ASKS.search(s)] or sentences
+    asks = [_ASKS.search(_SUGGESTION_NOUN.sub("", s)) is not None for s in sentences]
+    opens = [k for k, s in enumerate(sentences) if _OPENS_REQUEST.search(_SUGGESTION_NOUN.sub("", s))]
+    if opens:
+        asks = [a and k >= opens[0] for k, a in enumerate(asks)]
+    return [s for s, a in zip(sentences, asks) if a] or sentences
 
 
 def requests_in(text: str) -> list[str]:
@@ -755,6 +770,8 @@ def propose(
     proposal = _propose_by_rules(suggestion, request, keys, located, alignment, old, new)
     if proposal.status == ADOPTED or request.kind not in ("add", "replace", "change"):
         return proposal
+    if proposal.rule.endswith(_ANOTHER_NOT_CARRIED):
+        return proposal  # the wording enacted is the one request already found carried
     verbatim = _enacted_verbatim(suggestion.text, request, old, new)
     if verbatim is None:
         return _carried_elsewhere(suggestion.text, request, proposal, keys, alignment, old, new,
@@ -904,6 +921,33 @@ def _carries_the_rest(words: frozenset[str], carried: frozenset[str], novel_shar
     return novel_share == 1.0 and shared > ELSEWHERE_MIN_WORDS and shared >= ELSEWHERE_FEW_SHARE * len(words)
 
 
+_ANOTHER_NOT_CARRIED = "_another_request_not_carried"
+
+
+def _with_other_requests(text: str, request: Request, t: _Target, v: AdoptionProposal) -> AdoptionProposal:
+    """The verdict on the request the suggestion was read by, weighed with its other requests
+    ("（一）第（二）项加上“监察委员会”；（二）增设一项……", "……改为一个月；……建议把合宪性问题也
+    写进去"), each judged as ``_judge_requests`` judges one: the first carried and another not,
+    or the first not and another carried, is 部分采纳."""
+    if v.status not in (ADOPTED, NOT_ADOPTED) or t.unchanged:
+        return v
+    phrase = canon(request.new or request.content or request.old or "")
+    asked = requests_in(text)
+    if len(asked) < 2 or not phrase or phrase.startswith("#"):
+        return v
+    own = [r for r in asked if phrase in canon(r) or canon(r) in phrase]
+    if not own:
+        return v
+    scores = [x for r in asked if r not in own for x in _request_scores(r, t.old_text, t.new_text)]
+    if v.status == ADOPTED and any(x < CLAUSE_FULL for x in scores):
+        return replace(v, status=PARTLY, rule=f"{v.rule}{_ANOTHER_NOT_CARRIED}",
+                       evidence={**v.evidence, "other_request_scores": scores})
+    if v.status == NOT_ADOPTED and any(x >= CLAUSE_FULL for x in scores):
+        return replace(v, status=PARTLY, rule=f"{v.rule}_another_request_carried",
+                       evidence={**v.evidence, "other_request_scores": scores})
+    return v
+
+
 def _propose_by_rules(suggestion: SuggestionInput, request: Request, keys: list[str], located: bool,
                       alignment: list[AlignedPair], old: ParsedDraft, new: ParsedDraft) -> AdoptionProposal:
     if not keys:
@@ -927,11 +971,13 @@ def _propose_by_rules(suggestion: SuggestionInput, request: Request, keys: list[
         # The article went; whatever else was asked of it cannot be read from the text.
         return _verdict(UNKNOWN, 0.3, "article_deleted", target, request, **extra)
     if request.kind == "replace":
-        return _decide_replace(request, target, **extra)
+        return _with_other_requests(suggestion.text, request, target, _decide_replace(request, target, **extra))
     if request.kind == "delete_phrase":
-        return _decide_delete_phrase(suggestion.text, request, target, old, **extra)
+        return _with_other_requests(suggestion.text, request, target,
+                                    _decide_delete_phrase(suggestion.text, request, target, old, **extra))
     if request.kind == "add":
-        return _decide_add(request, target, alignment, new, **extra)
+        return _with_other_requests(suggestion.text, request, target,
+                                    _decide_add(request, target, alignment, new, **extra))
     if request.kind == "change" or (request.kind == "none" and suggestion.type not in ("支持", "询问")):
         # A point typed 其他 that targets an article still asks for something of it.
         return _decide_change(suggestion.text, request, target, alignment, new, **extra)

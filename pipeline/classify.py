@@ -22,7 +22,7 @@ _ADD = re.compile(
     r"(?:增加|增设|增补|增写|增列|新增|补充|加上|加入|添加|写入|纳入|另立一条|单独(?:成条|规定)|"
     r"(?:应当|应该|应|需要|要)(?:明确)?(?:规定|设立|建立)(?!的)|建议(?:明确)?规定|作出规定|做出规定|加以规定|写上|写明|"
     # Putting something into the text ("把会议记录也列入查阅范围", "写进去", "再加一句").
-    r"列入|写进|写到|加进|补上|再加|加一(?:句|条|款|项))"
+    r"列入|写进|写到|加进|补进|补上|再加|加一(?:句|条|款|项))"
 )
 _MODIFY = re.compile(
     r"(?:修改为|修改成|改为|改成|调整为|变更为|表述为|替换为|修改|修订|调整|放宽|收紧|提高|降低|提升|"
@@ -55,6 +55,18 @@ _ASK = re.compile(r"(?:[？?]|请问|是否|能否|可否|如何|怎么|怎样|�
 _EMBEDDED_WHETHER = re.compile(
     r"(?:审查|判断|决定|确定|确认|核实|核查|评估|认定|查明|研究|考虑)[^，。；！？,;!?]{0,6}?是否"
 )
+# A request after praise or after a question ("是很好的做法，建议……规定", "难道可以不由法律规定
+# 吗？应该把监察委补进去"): the praise and the question are its reasons.
+# Not 建议 as a thing ("附议……联名建议") nor a wish that the draft pass soon ("希望早日通过").
+_THEN_ASKS = re.compile(r"(?<!联名)(?<!审查)(?<!提出)(?<!的)建议(?!尽快|早日)|希望(?!尽快|早日)|应当|应该|呼吁|必须")
+
+
+def _last_question(t: str) -> int | None:
+    """Where the text's last question ends, None when it asks none."""
+    ends = [m.end() for m in _ASK.finditer(_EMBEDDED_WHETHER.sub(lambda m: "#" * len(m.group()), t))]
+    return ends[-1] if ends else None
+
+
 _OUT_OF_SCOPE_CUE = re.compile(r"(?:与本条例无关|题外话|另外反映|顺便反映|另反映|不属于本条例|其他问题)")
 
 TYPES = ("修改", "增加", "删除", "支持", "反对", "询问", "其他")
@@ -79,9 +91,11 @@ def classify(text: str) -> str:
         return "修改"
     if _OPPOSE.search(t):
         return "反对"
-    if _SUPPORT.search(_CONSENT_CONDITION.sub("", t)):
+    support = _SUPPORT.search(_CONSENT_CONDITION.sub("", t))
+    if support and not _THEN_ASKS.search(t, support.end()):
         return "支持"
-    if _ASK.search(_EMBEDDED_WHETHER.sub("", t)):
+    question = _last_question(t)
+    if question is not None and not _THEN_ASKS.search(t, question):
         return "询问"
     # A request without a verb of change still asks for something ("加强对骑手权益的保障").
     if re.search(r"建议|希望|应当|应该|要求|呼吁|加强|必须|不能|不要|可以|(?<!需)要(?!求)", t):

@@ -186,12 +186,28 @@ def _by_enumeration(text: str, markers: list[re.Match[str]],
     if units and pieces:
         s, e = _trim(text, units[0][0], units[-1][1])
         preamble = text[s:e]
-        if _is_attitude(preamble) or cited(preamble):
+        if len(cited(preamble)) == 1 and _announces_points(preamble) and not any(cited(p.text) for p in pieces):
+            # "第七十九条第一款建议作两处修改：一是……；二是……": every point is on the article
+            # the head names, and the head is no point of its own.
+            first = pieces[0]
+            pieces[0] = Piece(preamble + "\n" + first.text, s, first.end)
+            pieces[1:] = [Piece(p.text, p.start, p.end, continues=True) for p in pieces[1:]]
+        elif _is_attitude(preamble) or cited(preamble):
             pieces.insert(0, Piece(preamble, s, e))
         else:
             first = pieces[0]
             pieces[0] = Piece(preamble + "\n" + first.text, s, first.end)
     return Split(pieces, dropped)
+
+
+# A head that announces points ("建议作两处修改：", "提三点意见：", "两点：").
+_POINTS_ANNOUNCED = re.compile(r"(?:[两二三四五六七八九十几多]|以下|如下|下列)\s*(?:处|点|个方面|方面)")
+
+
+def _announces_points(head: str) -> bool:
+    """Whether ``head``, its citations aside, only announces the points that follow."""
+    rest = _CITES.sub("", head).strip()
+    return _is_lead_in(rest) or (bool(_POINTS_ANNOUNCED.search(rest)) and len(rest) <= 30)
 
 
 # A clause that only states an attitude ("支持免费登记", "条例总体写得比较全面").

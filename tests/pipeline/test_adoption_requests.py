@@ -76,6 +76,17 @@ def test_a_sentence_telling_what_happened_beside_a_request_is_no_request_of_its_
     assert requests_in("周末也开放。晚上也开放。") == ["周末也开放", "晚上也开放"]
 
 
+def test_what_the_rule_says_now_before_the_first_request_is_no_request():
+    # The sentence before 建议 holds 应当 and 可以, but as the rule stands or as it should
+    # have been; 建议 as a thing sent (提建议, 一份审查建议) opens no request.
+    text = "有些书按理应当可以续借，可是系统不让。建议借阅期限延长为三十日。"
+    assert requests_in(text) == ["建议借阅期限延长为三十日"]
+    sent = "我上个月提了一份建议，说周末应该开放，一直没回音。希望周末也开放。"
+    assert requests_in(sent) == ["希望周末也开放"]
+    # Requests after the first stay requests, with or without 建议.
+    assert requests_in("建议延长借阅期限。同时应当增加夜间开放。") == ["建议延长借阅期限", "应当增加夜间开放"]
+
+
 def test_a_request_carried_is_adopted_though_the_story_before_it_is_not_in_the_law():
     final = ROOM + "\n社区图书馆应当提供夜间开放服务。"
     p = decide(ROOM, final, "我每天加班到八点，到图书馆门口已经关门了，白跑好几趟。建议提供夜间开放服务。")
@@ -84,6 +95,32 @@ def test_a_request_carried_is_adopted_though_the_story_before_it_is_not_in_the_l
     lenient = LOAN + "\n逾期三日内归还的，不予收取逾期费。"
     rule = decide(LOAN, lenient, "建议增加：逾期三日内归还的，不予收取逾期费。我邻居就因为晚还一天被收了五块钱。", "增加")
     assert rule.status == ADOPTED, rule.evidence
+
+
+def test_a_request_read_first_is_weighed_with_the_others_beside_it():
+    # The first request carried, another not: partly adopted.
+    final = LOAN.replace("十五日", "三十日")
+    p = decide(LOAN, final, "第二条建议作两处修改：一是借阅期限改为三十日；二是增加夜间开放。")
+    assert p.status == PARTLY, (p.rule, p.evidence)
+    # The first not carried, another carried: partly adopted too.
+    night = LOAN + "\n社区图书馆应当提供夜间开放服务。"
+    p = decide(LOAN, night, "第二条建议：借阅期限改为三十日；另外应当提供夜间开放服务。")
+    assert p.status == PARTLY, (p.rule, p.evidence)
+    # Both carried: adopted.
+    both = final + "\n社区图书馆应当提供夜间开放服务。"
+    assert decide(LOAN, both, "第二条建议：借阅期限改为三十日；另外应当提供夜间开放服务。").status == ADOPTED
+
+
+def test_examples_closed_by_deng_and_the_laws_qingxing_are_read_as_written():
+    # "改为儿童、老年人等" names examples; the law lists them without 等.
+    draft = "社区图书馆应当为读者提供便利。"
+    final = "社区图书馆应当为儿童、老年人和残疾人提供便利。"
+    p = decide(draft, final, "建议将“读者”修改为儿童、老年人等表述。")
+    assert p.status == ADOPTED, (p.rule, p.evidence)
+    # Writers say 情况 where laws write 情形.
+    late = LOAN + "\n遇有紧急情形的，可以延长借阅期限。"
+    p = decide(LOAN, late, "建议增加：遇有紧急情况，可以延长借阅期限。", "增加")
+    assert p.status == ADOPTED, (p.rule, p.evidence)
 
 
 def test_a_quantity_the_draft_already_has_is_a_quotation_not_a_request():

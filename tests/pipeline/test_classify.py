@@ -49,6 +49,18 @@ def test_a_rule_proposed_with_may_is_a_request():
     assert classify("规模较小的公司经全体股东同意，可以不设监事。") == "修改"
 
 
+def test_a_request_after_praise_or_a_question_is_a_request():
+    assert classify("头盔登记免费这个做法很好，建议外卖骑手的头盔也由平台免费发放。") == "修改"
+    assert classify("充电桩为什么只装在地面车库？建议地下车库也按比例配建。") == "修改"
+    assert classify("罚款难道只罚骑车人吗？应该把平台企业也补进去。") == "增加"
+    # Praise with a wish that the draft pass, or a seconding of a joint letter, stays support;
+    # a question with no request after it stays a question.
+    assert classify("总体支持这个草案，希望早日通过。") == "支持"
+    assert classify("同意小区居民关于第十条的联名建议。") == "支持"
+    assert classify("建议增加充电桩，可是费用谁来出？") == "增加"
+    assert classify("登记以后车牌丢了怎么办？") == "询问"
+
+
 def test_whether_as_the_object_of_examining_or_deciding_is_no_question():
     assert classify("登记机关除审查材料是否齐全外，还应当审查是否存在冒用他人身份的情形。") == "修改"
     assert classify("我前天已经提交过意见，想确认一下是否收到。") == "其他"

@@ -128,6 +128,17 @@ def test_a_request_after_an_attitude_on_an_article_continues_that_article():
     assert [p.continues for p in s.pieces] == [False, True]
 
 
+def test_points_under_a_head_naming_one_article_are_all_on_that_article():
+    s = split_comment("第三十条建议作两处修改：一是时速提高到二十五公里；二是夜间行驶必须开灯。")
+    assert s.texts == ["第三十条建议作两处修改：\n时速提高到二十五公里", "夜间行驶必须开灯。"]
+    assert [p.continues for p in s.pieces] == [False, True]
+    s = split_comment("关于第三十条，提三点意见：（一）提高时速；（二）放宽载人年龄；（三）夜间必须开灯。")
+    assert len(s.texts) == 3 and [p.continues for p in s.pieces] == [False, True, True]
+    # A head that makes a point of its own, or points that cite their own articles, stay apart.
+    s = split_comment("第三十条很好。一是第五条应当明确职责；二是第九条建议删除。")
+    assert s.texts[0] == "第三十条很好。" and not any(p.continues for p in s.pieces)
+
+
 def test_split_on_the_sample_consultation(sqlite_url, sample_dir):
     """Share of the gold points (labels.jsonl) that come out as exactly one suggestion."""
     import json

@@ -470,6 +470,21 @@ def test_a_symposium_turn_restating_a_campaign_letter_joins_no_group(session, co
     assert spoken and all(s.duplicate_group_id is None for s in spoken)
 
 
+def test_points_under_a_head_naming_an_article_are_all_linked_to_it(session, consultation):
+    """"第三十条建议作三处修改：一是……；二是……；三是……": every point is on 第三十条, however
+    much another article's wording one of them uses (the third speaks of 头盔, another
+    article's subject)."""
+    _add(session, consultation, [CommentIn(
+        "第三十条建议作三处修改：一是时速提高到二十五公里；二是夜间行驶速度另作规定；三是戴头盔的骑手可以适当放宽。",
+        external_id="H-1")], "heads")
+    session.commit()
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+    _, points = _by_external(session, consultation, "H-1")
+    assert len(points) == 3
+    assert all(_articles_of(session, p.id) == [30] for p in points), [_articles_of(session, p.id) for p in points]
+
+
 def test_mapping_a_chunk_of_comments_at_a_time_decides_as_mapping_them_all_at_once(
         session, consultation, sample_dir, monkeypatch):
     """Two comments per chunk (the explicit pass, then the semantic pass) and duplicate
