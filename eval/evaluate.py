@@ -27,7 +27,7 @@ from eval.corpus import Corpus, available, load
 # eval/SPLITS.md: the drafts analysis parameters and rules were developed on, and the rest.
 TUNING = ("shanghai-business", "shenzhen-data", "company-law", "legislation-law", "company-law-2023",
           "shanghai-business-2024", "legislation-law-2023", "shanghai-business-adoption-b",
-          "legislation-law-adoption-b")
+          "legislation-law-adoption-b", "shenzhen-data-b")
 HELD_OUT = ("beijing-parking", "charity-law", "company-law-adoption-b")
 
 
