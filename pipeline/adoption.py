@@ -240,8 +240,9 @@ _JURISDICTION = re.compile(r"全(?=[市省区县])")
 @lru_cache(maxsize=8192)
 def canon(text: str) -> str:
     """The form in which wording is compared: normalised, quotes dropped, numbers as digits,
-    the jurisdiction as drafts name it (全市 → 本市). Cached: the same article texts are
-    compared for every suggestion."""
+    the jurisdiction as drafts name it (全市 → 本市), 情况 as laws write it (情形: "遇有紧急
+    情况" asks for what "遇有紧急情形的" enacts). Cached: the same article texts are compared
+    for every suggestion."""
     return _JURISDICTION.sub("本", numbers_to_digits(_QUOTES.sub("", normalise(text)))).replace("情况", "情形")
 
 

@@ -1144,6 +1144,8 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
             stance_of: dict[int, str] = {}
             for stance, new_part in incremental.by_stance(new, type_of).items():
                 stored_part = {c: ids for c, ids in stored.items() if incremental.cluster_stance(ids, type_of) == stance}
+                # A later batch joins stored clusters at the calibrated cut: the scope's own cut
+                # (cluster_spread) needs the whole scope's distances, which a join does not read.
                 touched, rest = incremental.join_stored(new_part, stored_part, vec, group_of, distance,
                                                         text_of=text_of, article_text=article_text,
                                                         embedding_weight=embedding_weight)
