@@ -440,11 +440,10 @@ def asking_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that ask for something (all of them when none does, as in a
     bare "个体工商户不用再报年报"), article references dropped."""
     sentences = [s for s in _SENTENCE_SEP.split(_without_article_refs(text)) if len(s.strip()) >= 2]
-    asks = [_ASKS.search(_SUGGESTION_NOUN.sub("", s)) is not None for s in sentences]
-    opens = [k for k, s in enumerate(sentences) if _OPENS_REQUEST.search(_SUGGESTION_NOUN.sub("", s))]
-    if opens:
-        asks = [a and k >= opens[0] for k, a in enumerate(asks)]
-    return [s for s, a in zip(sentences, asks) if a] or sentences
+    spoken = [_SUGGESTION_NOUN.sub("", s) for s in sentences]  # what each sentence asks with
+    first = next((k for k, s in enumerate(spoken) if _OPENS_REQUEST.search(s)), 0)
+    return [s for k, (s, words) in enumerate(zip(sentences, spoken)) if k >= first and _ASKS.search(words)] \
+        or sentences
 
 
 def requests_in(text: str) -> list[str]:
@@ -971,14 +970,14 @@ def _propose_by_rules(suggestion: SuggestionInput, request: Request, keys: list[
             return _verdict(ADOPTED, 0.7, "phrase_deleted_with_its_article", target, request, phrase=gone, **extra)
         # The article went; whatever else was asked of it cannot be read from the text.
         return _verdict(UNKNOWN, 0.3, "article_deleted", target, request, **extra)
-    if request.kind == "replace":
-        return _with_other_requests(suggestion.text, request, target, _decide_replace(request, target, **extra))
-    if request.kind == "delete_phrase":
-        return _with_other_requests(suggestion.text, request, target,
-                                    _decide_delete_phrase(suggestion.text, request, target, old, **extra))
-    if request.kind == "add":
-        return _with_other_requests(suggestion.text, request, target,
-                                    _decide_add(request, target, alignment, new, **extra))
+    if request.kind in ("replace", "delete_phrase", "add"):
+        if request.kind == "replace":
+            read = _decide_replace(request, target, **extra)
+        elif request.kind == "delete_phrase":
+            read = _decide_delete_phrase(suggestion.text, request, target, old, **extra)
+        else:
+            read = _decide_add(request, target, alignment, new, **extra)
+        return _with_other_requests(suggestion.text, request, target, read)
     if request.kind == "change" or (request.kind == "none" and suggestion.type not in ("支持", "询问")):
         # A point typed 其他 that targets an article still asks for something of it.
         return _decide_change(suggestion.text, request, target, alignment, new, **extra)

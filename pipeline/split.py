@@ -186,13 +186,14 @@ def _by_enumeration(text: str, markers: list[re.Match[str]],
     if units and pieces:
         s, e = _trim(text, units[0][0], units[-1][1])
         preamble = text[s:e]
-        if len(cited(preamble)) == 1 and _announces_points(preamble) and not any(cited(p.text) for p in pieces):
+        named = cited(preamble)
+        if len(named) == 1 and _announces_points(preamble) and not any(cited(p.text) for p in pieces):
             # "第七十九条第一款建议作两处修改：一是……；二是……": every point is on the article
             # the head names, and the head is no point of its own.
             first = pieces[0]
             pieces[0] = Piece(preamble + "\n" + first.text, s, first.end)
             pieces[1:] = [Piece(p.text, p.start, p.end, continues=True) for p in pieces[1:]]
-        elif _is_attitude(preamble) or cited(preamble):
+        elif _is_attitude(preamble) or named:
             pieces.insert(0, Piece(preamble, s, e))
         else:
             first = pieces[0]
