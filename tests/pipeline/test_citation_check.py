@@ -84,9 +84,14 @@ def test_a_missing_number_names_the_article_whose_wording_is_restated():
     assert check["evidence"] == "疑似引用有误：草案没有第120条；意见中的原文“住宅小区的电梯应当安装电动自行车阻车装置”见于第48条"
 
 
-def test_a_neighbour_raises_no_flag_by_itself():
-    # The neighbour only chooses among flags: without the margin over the cited one, no flag.
-    assert check_citation(["12"], [], KEYS, row(a12=0.43, a11=0.6)) is None
+def test_a_neighbour_that_matches_best_and_leads_by_half_the_margin_is_flagged():
+    # One off, best of all, 0.17 ahead of the cited article (less than the full margin).
+    check = check_citation(["12"], [], KEYS, row(a12=0.43, a11=0.6))
+    assert check == {"cited": [12], "likely": [11], "evidence": "疑似引用有误，可能为相邻的第11条：内容与第11条的匹配度0.60，与第12条仅0.43"}
+    # Less than half the margin ahead, under the floor, or another article clearly better: no flag.
+    assert check_citation(["12"], [], KEYS, row(a12=0.5, a11=0.6)) is None
+    assert check_citation(["12"], [], KEYS, row(a12=0.2, a11=0.45)) is None
+    assert check_citation(["12"], [], KEYS, row(a12=0.43, a11=0.6, a30=0.67)) is None
 
 
 def test_neighbour_keys():
