@@ -32,6 +32,8 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.align import AlignedPair, diff_article, inserted_text, normalise
+from pipeline.classify import SUGGESTION_AS_NOUN
+from pipeline.normalise import in_another_language
 from minyi.core.drafts import Article, ParsedDraft
 from minyi.core import citations
 from minyi.core.numerals import parse_number
@@ -427,9 +429,6 @@ _ASKS = re.compile(
 )
 
 
-# 建议 as a thing sent, not asked ("寄了一份审查建议", "有人来提建议"); "提出建议：……" and "我的
-# 建议是……" still ask.
-_SUGGESTION_NOUN = re.compile(r"(?:提|提出|提了|审查|一份|这份|份)建议(?![是：:如])")
 # The words that open a request in the writer's own voice. The sentences before the first of
 # them tell the story or the rule as it stands ("有些按理应当由大会制定的法律，等不到下次大会。
 # 建议明确……"), whatever 应当 or 可以 they hold.
@@ -440,7 +439,7 @@ def asking_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that ask for something (all of them when none does, as in a
     bare "个体工商户不用再报年报"), article references dropped."""
     sentences = [s for s in _SENTENCE_SEP.split(_without_article_refs(text)) if len(s.strip()) >= 2]
-    spoken = [_SUGGESTION_NOUN.sub("", s) for s in sentences]  # what each sentence asks with
+    spoken = [SUGGESTION_AS_NOUN.sub("", s) for s in sentences]  # what each sentence asks with
     first = next((k for k, s in enumerate(spoken) if _OPENS_REQUEST.search(s)), 0)
     return [s for k, (s, words) in enumerate(zip(sentences, spoken)) if k >= first and _ASKS.search(words)] \
         or sentences
@@ -768,6 +767,8 @@ def propose(
         keys = _locate_by_quote(request.old, old)
         located = bool(keys)
     proposal = _propose_by_rules(suggestion, request, keys, located, alignment, old, new)
+    if in_another_language(suggestion.text):
+        return _not_compared_in_another_language(proposal)
     if proposal.status == ADOPTED or request.kind not in ("add", "replace", "change"):
         return proposal
     if proposal.rule.endswith(_ANOTHER_NOT_CARRIED):
@@ -783,6 +784,23 @@ def propose(
                  rules_said=proposal.rule)
     v.final_articles = list(dict.fromkeys([*v.final_articles, *verbatim[1]]))
     return v
+
+
+# What a suggestion in another language can be told without comparing its words with the law's.
+_READ_WITHOUT_WORDS = ("article_unchanged", "article_deleted", "article_kept", "article_kept_unchanged",
+                       "opposed_article_kept")
+
+
+def _not_compared_in_another_language(proposal: AdoptionProposal) -> AdoptionProposal:
+    """An English suggestion's words are not the law's: that none of them came in says nothing
+    ("Article 22 … says nothing about trade secrets. Please add …" against a revision that
+    added 商业秘密). Not adopted only when its article stayed as it was or went; the rest is
+    for the reviewer."""
+    if proposal.status != NOT_ADOPTED or proposal.rule in _READ_WITHOUT_WORDS:
+        return proposal
+    rule = "article_changed_in_another_language"
+    return replace(proposal, status=UNKNOWN, confidence=0.3, rule=rule,
+                   evidence={**proposal.evidence, "rule": rule, "rules_said": proposal.rule})
 
 
 def _carried_elsewhere(text: str, request: Request, proposal: AdoptionProposal, keys: list[str],

@@ -55,10 +55,18 @@ _ASK = re.compile(r"(?:[？?]|请问|是否|能否|可否|如何|怎么|怎样|�
 _EMBEDDED_WHETHER = re.compile(
     r"(?:审查|判断|决定|确定|确认|核实|核查|评估|认定|查明|研究|考虑)[^，。；！？,;!?]{0,6}?是否"
 )
+# 建议 as a thing sent, not a request: "寄了一份审查建议", "附议……联名建议", "我提的建议". Before
+# 是, 如 or a colon it opens the request after all ("我的建议是", "提出如下建议：").
+SUGGESTION_AS_NOUN = re.compile(r"(?:联名|审查|提出|提了|提|一份|这份|份|的)建议(?![是：:如])")
 # A request after praise or after a question ("是很好的做法，建议……规定", "难道可以不由法律规定
 # 吗？应该把监察委补进去"): the praise and the question are its reasons.
-# Not 建议 as a thing ("附议……联名建议") nor a wish that the draft pass soon ("希望早日通过").
-_THEN_ASKS = re.compile(r"(?<!联名)(?<!审查)(?<!提出)(?<!的)建议(?!尽快|早日)|希望(?!尽快|早日)|应当|应该|呼吁|必须")
+# Not a wish that the draft pass soon ("希望早日通过").
+_THEN_ASKS = re.compile(r"建议(?!尽快|早日)|希望(?!尽快|早日)|应当|应该|呼吁|必须")
+
+
+def _asks_after(t: str, start: int) -> bool:
+    """Whether the text asks for something after ``start`` (建议 as a thing sent does not)."""
+    return _THEN_ASKS.search(SUGGESTION_AS_NOUN.sub(lambda m: "#" * len(m.group()), t), start) is not None
 
 
 def _last_question(t: str) -> int | None:
@@ -92,10 +100,10 @@ def classify(text: str) -> str:
     if _OPPOSE.search(t):
         return "反对"
     support = _SUPPORT.search(_CONSENT_CONDITION.sub("", t))
-    if support and not _THEN_ASKS.search(t, support.end()):
+    if support and not _asks_after(t, support.end()):
         return "支持"
     question = _last_question(t)
-    if question is not None and not _THEN_ASKS.search(t, question):
+    if question is not None and not _asks_after(t, question):
         return "询问"
     # A request without a verb of change still asks for something ("加强对骑手权益的保障").
     if re.search(r"建议|希望|应当|应该|要求|呼吁|加强|必须|不能|不要|可以|(?<!需)要(?!求)", t):

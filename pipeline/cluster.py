@@ -42,6 +42,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from pipeline.normalise import in_another_language
+
 METHODS = ("agglomerative", "hdbscan", "kmeans")
 _AMOUNT = re.compile(r"^[\d零〇一二两三四五六七八九十百千万.]+[元年月日天岁周公里米倍次条款项个人%％]*$")
 
@@ -271,7 +273,7 @@ def proposal_distances(texts: Sequence[str], emb: np.ndarray, article_text: str 
         sim += (1 - embedding_weight) * (lexical[rows] @ lexical[cols].T)
         # Request words are Chinese words: with an English comment they say nothing, so
         # its pairs are compared by the (multilingual) embedding alone.
-        foreign = np.array([_in_another_language(t) for t in texts], dtype=bool)
+        foreign = np.array([in_another_language(t) for t in texts], dtype=bool)
         if foreign.any():
             pairs = foreign[rows][:, None] | foreign[cols][None, :]
             sim = np.where(pairs, emb[rows] @ emb[cols].T, sim)
@@ -291,15 +293,6 @@ def proposal_distances(texts: Sequence[str], emb: np.ndarray, article_text: str 
                     dist[i, j] = dist[j, i] = 2.0
     np.fill_diagonal(dist, 0.0)
     return dist
-
-
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def _in_another_language(text: str) -> bool:
-    """Mostly Latin letters (an English comment), whatever Chinese words it quotes."""
-    return len(_LATIN.findall(text or "")) > 2 * len(_HAN.findall(text or ""))
 
 
 # The scope's own cut moves at most this far from the calibrated one, and only where there

@@ -52,6 +52,7 @@ ADOPTION_RULES: dict[str, str] = {
     "article_merged": "条文已与他条合并",
     "article_changed_direction_unknown": "条文有修改，看不出是否按意见修改",
     "changed_elsewhere": "条文有修改，但意见所提内容未写入",
+    "article_changed_in_another_language": "外文意见，条文有修改，需人工比对是否采纳",
     "opposed_article_deleted": "反对的条文已删除",
     "opposed_article_kept": "反对的条文未修改",
     "opposed_article_changed": "反对的条文有修改，是否回应反对意见需人工判断",

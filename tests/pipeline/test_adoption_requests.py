@@ -10,6 +10,7 @@ from pipeline.adoption import (
     ALREADY,
     NOT_ADOPTED,
     PARTLY,
+    UNKNOWN,
     SuggestionInput,
     parse_request,
     propose,
@@ -368,7 +369,8 @@ def test_every_rule_the_detection_can_give_has_a_chinese_label():
     source = inspect.getsource(pipeline.adoption)
     codes = set(re.findall(r'_verdict\([^"\n]*"([a-z_]+)"', source))
     codes |= {"request_in_changed_wording", "request_in_changed_wording_without_its_quantity",
-              "requests_carried", "some_requests_carried", "general_suggestion", "no_article"}
+              "requests_carried", "some_requests_carried", "general_suggestion", "no_article",
+              "article_changed_in_another_language"}
     assert codes and not codes - set(ADOPTION_RULES), sorted(codes - set(ADOPTION_RULES))
     assert adoption_rule_label("requests_carried_in_added_neighbour") == "所提各项均已写入（见于其后新增的条文）"
     assert adoption_rule_label("no_rule_for_支持") == "“支持”类意见无自动判断规则"
@@ -393,3 +395,16 @@ def test_an_insertion_written_out_with_its_surroundings_is_adopted_though_the_dr
     assert decide(ROOM, final, asked, type_="增加").status == ADOPTED
     # The same words without the inserted ones: the draft already provides it.
     assert decide(ROOM, final, "社区图书馆应当设置阅览室，开放时间由区文化主管部门确定。").status != ADOPTED
+
+
+def test_a_suggestion_in_another_language_is_left_to_the_reviewer_when_its_article_changed():
+    draft = "市场监管部门应当加强知识产权保护，依法查处侵权行为。"
+    final = "市场监管部门应当加强知识产权和商业秘密保护，依法查处侵权行为。"
+    english = "Article 2 covers IP enforcement but says nothing about trade secrets. Please add them."
+    p = decide(draft, final, english, "增加")
+    assert (p.status, p.rule) == (UNKNOWN, "article_changed_in_another_language")
+    assert p.evidence["rules_said"] and p.evidence["rule"] == p.rule
+    # Its article unchanged, it was not adopted, whatever language it is in.
+    assert decide(draft, draft, english, "增加").status == NOT_ADOPTED
+    # In Chinese the same request is compared word for word.
+    assert decide(draft, final, "第二条只讲知识产权，建议增加商业秘密保护。", "增加").status == ADOPTED

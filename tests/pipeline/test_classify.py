@@ -61,6 +61,14 @@ def test_a_request_after_praise_or_a_question_is_a_request():
     assert classify("登记以后车牌丢了怎么办？") == "询问"
 
 
+def test_suggestion_as_a_thing_sent_asks_nothing_and_the_writers_own_does():
+    # 建议 named as what was sent ("提了建议", "寄了一份审查建议") asks nothing after praise or a
+    # question; "我的建议是……" is the writer's own request. One pattern, shared with adoption.
+    assert classify("这次征求意见的做法很好，我们楼里好几户都提了建议。") == "支持"
+    assert classify("上次寄的那份建议收到了吗？") == "询问"
+    assert classify("这一条总体很好，我的建议是押金标准再低一些。") == "修改"
+
+
 def test_whether_as_the_object_of_examining_or_deciding_is_no_question():
     assert classify("登记机关除审查材料是否齐全外，还应当审查是否存在冒用他人身份的情形。") == "修改"
     assert classify("我前天已经提交过意见，想确认一下是否收到。") == "其他"
