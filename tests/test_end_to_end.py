@@ -106,6 +106,19 @@ def test_running_the_demo_again_changes_nothing(demo, db):
     assert db.scalar(select(func.count()).select_from(Suggestion)) == before
 
 
+def test_the_demo_tells_the_user_once_where_everything_is(demo):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "minyi", "demo", "--workdir", str(demo["workdir"]), "--quiet"],
+        cwd=demo["workdir"], env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name, path in demo["outputs"].items():
+        assert f"{name}: {path}" in proc.stdout
+    assert proc.stdout.count("Review application") == 1
+    assert proc.stdout.count(" serve\n") == 1
+
+
 def test_the_demo_ends_with_the_feedback_document(demo, db):
     import docx
     import openpyxl

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import sys
 from pathlib import Path
 
 import typer
@@ -41,12 +40,6 @@ def demo_cmd(
     typer.echo(f"Sample consultation: id {result.consultation_id}")
     for name, path in result.outputs.items():
         typer.echo(f"{name}: {path}")
-    web = result.web
-    if web:
-        typer.echo("")
-        typer.echo("Review application (in Chinese, for contact-point staff and reviewers):")
-        typer.echo(f"  cd {web['folder']} && {Path(sys.executable).parent / 'minyi'} serve")
-        typer.echo(f"  then open {web['address']} and log in as {web['user']} / {web['password']}")
     web = result.web
     if web:
         typer.echo("")
