@@ -20,7 +20,7 @@ from eval.evaluate import HELD_OUT, evaluate_corpus
 TARGETS = {("explicit", "exact"): 0.98, ("reference_free", "precision"): 0.85, ("reference_free", "recall"): 0.85,
            ("kept_off", "share"): 0.85, ("duplicates", "f1"): 0.97, ("clusters", "mean_ari"): 0.60,
            ("adoption", "accuracy_3class"): 0.85}
-HELD_OUT_WITH_COMMENTS = ("beijing-parking", "charity-law")  # company-law-adoption-b is adoption alone
+HELD_OUT_WITH_COMMENTS = ("beijing-parking", "charity-law")  # the *-adoption-b sets are adoption alone
 FLOORS = {
     "beijing-parking": {
         ("explicit", "exact"): 0.92,  # below target 0.98
@@ -43,6 +43,9 @@ FLOORS = {
     # An adoption set alone (no comments), by a writer who had not seen the code.
     "company-law-adoption-b": {
         ("adoption", "accuracy_3class"): 0.58,  # below target 0.85
+    },
+    "beijing-parking-adoption-b": {
+        ("adoption", "accuracy_3class"): 0.59,  # below target 0.85
     },
 }
 
