@@ -413,9 +413,19 @@ _ARTICLE_REF = re.compile(rf"第{_NUMERAL}[条款项]|第[（(]{_NUMERAL}[）)]�
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?(?:个)?(?:工作日|日|天|小时|分钟|元|万元|倍|个月|月|年|周岁|%)")
 
 
+# Where in the law something should go, named by the part instead of its number ("立法目的中
+# 应当写上……", "在立法法中规定……", "总则里加上……"): a place, like 第N条, not a word asked for.
+_PART_NAMED = re.compile(
+    r"在?(?:本法|本条例|立法法|该法|本条|本款|该条)(?:的)?(?:中|里|当中)"
+    r"|在?(?:本法|本条例|立法法|法律|条例)?的?(?:立法目的|立法宗旨|立法原则|基本原则|总则|附则|罚则|法律责任部分)"
+    r"(?:中|里|当中)"
+)
+
+
 def _without_article_refs(text: str) -> str:
-    """The normalised text without its 第N条/款/项: a citation is not a word asked for."""
-    return _ARTICLE_REF.sub("", normalise(text))
+    """The normalised text without its 第N条/款/项 and the parts it names as the place for a
+    change: a citation is not a word asked for."""
+    return _PART_NAMED.sub("", _ARTICLE_REF.sub("", normalise(text)))
 
 
 _SENTENCE_SEP = re.compile(r"[。！？!?\n]")  # not ；: "一是……；二是……" is one list of requests

@@ -408,3 +408,12 @@ def test_a_suggestion_in_another_language_is_left_to_the_reviewer_when_its_artic
     assert decide(draft, draft, english, "增加").status == NOT_ADOPTED
     # In Chinese the same request is compared word for word.
     assert decide(draft, final, "第二条只讲知识产权，建议增加商业秘密保护。", "增加").status == ADOPTED
+
+
+def test_the_part_of_the_law_named_as_the_place_is_not_a_word_asked_for():
+    draft = "社区图书馆应当保护读者的合法权益。"
+    final = "社区图书馆应当保护读者和志愿者的合法权益。"
+    assert decide(draft, final, "立法目的中应当写上保护志愿者的合法权益。", "增加").status == ADOPTED
+    assert decide(draft, final, "建议在本条例中规定保护志愿者的合法权益。", "增加").status == ADOPTED
+    # The place named, the content asked for not carried: not adopted.
+    assert decide(draft, final, "立法目的中应当写上保护捐赠人的合法权益。", "增加").status == NOT_ADOPTED
