@@ -28,7 +28,7 @@ from eval.corpus import Corpus, available, load
 TUNING = ("shanghai-business", "shenzhen-data", "company-law", "legislation-law", "company-law-2023",
           "shanghai-business-2024", "legislation-law-2023", "shanghai-business-adoption-b",
           "legislation-law-adoption-b", "shenzhen-data-b")
-HELD_OUT = ("beijing-parking", "charity-law", "company-law-adoption-b", "beijing-parking-adoption-b")
+HELD_OUT = ("beijing-parking", "charity-law", "company-law-adoption-b", "beijing-parking-adoption-b", "charity-law-2023")
 
 
 def split_of(slug: str) -> str:

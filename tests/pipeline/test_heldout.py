@@ -20,7 +20,7 @@ from eval.evaluate import HELD_OUT, evaluate_corpus
 TARGETS = {("explicit", "exact"): 0.98, ("reference_free", "precision"): 0.85, ("reference_free", "recall"): 0.85,
            ("kept_off", "share"): 0.85, ("duplicates", "f1"): 0.97, ("clusters", "mean_ari"): 0.60,
            ("adoption", "accuracy_3class"): 0.85}
-HELD_OUT_WITH_COMMENTS = ("beijing-parking", "charity-law")  # the *-adoption-b sets are adoption alone
+HELD_OUT_WITH_COMMENTS = ("beijing-parking", "charity-law", "charity-law-2023")  # the *-adoption-b sets are adoption alone
 FLOORS = {
     "beijing-parking": {
         ("explicit", "exact"): 0.92,  # below target 0.98
@@ -39,6 +39,15 @@ FLOORS = {
         ("duplicates", "f1"): 0.85,  # below target 0.97
         ("clusters", "mean_ari"): 0.42,  # below target 0.60
         ("adoption", "accuracy_3class"): 0.74,  # below target 0.85
+    },
+    # A second writer's comments on a later text of the same law (no final version).
+    "charity-law-2023": {
+        ("explicit", "exact"): 0.94,  # below target 0.98
+        ("reference_free", "precision"): 0.77,  # below target 0.85
+        ("reference_free", "recall"): 0.29,  # below target 0.85
+        ("kept_off", "share"): 0.85,
+        ("duplicates", "f1"): 0.81,  # below target 0.97
+        ("clusters", "mean_ari"): 0.11,  # below target 0.60
     },
     # An adoption set alone (no comments), by a writer who had not seen the code.
     "company-law-adoption-b": {
