@@ -538,6 +538,56 @@ def thread_articles(session: Session, consultation_id: int, provision_ids: dict[
     return dict(out)
 
 
+# The evidence of a link a symposium turn took from the speaker it agrees with.
+SPEAKER_EVIDENCE = "承接所赞同发言所说条款"
+
+
+@dataclass
+class SymposiumTurns:
+    """The turns of the minutes some comments were spoken in, for a turn that agrees with a
+    speaker it names ("我同意李秀英的意见，……"): per minutes (source id), each turn in the
+    order spoken as (comment id, speaker, {article key: its suggestion linked to it}); and the
+    original text of the turns asked about (the name is masked in the masked text)."""
+
+    turns: dict[int, list[tuple[int, str | None, dict[str, int]]]] = field(default_factory=dict)
+    spoken: dict[int, tuple[int, str]] = field(default_factory=dict)  # comment id → (minutes, text)
+
+    def articles_of(self, comment_id: int) -> dict[str, int] | None:
+        """The {article key: suggestion} of a turn (kept up to date as the mapping links it)."""
+        source = self.spoken.get(comment_id, (None, ""))[0]
+        return next((keys for cid, _who, keys in self.turns.get(source, []) if cid == comment_id), None)
+
+
+def symposium_turns(session: Session, consultation_id: int, provision_ids: dict[str, int],
+                    comment_ids: Sequence[int]) -> SymposiumTurns:
+    """The symposium turns among ``comment_ids`` and every turn of their minutes (few beside
+    the letters and forms; the minutes of a batch, not of the consultation)."""
+    out = SymposiumTurns()
+    ids = sorted(set(comment_ids))
+    for start in range(0, len(ids), _CHUNK):
+        for cid, source, text in _plain_rows(session, select(Comment.id, Comment.source_id, Comment.text).where(
+                Comment.id.in_(ids[start : start + _CHUNK]), Comment.channel == "symposium")):
+            out.spoken[cid] = (source, text or "")
+    sources = sorted({source for source, _t in out.spoken.values() if source is not None})
+    if not sources:
+        return out
+    key_by_pid = {pid: key for key, pid in provision_ids.items()}
+    turn_of: dict[int, dict[str, int]] = {}
+    for cid, source, speaker, sid, pid in _plain_rows(session, (
+            select(Comment.id, Comment.source_id, Comment.author_name, Suggestion.id, SuggestionProvision.provision_id)
+            .join(Suggestion, Suggestion.comment_id == Comment.id, isouter=True)
+            .join(SuggestionProvision, SuggestionProvision.suggestion_id == Suggestion.id, isouter=True)
+            .where(Comment.consultation_id == consultation_id, Comment.channel == "symposium",
+                   Comment.source_id.in_(sources))
+            .order_by(Comment.id, SuggestionProvision.id))):
+        if cid not in turn_of:
+            turn_of[cid] = {}
+            out.turns.setdefault(source, []).append((cid, speaker, turn_of[cid]))
+        if pid in key_by_pid:
+            turn_of[cid].setdefault(key_by_pid[pid], sid)
+    return out
+
+
 def spoken_comments(session: Session, consultation_id: int) -> set[int]:
     """The consultation's comments that are turns spoken at a symposium (the minutes' record
     of what someone said); few beside the letters and forms."""
@@ -1200,13 +1250,14 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
 
 def followed_posts(session: Session, suggestion_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
     """Reply → the suggestions of the post it agrees with (``meta["follows"]``), read for
-    the replies among ``suggestion_ids`` placed by their thread only."""
+    the replies among ``suggestion_ids`` placed by their thread (or, at a symposium, by the
+    speaker they agree with) only."""
     ids = sorted(set(suggestion_ids))
     out: dict[int, tuple[int, ...]] = {}
     for start in range(0, len(ids), _CHUNK):
         replies = select(SuggestionProvision.suggestion_id).where(
             SuggestionProvision.suggestion_id.in_(ids[start : start + _CHUNK]),
-            SuggestionProvision.evidence == THREAD_EVIDENCE)
+            SuggestionProvision.evidence.in_((THREAD_EVIDENCE, SPEAKER_EVIDENCE)))
         for sid, meta in _plain_rows(session, select(Suggestion.id, Suggestion.meta).where(Suggestion.id.in_(replies))):
             if (meta or {}).get("follows"):
                 out[sid] = tuple(int(f) for f in meta["follows"])

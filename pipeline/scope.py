@@ -130,6 +130,24 @@ def referred_floor(text: str, floor: int) -> int | None:
     return 1 if _OPENING.match(text or "") else None
 
 
+# "我同意李秀英的意见，……", "赞同王建国代表刚才的发言": a speaker at a meeting agreeing with
+# another, named (a name of two to four characters, a title after it).
+_AGREES_WITH_NAMED = re.compile(
+    r"^\s*(?:我们?|本人)?(?:也|都)?(?:完全|非常|很)?(?:同意|赞同|赞成|附议)"
+    r"(?P<who>[\u4e00-\u9fff]{2,4}?)(?:代表|委员|同志|老师|律师|主任|书记|师傅|先生|女士|阿姨)?"
+    r"(?:刚才|刚刚)?(?:的|所)?(?:意见|观点|发言|说法|看法|建议|提议)"
+)
+_NOT_A_NAME = re.compile(r"^(?:楼|大家|各位|上述|以上|前面|刚才|刚刚|上面|这位|那位|他|她|您|你)")
+
+
+def agreed_speaker(text: str) -> str | None:
+    """The person a speaker says they agree with ("我同意李秀英的意见，……" → 李秀英), or None."""
+    m = _AGREES_WITH_NAMED.match(text or "")
+    if m is None or _NOT_A_NAME.match(m.group("who")):
+        return None
+    return m.group("who")
+
+
 # What an agreeing reply must add to be an opinion of its own ("同意大家的意见，门禁必须
 # 保留刷卡"): more than a few words beyond the agreement, whom it agrees with ("老张的意见")
 # and applause.

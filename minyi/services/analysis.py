@@ -428,6 +428,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     # reply in a later chunk takes the articles of a post mapped in an earlier one.
     with timer.stage("map_semantic", left, (0, 0)):
         threads = store.thread_articles(session, cid, ctx.provision_ids, [c for c, _n in pending])
+        turns = store.symposium_turns(session, cid, ctx.provision_ids, [c for c, _n in pending])
     done = 0
     for chunk in chunks:
         # What the explicit pass left of these comments.
@@ -437,7 +438,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                      + [s.masked_text or s.text for s, _m in bad])
         _check_missing_numbers(timer, mapper_, ctx.index, bad, embed)
         if todo:
-            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads,
+            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads, turns,
                           part=(done, done + len(todo)), total=left)
             done += len(todo)
         _commit_mapped(session, timer, [s for s, _c, _n in todo])
@@ -663,13 +664,14 @@ def _semantic_mapper(ctx: store.DraftContext, pipe: Any, timer: _Timer, embedder
 
 def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
                   embed: Callable[[list[str]], np.ndarray], mapper_: Any,
-                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, dict[str, int]]], *,
-                  part: tuple[int, int], total: int) -> None:
+                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, dict[str, int]]],
+                  turns: store.SymposiumTurns, *, part: tuple[int, int], total: int) -> None:
     """Reference-free suggestions: articles by score (best, and a second only when nearly
-    tied), forum replies that agree with an earlier post take its articles, and what has no
-    clear article is 总体意见 or 草案范围外 (``pipeline.scope``). ``unmapped`` is one chunk,
-    ``part`` its place in the ``total`` for progress; ``thread_articles`` (thread id → floor
-    → {article key: suggestion} of the posts mapped so far) is brought up to date with what
+    tied), forum replies that agree with an earlier post take its articles, so do symposium
+    turns that agree with a speaker they name, and what has no clear article is 总体意见 or
+    草案范围外 (``pipeline.scope``). ``unmapped`` is one chunk, ``part`` its place in the
+    ``total`` for progress; ``thread_articles`` (thread id → floor → {article key:
+    suggestion} of the posts mapped so far) and ``turns`` are brought up to date with what
     it maps."""
     from pipeline import scope as scoping
 
@@ -697,6 +699,10 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                                                   scoping.referred_floor(text, floor))
                 if followed:
                     found, via = [_Inherited(k, 1.0) for k in followed], "thread"
+            elif c.id in turns.spoken:
+                followed = _agreed_speaker_articles(turns, c.id)
+                if followed:
+                    found, via = [_Inherited(k, 1.0) for k in followed], "speaker"
             if via == "semantic" and found and not scoping.semantic_links_stand(
                     text, c.masked_text or c.text or "", best, threshold, mapper_.best_article_text(row)):
                 found = []
@@ -706,7 +712,7 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                 via = "thread_topic" if found else via
             rows = [
                 (ctx.provision_ids[l.article_key], l.score,
-                 store.THREAD_EVIDENCE if via == "thread" else
+                 store.THREAD_EVIDENCE if via == "thread" else store.SPEAKER_EVIDENCE if via == "speaker" else
                  f"语义匹配 {l.score:.2f}（同帖讨论此条）" if via == "thread_topic" else f"语义匹配 {l.score:.2f}")
                 for l in found
                 if l.article_key in ctx.provision_ids
@@ -714,7 +720,7 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
             if rows:
                 store.add_semantic_links(session, s, rows)
                 s.scope = "article"
-                if via == "thread":
+                if via in ("thread", "speaker"):
                     # The reply makes the post's point: clustered with it (``incremental.units``).
                     store.set_meta(s, mapping=via, follows=sorted(set(followed.values())))
                 else:
@@ -724,6 +730,10 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                     post = thread_articles.setdefault(thread, {}).setdefault(floor, {})
                     for l in found:
                         post.setdefault(l.article_key, s.id)
+                spoken = turns.articles_of(c.id)
+                if spoken is not None:
+                    for l in found:
+                        spoken.setdefault(l.article_key, s.id)
             elif (agrees and (thread is None or not floor or floor <= 1)
                   and scoping.adds_nothing_to_agreement(text)):
                 # "我同意李某的意见": a reply whose context is unknown says nothing by itself.
@@ -781,6 +791,23 @@ def _on_thread_topic(mapper_: Any, row: np.ndarray, floors: dict[int, dict[str, 
     least = THREAD_TOPIC_SHARE * mapper_.params.threshold
     return [_Inherited(k, round(score, 4)) for k in _earlier_post_articles(floors, floor, 1)
             if (score := mapper_.score_of(row, k)) >= least]
+
+
+def _agreed_speaker_articles(turns: store.SymposiumTurns, comment_id: int) -> dict[str, int]:
+    """The articles of the latest earlier turn of the same minutes by the speaker this turn
+    says it agrees with ("我同意李秀英的意见，我们楼的架空层……" takes 李秀英's article), {} when
+    it names none or that speaker said nothing on an article."""
+    from pipeline import scope as scoping
+
+    source, text = turns.spoken[comment_id]
+    who = scoping.agreed_speaker(text)
+    if not who:
+        return {}
+    for cid, speaker, keys in reversed(turns.turns.get(source, [])):
+        same_person = bool(speaker) and len(speaker) >= 2 and (speaker.startswith(who) or who.startswith(speaker))
+        if cid < comment_id and same_person and keys:
+            return keys
+    return {}
 
 
 def _earlier_post_articles(floors: dict[int, dict[str, int]], floor: int, named: int | None = None) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.scope import adds_nothing_to_agreement, agrees_with_earlier_post
+from pipeline.scope import adds_nothing_to_agreement, agreed_speaker, agrees_with_earlier_post
 
 
 @pytest.mark.parametrize("text", ["同意楼上", "同上，支持！", "同意楼上老张的意见，先警告再罚款。", "+1", "附议，说得好！",
@@ -129,3 +129,18 @@ def test_a_reply_that_names_the_floor_it_agrees_with(text, floor):
 
     assert named_floor(text) == floor
     assert agrees_with_earlier_post(text) == (text != "顶层设计要加强")
+
+
+@pytest.mark.parametrize("text, who", [
+    ("我同意李秀英的意见，我们楼的架空层很宽敞。", "李秀英"),
+    ("赞同王建国代表刚才的发言。", "王建国"),
+    ("我完全同意刘强的观点", "刘强"),
+    # Not a person named: the floor above, everyone, a role said before it, the draft itself.
+    ("我同意楼上的意见", None),
+    ("同意大家的意见，门禁必须保留刷卡。", None),
+    ("同意刚才老师的意见。另外补充一点", None),
+    ("我同意这个规定。", None),
+])
+def test_the_speaker_a_turn_agrees_with_is_read_by_name(text, who):
+    assert agreed_speaker(text) == who
+

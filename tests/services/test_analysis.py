@@ -636,6 +636,36 @@ def test_a_forum_reply_takes_the_articles_of_the_post_it_agrees_with_across_mapp
         assert post and post == reply
 
 
+def test_a_symposium_turn_agreeing_with_a_named_speaker_takes_that_speakers_article(session, consultation):
+    def turn(speaker, text):
+        return CommentIn(text, channel="symposium", author_name=speaker, external_id=f"turn-{speaker}")
+
+    turns = [
+        turn("李秀英", "我们是九十年代的老小区，室外没有地方建充电棚。第四十五条不让在架空层设充电点，"
+                      "建议允许在采取了消防措施的架空层设置集中充电场所。"),
+        turn("王强", "第三十条限速十五公里太低，建议提高到二十五公里。"),
+        turn("冯丽", "我同意李秀英的意见，我们楼的架空层很宽敞，通风也好，完全可以装喷淋和监控。"),
+        turn("赵敏", "我同意刘洋的意见，小区里孩子多，安全第一。"),  # no such speaker at this meeting
+    ]
+    ingest(session, consultation, SourceIn(channel="symposium", name="座谈会纪要", fingerprint="minutes"),
+           _records(turns, "minutes"))
+    session.commit()
+    analyze(session, SYSTEM, consultation, backend="tfidf")
+    session.commit()
+
+    placed = _placed(session, consultation)
+    assert placed("turn-李秀英")[0] == [45]
+    assert placed("turn-冯丽") == ([45], ["承接所赞同发言所说条款"])
+    assert placed("turn-赵敏")[1] != ["承接所赞同发言所说条款"]
+
+    def clusters_of(ext):
+        _c, pieces = _by_external(session, consultation, ext)
+        return set(session.scalars(select(ClusterMember.cluster_id).where(ClusterMember.suggestion_id == pieces[0].id)))
+
+    # The turn makes the named speaker's point: in that speaker's cluster.
+    assert clusters_of("turn-李秀英") and clusters_of("turn-冯丽") == clusters_of("turn-李秀英")
+
+
 def test_a_reply_in_a_later_batch_takes_the_articles_of_its_stored_post(session, consultation):
     """A batch reads the posts of its own threads (stored by earlier runs), whether the
     thread id came as text or as a number."""
