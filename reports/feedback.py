@@ -497,6 +497,10 @@ def _bigrams(text: str) -> set[str]:
     return {a + b for a, b in zip(chars, chars[1:])}
 
 
+# Bigrams an opinion must share with one 款, and more than with any other, to name it.
+PART_MIN_SHARED = 3
+
+
 def draft_excerpt(article: ArticleInfo, members: list[SuggestionRow], representative: SuggestionRow,
                   text: str) -> tuple[str | None, str]:
     """(款/项 label or None, the draft text the row quotes): the 款/项 the opinion cited
@@ -528,8 +532,11 @@ def draft_excerpt(article: ArticleInfo, members: list[SuggestionRow], representa
     whole = [(k, t) for k, t in article.parts.items() if k[1] is None and t]
     if len(whole) > 1:
         words = _bigrams(text + representative.text)
-        (paragraph, _), best = max(whole, key=lambda kt: (len(words & _bigrams(kt[1])), -kt[0][0]))
-        if words & _bigrams(best):
+        shared = sorted(((len(words & _bigrams(t)), -k[0], k[0], t) for k, t in whole), reverse=True)
+        (most, _, paragraph, best), runner_up = shared[0], shared[1][0]
+        # Named only when the wording points there: a word or two in common with one 款 (安全,
+        # 管理) is what any 款 of the article shares with the opinion, and naming it misleads.
+        if most >= PART_MIN_SHARED and most > runner_up:
             return part_label(paragraph, None), clip(best)
     return None, clip(article.text)
 

@@ -329,3 +329,25 @@ def test_table_merges_the_repeated_article_and_draft_text(tmp_path):
     assert docx_text(document).count("电动自行车应当经登记。") == 1
     md = render_markdown(doc)
     assert md.count("电动自行车应当经登记。") == 1 and "| 同上 | 同上 |" in md
+
+
+def test_a_row_names_a_paragraph_only_when_the_wording_points_there():
+    from minyi.core.reporting import ArticleInfo, SuggestionRow
+    from reports.feedback import draft_excerpt
+
+    first = "交通运输、住房建设、城市管理等部门按照各自职责做好电动自行车管理相关工作，加强日常巡查和宣传引导。" * 2
+    second = "消防救援机构负责电动自行车停放、充电场所的消防安全监督管理工作，依法查处占用疏散通道的行为。" * 2
+    article = ArticleInfo(1, "第五条", 5, 5, first + "\n" + second, parts={(1, None): first, (2, None): second})
+
+    def row(text):
+        return SuggestionRow(suggestion_id=1, comment_id=1, consultation_id=1, text=text, type="修改",
+                             is_general=False, is_out_of_scope=False, duplicate_group_id=None, duplicate_size=1,
+                             channel="form", contact_point_id=None, contact_point=None, organisation=None, role=None,
+                             source_id=None, source_name=None, source_origin=None, submitted_at=None, reason="")
+
+    pointed = row("消防救援机构对充电场所的监督检查应当明确频次，占用疏散通道的要限期整改。")
+    assert draft_excerpt(article, [pointed], pointed, pointed.text)[0] == "第二款"
+    # One word in common with the second 款 (安全) says nothing of where: the article whole.
+    vague = row("希望社区能组织家长学安全知识。")
+    label, excerpt = draft_excerpt(article, [vague], vague, vague.text)
+    assert label is None and excerpt.startswith("交通运输")
