@@ -347,4 +347,21 @@ def split_comment(text: str, titles: Sequence[str] = ()) -> Split:
     else:
         result = _by_sentences(text, cited)
     _split_closing(text, result.pieces, result.dropped)
+    result.pieces = [_without_connective(text, p) for p in result.pieces]
     return result
+
+
+# A connective that opens a point ("另外，", "但建议……", "同时建议……"): it ties the point to the
+# one before and is not part of the opinion (the comment keeps it).
+_CONNECTIVE = re.compile(
+    r"^(?:(?:另外|此外|再者|再有|其次|同时|还有)[，,、：:]\s*|(?:另外|此外)(?=\S)|同时(?=建议|希望|应当|应该)"
+    r"|(?:但是?|不过)[，,]?\s*(?=\S))"
+)
+
+
+def _without_connective(text: str, piece: Piece) -> Piece:
+    lead = _CONNECTIVE.match(piece.text)
+    if lead is None or lead.end() >= len(piece.text):
+        return piece
+    start = piece.start + lead.end()
+    return Piece(text[start : piece.end], start, piece.end, piece.continues)

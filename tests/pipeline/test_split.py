@@ -90,12 +90,12 @@ def test_spans_point_into_the_input():
 def test_attitude_then_request_and_another_point_are_two_points():
     assert split_comment("支持为骑手买保险，但建议由平台和站点共同承担。").texts == [
         "支持为骑手买保险",
-        "但建议由平台和站点共同承担。",
+        "建议由平台和站点共同承担。",  # the connective ties it to the point before: not kept
     ]
     assert split_comment("支持免费登记。号牌工本费也应当免收。").texts == ["支持免费登记。", "号牌工本费也应当免收。"]
     assert split_comment("第二十一条让我们代办登记，建议改为自愿，另外第七十三条罚款太高，建议降低。").texts == [
         "第二十一条让我们代办登记，建议改为自愿",
-        "另外第七十三条罚款太高，建议降低。",
+        "第七十三条罚款太高，建议降低。",
     ]
     # A request with its reason stays one point.
     text = "第三十条限速太低，建议改为二十五公里，但要加强对超速的处罚。"
@@ -116,7 +116,7 @@ def test_a_head_before_a_colon_that_names_the_request_stays_with_it():
     """"但希望进一步明确付款期限：" is the request itself, the colon introducing its wording;
     "具体建议如下：" only announces it."""
     s = split_comment("第二十一条规定不得拖欠账款，我们非常支持。但希望进一步明确付款期限：验收合格之日起三十日内支付。")
-    assert s.texts == ["第二十一条规定不得拖欠账款，我们非常支持。", "但希望进一步明确付款期限：验收合格之日起三十日内支付。"]
+    assert s.texts == ["第二十一条规定不得拖欠账款，我们非常支持。", "希望进一步明确付款期限：验收合格之日起三十日内支付。"]
     assert s.dropped == []
     s = split_comment("第二十一条规定不得拖欠账款，我们非常支持。具体建议如下：验收合格之日起三十日内支付。")
     assert s.texts[-1] == "验收合格之日起三十日内支付。" and s.dropped == ["具体建议如下："]
@@ -124,7 +124,7 @@ def test_a_head_before_a_colon_that_names_the_request_stays_with_it():
 
 def test_a_request_after_an_attitude_on_an_article_continues_that_article():
     s = split_comment("第五十条明码标价好，但很多充电桩要下载好几个APP，建议统一支付方式。")
-    assert s.texts == ["第五十条明码标价好", "但很多充电桩要下载好几个APP，建议统一支付方式。"]
+    assert s.texts == ["第五十条明码标价好", "很多充电桩要下载好几个APP，建议统一支付方式。"]
     assert [p.continues for p in s.pieces] == [False, True]
 
 
@@ -171,3 +171,14 @@ def test_split_on_the_sample_consultation(sqlite_url, sample_dir):
     share = sum(g in pieces for g in gold) / len(gold)
     print(f"\nsplit, sample consultation: {share:.1%} of {len(gold)} gold points reproduced exactly")
     assert share >= 0.88  # measured 92.4%
+
+
+def test_a_connective_that_opens_a_point_is_not_part_of_it():
+    text = "支持外卖车统一标识。另外，站点希望车辆备案能够在网上办理。同时建议增加罚则。"
+    s = split_comment(text)
+    assert s.texts == ["支持外卖车统一标识。", "站点希望车辆备案能够在网上办理。", "建议增加罚则。"]
+    assert all(text[p.start : p.end] == p.text for p in s.pieces)  # the comment keeps it
+    assert split_comment("同时建议增加罚则。").texts == ["建议增加罚则。"]
+    # Words that only look like one stay: "还有的小区" is what it says.
+    assert split_comment("还有的小区没有物业，建议由社区代管。").texts == ["还有的小区没有物业，建议由社区代管。"]
+
