@@ -346,8 +346,9 @@ def _ordinary_word(word: str) -> bool:
 # Surnames that are far more often a function word right after 居民/业主/本人 (居民和学生,
 # 本人向相关部门, 业主方实际已支付, 居民应享的权利, 村民曾于): there they begin no name.
 _FUNCTION_SURNAMES = frozenset("和向应于曾方")
-# A place, not a person, where 我是 is followed by 丰台区, 龙华区.
-_PLACE_AFTER = re.compile(r"(?:区|市|县|省|镇|乡|街道)(?!长|委|民|人大|政协)")
+# A place, not a person, where 我是 is followed by 丰台区, 龙华区, 华富新村, 田面花园 (a
+# village or a housing estate: 我是华富新村的居民).
+_PLACE_AFTER = re.compile(r"(?:区|市|县|省|镇|乡|街道|村|园|苑|小区|社区|公寓|大厦)(?!长|委|民|人大|政协|丁|主任)")
 
 
 def _begins_description(text: str, start: int, end: int) -> bool:

@@ -98,6 +98,8 @@ def test_spans_point_into_the_input():
     "该班学生严重超员",
     "民办学校学生成千上万",
     "我是石景山区鲁谷街道的居民",  # a place
+    "我是华富新村的居民，架空层原来就有充电桩",  # a village
+    "我是田面花园的业主",  # a housing estate
     "小区居民和学生的安全",  # 和, 向, 应: function words far more often than surnames here
     "本人向相关部门反映过",
     "设不设职工董事属于公司自治的范围",  # 董事 then 属于: the third character begins a word
@@ -116,6 +118,7 @@ def test_what_follows_i_am_or_a_role_word_is_a_description_not_a_name(text):
     ("此致敬礼 马力", "此致敬礼 【姓名】"),  # after a closing, a name whatever it means
     ("我是黄金花律师", "我是【姓名】律师"),
     ("我是李明市民", "我是【姓名】市民"),
+    ("我是张伟，华富村居民", "我是【姓名】，华富村居民"),  # the village after the name
     ("我是职工王国庆于2020年入职", "我是职工【姓名】于2020年入职"),  # 庆于 is no word
 ])
 def test_names_that_begin_with_a_word_are_still_names(text, masked):
