@@ -551,11 +551,9 @@ class SymposiumTurns:
 
     turns: dict[int, list[tuple[int, str | None, dict[str, int]]]] = field(default_factory=dict)
     spoken: dict[int, tuple[int, str]] = field(default_factory=dict)  # comment id → (minutes, text)
-
-    def articles_of(self, comment_id: int) -> dict[str, int] | None:
-        """The {article key: suggestion} of a turn (kept up to date as the mapping links it)."""
-        source = self.spoken.get(comment_id, (None, ""))[0]
-        return next((keys for cid, _who, keys in self.turns.get(source, []) if cid == comment_id), None)
+    # comment id → its turn's {article key: suggestion} (the same dicts as in ``turns``), kept
+    # up to date as the mapping links the turn.
+    articles: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 def symposium_turns(session: Session, consultation_id: int, provision_ids: dict[str, int],
@@ -572,7 +570,7 @@ def symposium_turns(session: Session, consultation_id: int, provision_ids: dict[
     if not sources:
         return out
     key_by_pid = {pid: key for key, pid in provision_ids.items()}
-    turn_of: dict[int, dict[str, int]] = {}
+    turn_of = out.articles
     for cid, source, speaker, sid, pid in _plain_rows(session, (
             select(Comment.id, Comment.source_id, Comment.author_name, Suggestion.id, SuggestionProvision.provision_id)
             .join(Suggestion, Suggestion.comment_id == Comment.id, isouter=True)

@@ -154,21 +154,27 @@ def _leading_neighbour(key: str, index: dict[str, int], scores: np.ndarray, best
     best), scores at least ``floor`` and leads the cited article by ``NEIGHBOUR_LEAD``: the
     writer most likely counted one off, though no article leads by the full margin
     ("第六十二条推行检查码" for 第六十三条: 0.70 against 0.51)."""
-    near = [(float(scores[index[k]]), k) for k in neighbour_keys(key) if k in index]
-    if not near:
+    near = _best_neighbour(key, index, scores)
+    if near is None:
         return None
-    score, k = max(near)
+    score, k = near
     return k if score >= best_score - NEIGHBOUR_SLACK and score >= floor and score - own >= NEIGHBOUR_LEAD else None
+
+
+def _best_neighbour(key: str, index: dict[str, int], scores: np.ndarray) -> tuple[float, str] | None:
+    """(score, key) of the best-scoring neighbour of the cited number the draft has, or None."""
+    near = [(float(scores[index[k]]), k) for k in neighbour_keys(key) if k in index]
+    return max(near) if near else None
 
 
 def _nearby_alternative(key: str, index: dict[str, int], scores: np.ndarray, best_score: float,
                         own: float, floor: float) -> str | None:
     """The best-scoring neighbour of the cited number when it nearly ties the best article,
     or clearly beats the cited one (see ``NEIGHBOUR_LEAD``)."""
-    near = [(float(scores[index[k]]), k) for k in neighbour_keys(key) if k in index]
-    if not near:
+    near = _best_neighbour(key, index, scores)
+    if near is None:
         return None
-    score, k = max(near)
+    score, k = near
     if score >= best_score - NEIGHBOUR_SLACK or (score >= floor and score - own >= NEIGHBOUR_LEAD):
         return k
     return None

@@ -730,7 +730,7 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                     post = thread_articles.setdefault(thread, {}).setdefault(floor, {})
                     for l in found:
                         post.setdefault(l.article_key, s.id)
-                spoken = turns.articles_of(c.id)
+                spoken = turns.articles.get(c.id)
                 if spoken is not None:
                     for l in found:
                         spoken.setdefault(l.article_key, s.id)
