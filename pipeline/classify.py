@@ -75,6 +75,9 @@ def _last_question(t: str) -> int | None:
     return ends[-1] if ends else None
 
 
+# The draft itself named as what the opinion is about: 这个条例, 本法, 草案, 征求意见稿.
+_ON_THE_DRAFT = re.compile(r"(?:这个|这部|本|该|此)(?:条例|法律?|草案|规定|办法)|条例|草案|征求意见稿")
+_ASKS_IF_IT_COVERS = re.compile(r"[？?]|能不能|能否|可不可以|管不管")
 _OUT_OF_SCOPE_CUE = re.compile(r"(?:与本条例无关|题外话|另外反映|顺便反映|另反映|不属于本条例|其他问题)")
 
 TYPES = ("修改", "增加", "删除", "支持", "反对", "询问", "其他")
@@ -143,6 +146,10 @@ def is_out_of_scope(text: str, draft_text: str, stopwords: Iterable[str] | None 
         return False
     if _OUT_OF_SCOPE_CUE.search(text or ""):
         return True
+    if _ON_THE_DRAFT.search(text or "") and not _ASKS_IF_IT_COVERS.search(text or ""):
+        # "条例总体写得比较全面", "我支持这个条例": about the draft, in other words; not "物业费
+        # 太高……这个条例能不能管一管？", a grievance asking whether the draft reaches it.
+        return False
     stop = frozenset(stopwords) if stopwords is not None else load_stopwords()
     words = set(_content_words(text or "", stop))
     if len(words) < 3:

@@ -107,6 +107,14 @@ def test_out_of_scope_needs_a_clear_signal():
     assert not is_out_of_scope("建议市里多建公园。", "")  # no draft: nothing is out of scope
 
 
+def test_an_opinion_on_the_draft_itself_is_not_out_of_scope():
+    # None of its words is the draft's, but it is about the draft: 总体意见, not 其他意见.
+    assert not is_out_of_scope("条例总体写得比较全面，结构清楚。", DRAFT)
+    assert not is_out_of_scope("我支持这个条例，早就该管了！", DRAFT)
+    # A grievance asking whether the draft reaches it stays outside.
+    assert is_out_of_scope("楼上邻居装修噪音太大，物业也不理，这个条例能不能管一管？", DRAFT)
+
+
 def test_type_accuracy_on_the_sample_labels(sample_dir):
     import json
 
