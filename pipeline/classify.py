@@ -64,14 +64,19 @@ SUGGESTION_AS_NOUN = re.compile(r"(?:联名|审查|提出|提了|提|一份|这�
 _THEN_ASKS = re.compile(r"建议(?!尽快|早日)|希望(?!尽快|早日)|应当|应该|呼吁|必须")
 
 
+def _blanked(pattern: re.Pattern[str], t: str) -> str:
+    """``t`` with what ``pattern`` matches overwritten, so that positions stay where they were."""
+    return pattern.sub(lambda m: "#" * len(m.group()), t)
+
+
 def _asks_after(t: str, start: int) -> bool:
     """Whether the text asks for something after ``start`` (建议 as a thing sent does not)."""
-    return _THEN_ASKS.search(SUGGESTION_AS_NOUN.sub(lambda m: "#" * len(m.group()), t), start) is not None
+    return _THEN_ASKS.search(_blanked(SUGGESTION_AS_NOUN, t), start) is not None
 
 
 def _last_question(t: str) -> int | None:
     """Where the text's last question ends, None when it asks none."""
-    ends = [m.end() for m in _ASK.finditer(_EMBEDDED_WHETHER.sub(lambda m: "#" * len(m.group()), t))]
+    ends = [m.end() for m in _ASK.finditer(_blanked(_EMBEDDED_WHETHER, t))]
     return ends[-1] if ends else None
 
 

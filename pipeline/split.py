@@ -133,7 +133,10 @@ _CONTACT_DATA = re.compile(r"\d{7,}|\d{3,4}-\d{7,8}|[\w.]+@[\w.]+|【(?:手机�
 _SUBSTANTIVE = re.compile(rf"{citations.DI}\s*\S{{1,6}}?\s*{citations.TIAO}|建议|应当|应该|不得|禁止")
 _CONTACT_WORDS = re.compile(r"[\d\-@.A-Za-z_【】]|手机号?|电话|邮箱|微信|联系方式|固定电话")
 _COLON = re.compile(r"[：:]")
-_TURN = re.compile(r"[，,](?=\s*(?:另外|此外|还有|再者)|\s*(?:但是?|不过)[^。！？]*?(?:建议|应当|应该|希望|要|必须|不能))")
+# The words that announce another point, and the words of a turn ("但建议……").
+_ANOTHER_POINT = r"另外|此外|还有|再者|再有"
+_BUT = r"但是?|不过"
+_TURN = re.compile(rf"[，,](?=\s*(?:另外|此外|还有|再者)|\s*(?:{_BUT})[^。！？]*?(?:建议|应当|应该|希望|要|必须|不能))")
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -216,7 +219,7 @@ _ATTITUDE = re.compile(r"支持|赞成|赞同|同意|拥护|点赞|是对的|很
 _REQUEST = re.compile(r"建议|应当|应该|希望|要求|请求|恳请|改为|删除|增加")
 # "，另外……" / "。此外……": the commenter announces another point.
 _ANOTHER = re.compile(
-    r"^(?:另外|此外|还有|再者|再有|另一方面|同时建议"
+    rf"^(?:{_ANOTHER_POINT}|另一方面|同时建议"
     r"|(?:建议|希望)?(?:在条例中|条例)?(?:增加|新增|增设|补充|加)(?:一条|一款|规定|条款))"
 )
 # A sentence that only gives contact details ("提出人：王某，电话：…", "如需沟通，邮箱 …").
@@ -354,8 +357,8 @@ def split_comment(text: str, titles: Sequence[str] = ()) -> Split:
 # A connective that opens a point ("另外，", "但建议……", "同时建议……"): it ties the point to the
 # one before and is not part of the opinion (the comment keeps it).
 _CONNECTIVE = re.compile(
-    r"^(?:(?:另外|此外|再者|再有|其次|同时|还有)[，,、：:]\s*|(?:另外|此外)(?=\S)|同时(?=建议|希望|应当|应该)"
-    r"|(?:但是?|不过)[，,]?\s*(?=\S))"
+    rf"^(?:(?:{_ANOTHER_POINT}|其次|同时)[，,、：:]\s*|(?:另外|此外)(?=\S)|同时(?=建议|希望|应当|应该)"
+    rf"|(?:{_BUT})[，,]?\s*(?=\S))"
 )
 
 
