@@ -387,8 +387,10 @@ _ORG_WORDS = re.compile(
     r"村委会|业委会|办公室|局|厅|所|队|站|部|处|科|院|会|店|行|社|团|组|联合会|工作室|联络站|联系点)$"
 )
 # 我是张三 / 本人张三 / 我叫李四 / 我爱人王五 / 老伴赵六: the name that follows the phrase.
+# A label without its colon and then 和/与/及/或 names a field in a list ("只记录姓名和联系电话",
+# "签名和日期"), not a person.
 _SELF_INTRO = re.compile(
-    rf"(?:我是|我叫|我的名字是|我名叫|本人(?:姓名)?[：:]?|(?:{_LABELS})(?!\s*[：:])|爱人|我丈夫|我妻子|我老公|我老婆|老伴|我儿子|我女儿|"
+    rf"(?:我是|我叫|我的名字是|我名叫|本人(?:姓名)?[：:]?|(?:{_LABELS})(?!\s*[：:和与及或])|爱人|我丈夫|我妻子|我老公|我老婆|老伴|我儿子|我女儿|"
     r"我父亲|我母亲|家属|签字人|此致\s*敬礼[!！。]?|敬礼[!！。]|——|--)\s*[：:]?\s*"
 )
 # Role words after which a person's name may follow: 居民张三反映, 业主李四提出.

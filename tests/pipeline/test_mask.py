@@ -105,6 +105,9 @@ def test_spans_point_into_the_input():
     "设不设职工董事属于公司自治的范围",  # 董事 then 属于: the third character begins a word
     "硬塞一个职工董事进来，商业秘密怎么保",
     "三是本人申请作为购买权证的代表加入村委会",
+    "建议明确只记录姓名和联系电话",  # a label then 和: fields listed, no name
+    "签名和日期都要有",
+    "联系人与电话要公开",
 ])
 def test_what_follows_i_am_or_a_role_word_is_a_description_not_a_name(text):
     assert mask(text).text == text
