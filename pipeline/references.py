@@ -689,21 +689,44 @@ def _check(index: DraftIndex, ref: Reference, problems: list[Problem]) -> Refere
         )
         return None
     paragraph, item = ref.paragraph, ref.item
-    if paragraph is not None and article.paragraph_items and paragraph > len(article.paragraph_items):
+    missing = _missing_part(article, paragraph, item)
+    if missing == "paragraph":
         problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第{paragraph}款", part=True))
         paragraph, item = None, None
-    if item is not None and article.paragraph_items:
-        items = (
-            article.paragraph_items[paragraph - 1]
-            if paragraph is not None
-            else max(article.paragraph_items)
-        )
-        if item > items:
-            problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第（{item}）项", part=True))
-            item = None
+    elif missing == "item":
+        problems.append(Problem(ref.evidence, ref.span, f"第{article.key}条没有第（{item}）项", part=True))
+        item = None
     if (paragraph, item) != (ref.paragraph, ref.item):
         ref = Reference(ref.article_key, paragraph, item, ref.evidence, ref.span, ref.method, ref.via)
     return ref
+
+
+def _part_holder(index: DraftIndex, c: Citation, context: str | None, earlier: Sequence[str]) -> str | None:
+    """The article a relative 第二款/第（三）项 is of: the one last cited, unless it lacks
+    that part and an article cited before it has it ("第六十七条第一款……扩大到第三十条超速
+    行驶；第二款……": 第二款 is 67's, 30 has one 款)."""
+    if not c.relative or (c.paragraph is None and c.item is None) or context is None:
+        return context
+    for key in [context, *reversed(earlier)]:
+        if _has_part(index.by_key.get(key), c.paragraph, c.item):
+            return key
+    return context
+
+
+def _has_part(article: Any, paragraph: int | None, item: int | None) -> bool:
+    return article is not None and bool(article.paragraph_items) and _missing_part(article, paragraph, item) is None
+
+
+def _missing_part(article: Any, paragraph: int | None, item: int | None) -> str | None:
+    """"paragraph" or "item" when the article (its structure known) lacks the cited part."""
+    parts = article.paragraph_items
+    if not parts:
+        return None
+    if paragraph is not None and paragraph > len(parts):
+        return "paragraph"
+    if item is not None and item > (parts[paragraph - 1] if paragraph is not None else max(parts)):
+        return "item"
+    return None
 
 
 def _citation_refs(c: Citation, index: DraftIndex, context: str | None) -> list[Reference]:
@@ -795,17 +818,19 @@ def resolve_references(
             if named is not None and named not in result.chapters:
                 result.chapters.append(named)
     citations = drop_cross_references(text, citations, result.cross_references)
+    earlier: list[str] = [context] if context else []  # the articles cited so far, in order
     for span, hits, phrase in draft_quotes:
         refs.extend(Reference(k, None, None, f"“{phrase[:60]}”", span, via="quote") for k in hits)
         result.context = hits[-1]
     for c in citations:
         if c.other_law or any(s <= c.span[0] and c.span[1] <= e for (s, e), _, _ in draft_quotes):
             continue
-        found = _citation_refs(c, index, result.context)
+        found = _citation_refs(c, index, _part_holder(index, c, result.context, earlier))
         checked = [r for r in (_check(index, r, result.problems) for r in found) if r]
         refs.extend(checked)
         if checked and not c.relative:
             result.context = checked[-1].article_key
+            earlier.extend(r.article_key for r in checked)
 
     declared_refs: list[Reference] = []
     for cell in parse_declared(declared):

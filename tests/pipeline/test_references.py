@@ -235,3 +235,14 @@ def test_articles_related_by_their_own_citations(index):
     assert {"43", "48", "49"} <= related_articles(index, "80")
     assert "80" in related_articles(index, "48")
     assert "48" not in related_articles(index, "49")
+
+
+def test_a_relative_part_is_of_the_article_cited_before_when_the_last_one_lacks_it(index):
+    text = ("第六十七条第一款列举的情形太窄，建议将首违不罚扩大到第三十条超速行驶；"
+            "第二款“抵扣罚款”的表述不够严谨，建议改为“减轻或者免除处罚”。")
+    res = resolve_references(text, index)
+    assert [(r.article_key, r.paragraph) for r in res.references] == [("67", 1), ("30", None), ("67", 2)]
+    assert res.problems == []
+    # Nothing cited before has it: the last article's, flagged as before.
+    res = resolve_references("第三十条限速太低；第二款也要改。", index)
+    assert [p.reason for p in res.problems] == ["第30条没有第2款"]
