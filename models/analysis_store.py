@@ -686,7 +686,9 @@ def set_meta(suggestion: Suggestion | ToMap, **values: Any) -> None:
 
 def add_explicit_links(session: Session, suggestion: Suggestion | ToMap, refs: Iterable[Reference],
                        provision_ids: dict[str, int], *, unlinked: bool = False) -> int:
-    """Links for the references (one per article: the first, most specific evidence wins).
+    """Links for the references: one per article, the most specific (a 项 before a 款
+    before the article; the first of equals): "第十四条第一款第（四）项" written in the text
+    wins over the form's 涉及条款：第14条.
     ``unlinked``: the caller knows the suggestion has no link yet (saves a query per row)."""
     existing = set() if unlinked or not suggestion.id else {
         pid for (pid,) in session.execute(
@@ -695,7 +697,12 @@ def add_explicit_links(session: Session, suggestion: Suggestion | ToMap, refs: I
     }
     n = 0
     suggestion.sureness = None
+    best: dict[str, Reference] = {}
     for r in refs:
+        kept = best.get(r.article_key)
+        if kept is None or _specificity(r) > _specificity(kept):
+            best[r.article_key] = r
+    for r in best.values():
         pid = provision_ids.get(r.article_key)
         if pid is None or pid in existing:
             continue
@@ -708,6 +715,23 @@ def add_explicit_links(session: Session, suggestion: Suggestion | ToMap, refs: I
         existing.add(pid)
         n += 1
     return n
+
+
+def keep_links(session: Session, kept: dict[int, list[int]], note: str) -> None:
+    """Of each suggestion's links, only those to the provisions ``kept`` lists for it stay;
+    ``note`` is added to their evidence (why the others went)."""
+    for sid, pids in kept.items():
+        for link in session.scalars(select(SuggestionProvision).where(SuggestionProvision.suggestion_id == sid)):
+            if link.provision_id in pids:
+                link.evidence = f"{link.evidence or ''}{note}"[:500]
+            else:
+                session.delete(link)
+    for s in rows_by_ids(session, Suggestion, sorted(kept)):
+        s.sureness = None  # where it stands changed: the review queue works it out again
+
+
+def _specificity(ref: Reference) -> tuple[bool, bool]:
+    return ref.item is not None, ref.paragraph is not None
 
 
 # What the mapping sets on a suggestion it loaded (``minyi.services.analysis``).

@@ -294,6 +294,27 @@ class BM25:
 # --- the mapper ---------------------------------------------------------------------
 
 
+# How much more a point must score on one listed article than on the next for the form's
+# list to be shared out by content (``share_declared``).
+DECLARED_MARGIN = 0.1
+
+
+def share_declared(rows: np.ndarray, margin: float = DECLARED_MARGIN) -> list[list[int]] | None:
+    """A comment that makes several points under a form's list of articles: for each point
+    (a row of its scores against the listed articles), the columns it is about. A point
+    that scores one listed article ``margin`` above the rest is about that one; any other
+    keeps the whole list. None (the list stays with every point) when some listed article
+    would be left to no point: the writer listed it for one of them."""
+    out: list[list[int]] = []
+    for row in rows:
+        order = np.argsort(-row, kind="stable")
+        best = float(row[order[0]])
+        second = float(row[order[1]]) if len(order) > 1 else 0.0
+        out.append([int(order[0])] if best > 0 and best - second >= margin else list(range(len(row))))
+    covered = {j for share in out for j in share}
+    return out if len(covered) == rows.shape[1] else None
+
+
 def map_params_for(embedder_or_name, settings=None) -> MapParams:  # type: ignore[no-untyped-def]
     """Parameters for a backend from thresholds.toml; settings override the threshold."""
     from pipeline.embed import calibration, thresholds_for
@@ -448,6 +469,19 @@ class SemanticMapper:
             for j in order
             if row[j] >= p.threshold and row[j] >= best * p.relative
         ]
+
+    def declared_shares(self, texts: Sequence[str], embeddings: np.ndarray, keys: Sequence[str]) -> list[list[str]]:
+        """The points of one comment whose form lists several articles (涉及条款：第三十八条、
+        第二十八条): the listed articles each point is about (``share_declared``)."""
+        index = {a.key: j for j, a in enumerate(self.articles)}
+        listed = [k for k in keys if k in index]
+        if len(listed) < 2 or len(texts) < 2:
+            return [list(keys) for _ in texts]
+        rows = self.score_matrix(texts, embeddings)[:, [index[k] for k in listed]]
+        shares = share_declared(rows)
+        if shares is None:
+            return [list(keys) for _ in texts]
+        return [[listed[j] for j in share] for share in shares]
 
     def learn_examples(self, embeddings: np.ndarray, article_keys: Sequence[str]) -> None:
         """The consultation's own explicitly cited suggestions (their embeddings and the

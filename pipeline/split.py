@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from minyi.core import citations
 from minyi.core.numerals import parse_number
@@ -33,6 +33,9 @@ class Piece:
     # True when the piece carries on the previous one's subject ("第五十条明码标价好" /
     # "但建议统一支付方式"): a piece that cites nothing then refers to the same article.
     continues: bool = False
+    # The head the point stands under, set aside ("第三十条建议作两处修改："): its citations
+    # place every point under it that cites nothing itself.
+    heading: str | None = None
 
 
 @dataclass
@@ -74,8 +77,10 @@ _LEAD_IN_WORDS = re.compile(
 _LEAD_IN_OWN_CHARS = 2
 _CLOSING = re.compile(
     r"^(?:以上|上述)[^。！？]{0,30}?(?:意见|建议)[^。！？]{0,30}?[。！!]?$|^(?:谢谢|感谢|此致|敬礼)[^。]{0,20}$"
-    r"|^[^。！？]{0,10}(?:供参考|请予考虑|请考虑|请采纳|望采纳|恳请采纳)[^。！？]{0,10}[。！!]?$"
+    r"|^[^。！？]{0,10}(?:供参考|请予考虑|请考虑|请采纳|望采纳|恳请采纳|妥否|请酌|请审阅|请指正)[^。！？]{0,10}[。！!]?$"
 )
+# A letter's date line ("2025年10月8日", "2025-10-08"), under its signature.
+_DATE_LINE = re.compile(r"^\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?|[-./]\d{1,2}[-./]\d{1,2})$")
 
 
 def _marker_number(style: str, token: str) -> int | None:
@@ -150,21 +155,25 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _split_closing(text: str, pieces: list[Piece], dropped: list[str]) -> None:
-    """Set aside closing sentences ("以上意见，请予考虑。谢谢！") at the end of the last piece."""
+    """Set aside the letter's end after the last piece: closing sentences ("以上意见妥否，
+    请酌。"), the signature's contact lines ("提出人：……", "电话：……") and its date."""
     if not pieces:
         return
     last = pieces[-1]
     sentences = _sentences(last.text)
     cut = len(last.text)
     for s, e in reversed(sentences[1:]):
-        if _CLOSING.match(last.text[s:e].strip()):
+        sentence = last.text[s:e].strip()
+        if _CLOSING.match(sentence) or _is_contact_only(sentence) or _DATE_LINE.match(sentence):
             cut = s
         else:
             break
     if cut < len(last.text):
-        dropped.append(last.text[cut:].strip())
+        tail = last.text[cut:].strip()
+        # Contact lines the sentence walk set aside already are in the tail now.
+        dropped[:] = [d for d in dropped if d not in tail] + [tail]
         new_end = last.start + len(last.text[:cut].rstrip())
-        pieces[-1] = Piece(last.text[:cut].rstrip(), last.start, new_end)
+        pieces[-1] = replace(last, text=last.text[:cut].rstrip(), end=new_end)
 
 
 def _by_enumeration(text: str, markers: list[re.Match[str]],
@@ -192,10 +201,9 @@ def _by_enumeration(text: str, markers: list[re.Match[str]],
         named = cited(preamble)
         if len(named) == 1 and _announces_points(preamble) and not any(cited(p.text) for p in pieces):
             # "第七十九条第一款建议作两处修改：一是……；二是……": every point is on the article
-            # the head names, and the head is no point of its own.
-            first = pieces[0]
-            pieces[0] = Piece(preamble + "\n" + first.text, s, first.end)
-            pieces[1:] = [Piece(p.text, p.start, p.end, continues=True) for p in pieces[1:]]
+            # the head names, and the head is no point of its own: set aside, it places them.
+            dropped.append(preamble)
+            pieces = [Piece(p.text, p.start, p.end, continues=True, heading=preamble) for p in pieces]
         elif _is_attitude(preamble) or named:
             pieces.insert(0, Piece(preamble, s, e))
         else:
@@ -367,4 +375,4 @@ def _without_connective(text: str, piece: Piece) -> Piece:
     if lead is None or lead.end() >= len(piece.text):
         return piece
     start = piece.start + lead.end()
-    return Piece(text[start : piece.end], start, piece.end, piece.continues)
+    return replace(piece, text=text[start : piece.end], start=start)

@@ -335,11 +335,21 @@ def read_comments(job: tuple[tuple[str, str, str], list[str], list[str]]) -> tup
             set_aside=[m.piece(x).text for x in parts.dropped],
             personal_data=[s.to_dict() for s in m.spans],
             # Each piece masked with what the whole comment revealed.
-            pieces=[(p.text, m.piece(p.text).text, {"continues": True} if getattr(p, "continues", False) else {})
-                    for p in parts.pieces],
+            pieces=[(p.text, m.piece(p.text).text, _piece_meta(p, m)) for p in parts.pieces],
         ))
     t3 = time.perf_counter()
     return read, {"normalise": t1 - t0, "mask": t2 - t1, "split": t3 - t2}
+
+
+def _piece_meta(piece: Any, masked: Any) -> dict[str, Any]:
+    """What the split says of a piece beyond its text: that it carries on the previous
+    piece's subject, and the head (masked) it stands under."""
+    meta: dict[str, Any] = {}
+    if getattr(piece, "continues", False):
+        meta["continues"] = True
+    if getattr(piece, "heading", None):
+        meta["heading"] = masked.piece(piece.heading).text
+    return meta
 
 
 def _store_read(session: Session, cid: int, comment_ids: list[int], read: list[_Read], summary: RunSummary,
@@ -380,6 +390,11 @@ class _Cited:
     quotes: list[str]
     wording: dict[str, str] | None = None  # articles whose wording it restates (at most one citation)
     absent: list[str] | None = None  # "第82条没有第5款": a cited part the cited article lacks
+    # One point of several of a comment, placed only by the form's list of articles
+    # (涉及条款：第三十八条、第二十八条): the comment and the listed articles, to share the
+    # list out among its points by content.
+    listed_for: int | None = None
+    listed: list[str] | None = None
 
 
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
@@ -422,7 +437,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     # The articles' embeddings just cached: committed, or SQLite's write lock would be held
     # through all the embedding that follows.
     _commit(session)
-    _check_explicit_citations(session, timer, mapper_, explicit, embed)
+    _check_explicit_citations(session, timer, mapper_, explicit, embed, ctx.provision_ids)
     del explicit
     # Read once (the explicit pass's links included), then kept up to date in memory: a
     # reply in a later chunk takes the articles of a post mapped in an earlier one.
@@ -506,6 +521,12 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 quoted_text=c.quoted_text if single else None,
             )
             refs = list(res.references)
+            heading = (s.meta or {}).get("heading")
+            if heading and all(r.via == "declared" for r in refs):
+                # "第三十条建议作两处修改：一是……；二是……": the head, set aside, places its points.
+                under = mapper(heading, ctx.index)
+                if under.references:
+                    refs, res.context = list(under.references), under.context
             if _quotes_only_across_articles(refs) and (res.chapters or scoping.whole_text_cue(text)):
                 # "第六章法律责任大多是“依照有关法律处罚”", "全文的“法律委员会”建议统一改为……":
                 # wording the chapter or the draft repeats in several articles, quoted about
@@ -539,8 +560,11 @@ def _map_explicit_chunk(session: Session, ctx: store.DraftContext, pipe: Any, ti
                 cited = list(dict.fromkeys(cited))
                 wording = restated_wording(text, ctx.index, cited[0] if cited else None) \
                     if len(cited) <= 1 else None
+                listed = list(dict.fromkeys(r.article_key for r in refs))
+                by_list = not single and len(listed) > 1 and all(r.via == "declared" for r in refs)
                 explicit.append(_Cited(s.id, text, cited, missing, quotes, wording,
-                                       [p.reason for p in res.problems if p.part]))
+                                       [p.reason for p in res.problems if p.part],
+                                       c.id if by_list else None, listed if by_list else None))
             elif res.chapters:
                 chapter, section = res.chapters[0]
                 s.is_general, s.scope = True, "chapter"
@@ -566,13 +590,14 @@ TEXT_BATCH = 20_000
 
 
 def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, explicit: list[_Cited],
-                              embed: Callable[[list[str]], np.ndarray]) -> None:
+                              embed: Callable[[list[str]], np.ndarray], provision_ids: dict[str, int]) -> None:
     """The consultation's explicitly cited suggestions are labelled examples for the rest,
     and their scores tell whether each citation fits what the suggestion says."""
     if not explicit:
         return
     keys = [a.key for a in mapper_.articles]
     _embed_first(session, embed, [x.text for x in explicit])
+    _share_listed_articles(session, mapper_, explicit, embed, provision_ids)
     single = [x for x in explicit if len(x.cited) == 1]
     single_emb = embed([x.text for x in single])
     with timer.stage("map_semantic", len(explicit), (0, 0)):
@@ -594,6 +619,29 @@ def _check_explicit_citations(session: Session, timer: _Timer, mapper_: Any, exp
     timer.summary.citation_checks += len(checks)
     _store(session, timer)
     _commit(session)  # before the semantic pass reads: its reads would take the lock with these writes
+
+
+def _share_listed_articles(session: Session, mapper_: Any, explicit: list[_Cited],
+                           embed: Callable[[list[str]], np.ndarray], provision_ids: dict[str, int]) -> None:
+    """Points of one comment placed only by the form's list of articles (涉及条款：第三十八条、
+    第二十八条; "1.学校周边停靠区域……2.允许搭载十二周岁以上的学生……") each keep the listed
+    article they are about (``pipeline.semantic.share_declared``), not the whole list: one
+    row per point under its article, not each point under every article listed."""
+    by_comment: dict[int, list[_Cited]] = {}
+    for x in explicit:
+        if x.listed_for is not None:
+            by_comment.setdefault(x.listed_for, []).append(x)
+    narrowed: dict[int, list[str]] = {}
+    for points in by_comment.values():
+        texts = [x.text for x in points]
+        shares = mapper_.declared_shares(texts, embed(texts), points[0].listed or [])
+        for x, share in zip(points, shares):
+            if len(share) < len(x.listed or []):
+                narrowed[x.id] = share
+    if narrowed:
+        store.keep_links(session, {sid: [provision_ids[k] for k in share if k in provision_ids]
+                                   for sid, share in narrowed.items()}, "（按所提内容归入此条）")
+        _commit(session)
 
 
 def _embed_first(session: Session, embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> None:

@@ -12,6 +12,7 @@ import pytest
 from minyi.core.settings import PipelineSettings
 from pipeline.embed import get_embedder
 from pipeline.semantic import (
+    share_declared,
     ArticleDoc,
     SemanticMapper,
     cited_keys,
@@ -163,3 +164,16 @@ def test_learned_examples_are_capped_per_article_and_compared_in_blocks(monkeypa
     p = m.params
     expected = np.clip((sims.max(axis=1) - p.ex_lo) / max(p.ex_hi - p.ex_lo, 1e-6), 0, 1)
     assert np.allclose(whole[:, 1], expected, atol=1e-6)
+
+
+def test_a_forms_list_of_articles_is_shared_out_only_when_every_listed_article_has_its_point():
+    import numpy as np
+
+    # Each point clearly on one listed article, and each listed article some point's.
+    assert share_declared(np.array([[0.69, 0.40], [0.41, 0.74]])) == [[0], [1]]
+    # A point that prefers neither by the margin keeps the whole list.
+    assert share_declared(np.array([[0.69, 0.40], [0.45, 0.50], [0.30, 0.70]])) == [[0], [0, 1], [1]]
+    # Both points on the first article: the second was listed for one of them; all keep both.
+    assert share_declared(np.array([[0.69, 0.40], [0.66, 0.30]])) is None
+    # Nothing scored: no point is placed by its content.
+    assert share_declared(np.zeros((2, 2))) == [[0, 1], [0, 1]]

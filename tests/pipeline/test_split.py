@@ -129,11 +129,14 @@ def test_a_request_after_an_attitude_on_an_article_continues_that_article():
 
 
 def test_points_under_a_head_naming_one_article_are_all_on_that_article():
+    # The head is set aside (no point of its own) and places every point under it.
     s = split_comment("第三十条建议作两处修改：一是时速提高到二十五公里；二是夜间行驶必须开灯。")
-    assert s.texts == ["第三十条建议作两处修改：\n时速提高到二十五公里", "夜间行驶必须开灯。"]
-    assert [p.continues for p in s.pieces] == [False, True]
+    assert s.texts == ["时速提高到二十五公里", "夜间行驶必须开灯。"]
+    assert s.dropped == ["第三十条建议作两处修改："]
+    assert [(p.continues, p.heading) for p in s.pieces] == [(True, "第三十条建议作两处修改：")] * 2
     s = split_comment("关于第三十条，提三点意见：（一）提高时速；（二）放宽载人年龄；（三）夜间必须开灯。")
-    assert len(s.texts) == 3 and [p.continues for p in s.pieces] == [False, True, True]
+    assert s.texts == ["提高时速", "放宽载人年龄", "夜间必须开灯。"]
+    assert {p.heading for p in s.pieces} == {"关于第三十条，提三点意见："}
     # A head that makes a point of its own, or points that cite their own articles, stay apart.
     s = split_comment("第三十条很好。一是第五条应当明确职责；二是第九条建议删除。")
     assert s.texts[0] == "第三十条很好。" and not any(p.continues for p in s.pieces)
@@ -182,3 +185,15 @@ def test_a_connective_that_opens_a_point_is_not_part_of_it():
     # Words that only look like one stay: "还有的小区" is what it says.
     assert split_comment("还有的小区没有物业，建议由社区代管。").texts == ["还有的小区没有物业，建议由社区代管。"]
 
+
+
+def test_a_letters_closing_signature_and_date_are_set_aside_after_the_last_point():
+    letter = ("一、关于第六十六条。建议明确扣留期限。\n二、建议增加一条个人信息保护的规定。\n\n以上意见妥否，请酌。\n\n"
+              "提出人：周伟（某律师事务所律师）\n电话：13631456072\n2025年10月8日")
+    s = split_comment(letter)
+    assert s.texts == ["关于第六十六条。建议明确扣留期限。", "建议增加一条个人信息保护的规定。"]
+    assert s.dropped == ["以上意见妥否，请酌。\n\n提出人：周伟（某律师事务所律师）\n电话：13631456072\n2025年10月8日"]
+    # Without enumeration: the contact lines are set aside once, with the rest of the end.
+    s = split_comment("建议增加一条个人信息保护的规定。\n以上意见供参考。\n提出人：周伟\n电话：13631456072\n2025年10月8日")
+    assert s.texts == ["建议增加一条个人信息保护的规定。"]
+    assert s.dropped == ["以上意见供参考。\n提出人：周伟\n电话：13631456072\n2025年10月8日"]

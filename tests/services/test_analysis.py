@@ -1044,3 +1044,50 @@ def test_a_later_run_reads_none_of_the_suggestions_an_earlier_one_placed(session
                             .where(Comment.external_id.like("S-%"))).all()
     assert summary.mapped_explicit + summary.mapped_semantic + summary.general >= len(batch) == 3
     assert all(s.scope for s in batch)
+
+
+def test_the_points_of_a_comment_share_out_the_forms_list_of_articles_by_content(session, consultation):
+    """涉及条款 lists two articles and the comment makes two points, one on each: each point
+    is placed under its own article, not under both. Two points on one of them leave the
+    list as it is: the writer listed the other article for one of the points."""
+    _analyse_more(session, consultation, [
+        CommentIn("1.建议学校周边停靠区域在上学、放学时段由交警或者志愿者维持秩序；"
+                  "2.建议允许搭载十二周岁以上的学生，很多六年级学生已经超过十二岁。",
+                  declared_articles=["第三十八条、第二十八条"], external_id="L-1"),
+        CommentIn("1.建议学校周边停靠区域设置遮雨棚；2.建议学校周边停靠区域在放学时段由交警维持秩序。",
+                  declared_articles=["第三十八条、第二十八条"], external_id="L-2"),
+    ], "listed")
+    _c, pieces = _by_external(session, consultation, "L-1")
+    assert [_articles_of(session, s.id) for s in pieces] == [[38], [28]]
+    evidence = session.scalars(select(SuggestionProvision.evidence)
+                               .where(SuggestionProvision.suggestion_id == pieces[1].id)).all()
+    assert evidence == ["涉及条款：第三十八条、第二十八条（按所提内容归入此条）"]
+    _c, pieces = _by_external(session, consultation, "L-2")
+    assert [_articles_of(session, s.id) for s in pieces] == [[28, 38], [28, 38]]
+
+
+def test_points_under_a_head_naming_an_article_are_placed_by_the_head_set_aside(session, consultation):
+    """"第三十条第一款建议作两处修改：一是……；二是……": the head is no point of its own (not
+    printed with the first point), and every point is on the article and 款 it names."""
+    _analyse_more(session, consultation, [
+        CommentIn("第三十条建议作两处修改：一是时速提高到二十五公里；二是夜间在非机动车道上可以适当提速。",
+                  external_id="H-1"),
+    ], "heading")
+    comment, pieces = _by_external(session, consultation, "H-1")
+    assert [s.text for s in pieces] == ["时速提高到二十五公里", "夜间在非机动车道上可以适当提速。"]
+    assert [_articles_of(session, s.id) for s in pieces] == [[30], [30]]
+    assert comment.meta["pipeline"]["set_aside"] == ["第三十条建议作两处修改："]
+    assert all((s.meta or {}).get("mapping") == "explicit" for s in pieces)
+
+
+def test_the_item_the_text_cites_wins_over_the_forms_article(session, consultation):
+    """The form says 涉及条款：第14条, the text 第十四条第一款第（四）项: the link names the 项."""
+    _analyse_more(session, consultation, [
+        CommentIn("第十四条第一款第（四）项禁止加装遮阳篷，我支持，那个篷子风一吹车就歪。",
+                  declared_articles=["第14条"], external_id="P-1"),
+    ], "parts")
+    _c, (piece,) = _by_external(session, consultation, "P-1")
+    links = session.execute(select(SuggestionProvision.paragraph, SuggestionProvision.item,
+                                   SuggestionProvision.evidence)
+                            .where(SuggestionProvision.suggestion_id == piece.id)).all()
+    assert [tuple(link) for link in links] == [(1, 4, "第十四条第一款第（四）项")]
