@@ -33,7 +33,7 @@ from typing import Any
 
 from pipeline.align import AlignedPair, diff_article, inserted_text, normalise
 from pipeline.classify import SUGGESTION_AS_NOUN
-from pipeline.normalise import in_another_language
+from minyi.core.language import in_another_language
 from minyi.core.drafts import Article, ParsedDraft
 from minyi.core import citations
 from minyi.core.numerals import parse_number

@@ -42,7 +42,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pipeline.normalise import in_another_language
+from minyi.core.language import in_another_language
 
 METHODS = ("agglomerative", "hdbscan", "kmeans")
 _AMOUNT = re.compile(r"^[\d零〇一二两三四五六七八九十百千万.]+[元年月日天岁周公里米倍次条款项个人%％]*$")

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from minyi.core.language import in_another_language
 from minyi.core.reporting import ArticleInfo, ClusterView, ConsultationFigures, ConsultationReport, SuggestionRow
 from minyi.core.vocab import CHANNELS
 from reports.document import Block, Doc, Heading, Para, Sheet, Table, cn_ordinal, people_text, zh_date
@@ -433,8 +434,8 @@ def rows_from_views(views: list[ClusterView]) -> dict[str, list[FeedbackRow]]:
             FeedbackRow(
                 section=v.section,
                 ordinal=len(section) + 1,
-                suggestion=v.text,
-                reason=v.reason,
+                suggestion=finished(v.text),
+                reason=finished(v.reason) if v.reason else v.reason,
                 proposers=proposers_text(v.members),
                 count=v.count,
                 article_label=v.article.short_label if v.article else None,
@@ -450,6 +451,21 @@ def rows_from_views(views: list[ClusterView]) -> dict[str, list[FeedbackRow]]:
             )
         )
     return out
+
+
+_OPEN_END = re.compile(r"[，,；;、：:\s]+$")
+_CLOSERS = "”’）)】」』》\"'"
+
+
+def finished(text: str) -> str:
+    """A point printed as a sentence: the split cut "加强对骑手权益的保障；" out of its list and
+    "支持为骑手买保险" was written without a full stop; both end with "。" in the document.
+    A question, an exclamation or a quoted sentence keeps its own ending."""
+    t = _OPEN_END.sub("", text.rstrip())
+    core = t.rstrip(_CLOSERS)
+    if not core or core[-1] in "。！？!?….":
+        return t
+    return t + ("." if in_another_language(t) else "。")
 
 
 # --- 草案原文: what the row is about, not the whole article ---------------------------------

@@ -351,3 +351,14 @@ def test_a_row_names_a_paragraph_only_when_the_wording_points_there():
     vague = row("希望社区能组织家长学安全知识。")
     label, excerpt = draft_excerpt(article, [vague], vague, vague.text)
     assert label is None and excerpt.startswith("交通运输")
+
+
+def test_a_point_is_printed_as_a_sentence():
+    from reports.feedback import finished
+
+    assert finished("加强对骑手权益的保障；") == "加强对骑手权益的保障。"  # cut out of a list
+    assert finished("支持为骑手买保险") == "支持为骑手买保险。"
+    assert finished("将“鼓励”修改为“应当”") == "将“鼓励”修改为“应当”。"
+    for ended in ("上牌能不能在社区办？", "支持！", "他说：“太慢了。”", "Article 74 leaves out Pudong."):
+        assert finished(ended) == ended
+    assert finished("Article 74 leaves out Pudong") == "Article 74 leaves out Pudong."
