@@ -532,6 +532,13 @@ def _name_spans(text: str, contacts: list[Span]) -> list[Span]:
             while end > 0 and text[end - 1] in " _-—:：,，(（/":
                 end -= 1
         found = _name_before(text, end)
+        if found is None:
+            # "孙建军\n13962187730": a signature's name on the line above its number, alone.
+            above = text[:end].rstrip(" \t\n\r_-—:：,，(（/")
+            line_start = above.rfind("\n") + 1
+            if "\n" in text[len(above) : end] and 2 <= len(above) - line_start <= 4:
+                found = _name_before(text, len(above))
+                found = found if found and found[0] == line_start else None
         if found:
             spans.append(Span("name", *found))
     return spans

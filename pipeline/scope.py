@@ -83,6 +83,31 @@ _GRIEVANCE = re.compile(
 _FIRST_PERSON = re.compile(r"我|本人|我家|我们(?:家|小区|公司)")
 
 
+# "无意见。", "暂无建议", "测试", "Hello, this is a test message.": nothing said.
+_NOTHING_SAID = re.compile(
+    r"^(?:(?:暂|目前|本人|我)?(?:无|没有?)(?:任何)?(?:意见|建议)?|测试(?:一下)?|试一下|test(?:ing)?)[。！!.~～\s]*$"
+    r"|\btest(?:ing)? (?:message|post|submission)\b",
+    re.IGNORECASE,
+)
+# What a signature is made of once masked: placeholders, dates, contact labels.
+_PLACEHOLDER = re.compile(r"【[^】]{1,8}】")
+_DATE = re.compile(r"\d{4}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[-./]\d{1,2}[-./]\d{1,2})")
+_CONTACT_LABEL = re.compile(r"(?:联系)?(?:电话|手机|邮箱|微信|地址|姓名|提出人|联系人|署名|落款)\s*[：:]?")
+_SIGNATURE_REST = re.compile(r"[\s\d\-—_.,，。:：()（）/]+")
+
+
+def signature_only(text: str) -> bool:
+    """A comment that is only a signature ("孙建军\n13962187730\n2023年3月20日", masked:
+    "【姓名】\n【手机号】\n2023年3月20日"): nothing is left once the placeholders, dates and
+    contact labels are taken out but, at most, a name the masker did not know."""
+    from pipeline.mask import looks_like_name
+
+    if len(text) > 80:
+        return False
+    rest = _SIGNATURE_REST.sub("", _CONTACT_LABEL.sub("", _DATE.sub("", _PLACEHOLDER.sub("", text))))
+    return not rest or looks_like_name(rest, context="weak")
+
+
 def not_opinion(text: str, *, speaker_role: str | None = None, forum_reply: bool = False) -> str | None:
     """Why the text is not an opinion (a short English reason), or None."""
     t = (text or "").strip()
@@ -90,6 +115,10 @@ def not_opinion(text: str, *, speaker_role: str | None = None, forum_reply: bool
         return "host"
     if not t:
         return "empty"
+    if _NOTHING_SAID.search(t):
+        return "nothing said"
+    if signature_only(t):
+        return "signature"
     if _GREETING_ONLY.match(t) and not _REQUEST.search(t):
         return "greeting"
     if _SUBMISSION.search(t) and not _REQUEST.search(_SUBMISSION.sub("", t)) and len(t) < 120:

@@ -126,3 +126,10 @@ def test_what_follows_i_am_or_a_role_word_is_a_description_not_a_name(text):
 ])
 def test_names_that_begin_with_a_word_are_still_names(text, masked):
     assert mask(text).text == masked
+
+
+def test_a_signatures_name_on_the_line_above_its_number_is_masked():
+    assert mask("孙建军\n13962187730\n2023年3月20日").text == "【姓名】\n【手机号】\n2023年3月20日"
+    assert mask("建议删除第五条。\n孙建军\n13962187730").text == "建议删除第五条。\n【姓名】\n【手机号】"
+    # A line of more than a name above a number is left as it is.
+    assert mask("第三十条应删除\n13962187730").text == "第三十条应删除\n【手机号】"

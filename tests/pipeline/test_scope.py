@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.scope import adds_nothing_to_agreement, agreed_speaker, agrees_with_earlier_post
+from pipeline.scope import adds_nothing_to_agreement, agreed_speaker, agrees_with_earlier_post, not_opinion
 
 
 @pytest.mark.parametrize("text", ["同意楼上", "同上，支持！", "同意楼上老张的意见，先警告再罚款。", "+1", "附议，说得好！",
@@ -144,3 +144,22 @@ def test_a_reply_that_names_the_floor_it_agrees_with(text, floor):
 def test_the_speaker_a_turn_agrees_with_is_read_by_name(text, who):
     assert agreed_speaker(text) == who
 
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("无意见。", "nothing said"),
+    ("暂无建议", "nothing said"),
+    ("测试", "nothing said"),
+    ("Hello, this is a test message.", "nothing said"),
+    ("【姓名】\n【手机号】\n2023年3月20日", "signature"),  # a signature alone, masked
+    ("孙建军", "signature"),  # a name the masker did not know, alone
+    # Opinions, however short:
+    ("无异议。", None),
+    ("第三十条无意见", None),
+    ("我没有意见，支持！", None),
+    ("测试数据要删除", None),
+    ("同意。", None),
+    ("Article 12 should say X.", None),
+])
+def test_nothing_said_and_a_signature_alone_are_not_opinions(text, reason):
+    assert not_opinion(text) == reason
