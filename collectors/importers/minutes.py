@@ -75,6 +75,9 @@ _NOT_WHO = re.compile(
     r"|(?:意见|建议|问题|情况|内容|如下|摘要|汇总表?|说明|规定|要求)$"
 )
 _ANNOUNCES = re.compile(r"如下表?[。：:]?$")
+# The recorder's account of the meeting ("会议最后，李振华主任对大家提出的意见建议表示感谢……",
+# "会上，大家围绕……进行了讨论"): it ends the turn before it and is no one's opinion.
+_NARRATION = re.compile(r"^(?:会议|座谈会)(?:最后|结束|开始|期间|上)|^会(?:上|后|前)[，,]|^(?:最后|会议结束前)，主持人")
 _COUNT = re.compile(r"(?:共|计|等|约)?\s*(\d+|[一二三四五六七八九十百零两]+)\s*(?:人|名|位)")
 
 
@@ -316,10 +319,11 @@ def read_minutes(
         if "title" not in meta and not turns and not loose and is_heading(text):
             meta["title"] = text
             continue
-        announces = bool(_ANNOUNCES.search(text))
+        announces = bool(_ANNOUNCES.search(text)) or bool(_NARRATION.match(text))
         turn = None if announces else match_turn(text) or speaker_label(text)
         if announces:
-            # "现将发言要点整理如下：" / "汇总如下表。": the recorder's words, not an opinion.
+            # "现将发言要点整理如下：" / "汇总如下表。" / "会议最后，……": the recorder's words,
+            # not an opinion.
             loose.append((paragraph_no, text))
             current = None
         elif turn is not None:

@@ -105,6 +105,17 @@ def test_continuation_paragraphs_join_their_turn(minutes):
     assert last.comment.text.endswith("过渡期不少于六个月。")  # the closing 记录人 line is not joined
 
 
+def test_the_recorders_account_of_the_meeting_ends_the_turn_before_it(tmp_path):
+    doc = Document()
+    doc.add_paragraph("王强（田面村居民）：建议条例对出租屋房东的责任作出规定。")
+    doc.add_paragraph("房东应当为租户提供安全的充电条件。")
+    doc.add_paragraph("会议最后，李振华主任对大家提出的意见建议表示感谢，表示将如实上报。")
+    doc.save(tmp_path / "纪要.docx")
+    source, records = read(tmp_path / "纪要.docx")
+    assert [r.comment.text for r in records] == ["建议条例对出租屋房东的责任作出规定。\n房东应当为租户提供安全的充电条件。"]
+    assert source.meta["narrative"] == "会议最后，李振华主任对大家提出的意见建议表示感谢，表示将如实上报。"
+
+
 def test_collective_turn_has_no_author_but_says_who(minutes):
     _s, records = read(minutes)
     collective = next(r for r in records if "外卖骑手" in r.comment.text)
