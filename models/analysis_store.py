@@ -1229,8 +1229,9 @@ class ScopeMember:
 def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, with_text: bool = True
                   ) -> dict[str, list[ScopeMember]]:
     """Every suggestion by cluster scope: "article:<key>" for each article it is linked to,
-    "general" for 总体意见, "other" for suggestions outside the draft's scope (a reviewer's
-    非意见 is in none). ``with_text`` False: the texts are left empty, for the caller to read
+    "chapter:<n>" for an opinion on one chapter as a whole (the analysis placed it there; a
+    reviewer who moved it to 总体意见 did not), "general" for the rest of 总体意见, "other"
+    for suggestions outside the draft's scope (a reviewer's 非意见 is in none). ``with_text`` False: the texts are left empty, for the caller to read
     those it needs (``analysed_texts``): a batch needs its own and a sample of each
     stored cluster's, not the consultation's. ``follows`` is left empty too
     (``followed_posts``: only the new members' are needed)."""
@@ -1240,10 +1241,11 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
         session,
         select(Suggestion.id, *texts, Suggestion.type,
                Suggestion.duplicate_group_id, Suggestion.is_general, Suggestion.is_out_of_scope,
-               Suggestion.comment_id)
+               Suggestion.comment_id, Suggestion.scope, Suggestion.reviewed_scope)
         .where(*_consultation_span(session, consultation_id), _is_opinion())
         .order_by(Suggestion.id)
     ).all()
+    chapter_of = _chapters_of(session, [r[0] for r in rows if r[8] == "chapter" and r[9] is None])
     links: dict[int, list[tuple[int, int]]] = defaultdict(list)  # suggestion → [(link, provision)]
     # By the draft's articles, not by joining the suggestions: the link index alone answers
     # (a third of the time at 10^6).
@@ -1257,7 +1259,7 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
         if len(made) > 1:
             made.sort()  # in the order they were made
     scopes: dict[str, list[ScopeMember]] = defaultdict(list)
-    for sid, masked, text, stype, gid, general, out, comment_id in rows:
+    for sid, masked, text, stype, gid, general, out, comment_id, _scope, _reviewed in rows:
         member = ScopeMember(sid, masked or text or "", stype, gid, comment_id)
         keys = [key_by_pid[p] for _link, p in links.get(sid, ())]
         if keys:
@@ -1266,8 +1268,22 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
         elif out:
             scopes["other"].append(member)
         elif general:
-            scopes["general"].append(member)
+            chapter = chapter_of.get(sid)
+            scopes["general" if chapter is None else f"chapter:{chapter}"].append(member)
     return scopes
+
+
+def _chapters_of(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    """Suggestion id → the chapter its opinion is on (``meta["chapter"]``), for these ids."""
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for sid, meta in session.execute(
+            select(Suggestion.id, Suggestion.meta).where(Suggestion.id.in_(ids[start : start + _CHUNK]))
+        ):
+            chapter = (meta or {}).get("chapter")
+            if isinstance(chapter, int):
+                out[sid] = chapter
+    return out
 
 
 def followed_posts(session: Session, suggestion_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:

@@ -322,6 +322,15 @@ def scope_cut(dist: np.ndarray, cut: float, spread: float | None) -> float:
     return min(max(own, cut - SPREAD_BAND), cut + SPREAD_BAND)
 
 
+def topicless_cut(cut: float) -> float:
+    """The cut for a scope whose opinions share no article (总体意见, one chapter's, 草案范围外):
+    the strict end of the band ``scope_cut`` moves in, without the scope's own spread. What
+    makes a scope's own cut right is the topic its members share; opinions on the whole
+    draft share none, so their distances are all large and a cut relative to them merged
+    "写字楼不让骑手进" with "平台算法逼着骑手闯红灯" and "信息必须保密" into one row."""
+    return cut - SPREAD_BAND
+
+
 def proposal_labels(dist: np.ndarray, distance_threshold: float, kinds: Sequence[str] | None = None) -> np.ndarray:
     """Average-linkage clusters of a proposal-distance matrix, within each kind; a cluster
     that still holds opposed requests (average linkage may outvote one 2.0) is split."""

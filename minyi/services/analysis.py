@@ -1157,6 +1157,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
     writes the database); the rest are clustered per scope, one partition each, on
     ``run_on`` (``minyi.services.distributed``), and stored in the scopes' order."""
     from minyi.services.distributed import InProcess
+    from pipeline.cluster import topicless_cut
     from pipeline.embed import thresholds_for
 
     # Reading the consultation's scopes and clusters grows with the consultation: timed,
@@ -1210,7 +1211,10 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
     with timer.stage("cluster", len(pending)) as st:
         for n_scope, (scope, new) in enumerate(pending.items(), 1):
             stored = existing.get(scope, {})
-            provision_id = ctx.provision_ids.get(scope.split(":", 1)[1]) if scope.startswith("article:") else None
+            on_article = scope.startswith("article:")
+            # Opinions on no one article share no topic: a strict cut, not the scope's own.
+            cut, scope_spread = (distance, spread) if on_article else (topicless_cut(distance), None)
+            provision_id = ctx.provision_ids.get(scope.split(":", 1)[1]) if on_article else None
             article_text = article_texts.get(scope.split(":", 1)[1]) if scope.startswith("article:") else None
             type_of = {m.suggestion_id: m.type for m in scopes[scope]}
             # People who support an article and people who want it changed never share a
@@ -1221,7 +1225,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
                 stored_part = {c: ids for c, ids in stored.items() if incremental.cluster_stance(ids, type_of) == stance}
                 # A later batch joins stored clusters at the calibrated cut: the scope's own cut
                 # (cluster_spread) needs the whole scope's distances, which a join does not read.
-                touched, rest = incremental.join_stored(new_part, stored_part, vec, group_of, distance,
+                touched, rest = incremental.join_stored(new_part, stored_part, vec, group_of, cut,
                                                         text_of=text_of, article_text=article_text,
                                                         embedding_weight=embedding_weight)
                 for cluster_id, sids in touched.items():
@@ -1236,7 +1240,7 @@ def _cluster(session: Session, cid: int, ctx: store.DraftContext, pipe: Any, tim
                 # One clustering per scope (its request words are weighed over the whole
                 # scope), stances kept apart inside it.
                 jobs.append(_new_clusters_job(scope, provision_id, rest_all, vec, cluster_scope, pipe,
-                                              (distance, embedding_weight, article_text, spread), background,
+                                              (cut, embedding_weight, article_text, scope_spread), background,
                                               stance_of))
             st.tick(n_scope)
         # The scopes' clusterings are independent: partitions, stored in the scopes' order,

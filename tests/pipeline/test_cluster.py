@@ -8,7 +8,7 @@ import pytest
 
 from minyi.core.errors import ConfigError
 from minyi.core.settings import PipelineSettings
-from pipeline.cluster import cluster_scope, ctfidf_keywords, medoid
+from pipeline.cluster import cluster_scope, ctfidf_keywords, medoid, proposal_labels, scope_cut, topicless_cut
 from pipeline.embed import get_embedder, thresholds_for
 
 SETTINGS = PipelineSettings()
@@ -252,3 +252,21 @@ def test_same_request_with_different_stories_is_closer_by_its_request_sentences(
     assert asks[0] @ asks[1] > whole[0] @ whole[1] + 0.2
     assert asks[0] @ asks[1] > asks[0] @ asks[2]
     assert whole[0] @ whole[2] > whole[0] @ whole[1]  # by whole texts the story dominates
+
+
+def test_opinions_that_share_no_article_are_cut_strictly_not_by_their_own_spread():
+    """Twelve opinions on the whole draft, all far apart (0.75–0.95, as different opinions on
+    no one article are) but for one pair (0.3): the scope's own cut sits just below their
+    distances and merges unrelated ones; the cut for a scope without an article joins the
+    pair only."""
+    rng = np.random.default_rng(7)
+    n = 12
+    dist = rng.uniform(0.72, 1.0, (n, n))
+    dist = (dist + dist.T) / 2
+    dist[0, 1] = dist[1, 0] = 0.3
+    np.fill_diagonal(dist, 0.0)
+    assert dist[np.triu_indices(n, 1)][1:].min() > 0.7
+    own = scope_cut(dist, 0.7, 0.9)
+    assert len(set(proposal_labels(dist, own))) < n - 1  # unrelated opinions merged
+    labels = proposal_labels(dist, topicless_cut(0.7))
+    assert labels[0] == labels[1] and len(set(labels)) == n - 1

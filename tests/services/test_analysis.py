@@ -1091,3 +1091,32 @@ def test_the_item_the_text_cites_wins_over_the_forms_article(session, consultati
                                    SuggestionProvision.evidence)
                             .where(SuggestionProvision.suggestion_id == piece.id)).all()
     assert [tuple(link) for link in links] == [(1, 4, "第十四条第一款第（四）项")]
+
+
+def test_opinions_on_the_whole_draft_are_clustered_only_with_the_same_point(session, consultation):
+    """总体意见 share no article: different opinions on the draft as a whole are rows of
+    their own (a cut relative to their distances merged them into one row, "有N人提出"
+    counting people who said different things); the same point said twice is one row.
+    An opinion on one chapter is clustered with that chapter's only."""
+    general = [
+        "条例写得太长了，老百姓看不懂，建议出一个简明版。",
+        "条例太长了，老百姓看不懂，建议出简明版。",
+        "建议条例通过后印成小册子发到每户。",
+        "希望立法多听企业的意见，出台前要给企业说话的机会。",
+        "总体赞成制定本条例，建议尽快出台。",
+        "第三章的规定太原则，建议细化。",
+        "第五章罚款太重，建议整体下调。",
+    ]
+    _analyse_more(session, consultation, [CommentIn(t, external_id=f"G-{i}") for i, t in enumerate(general)],
+                  "whole")
+
+    def cluster_of(i):
+        _c, (piece,) = _by_external(session, consultation, f"G-{i}")
+        assert piece.is_general, general[i]
+        return session.scalar(select(Cluster).join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
+                              .where(ClusterMember.suggestion_id == piece.id))
+
+    clusters = [cluster_of(i) for i in range(len(general))]
+    assert clusters[0].id == clusters[1].id
+    assert len({c.id for c in clusters[1:]}) == len(general) - 1
+    assert [c.scope for c in clusters[5:]] == ["chapter:3", "chapter:5"]
