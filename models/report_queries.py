@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from minyi.core.decisions import winning
 from minyi.core.errors import NotFoundError
+from minyi.core.vocab import SPEAKER_ROLES
 from minyi.core.reporting import (
     ArticleInfo,
     ChannelUse,
@@ -240,6 +241,7 @@ def suggestion_rows(
         meta = r.comment_meta or {}
         s_meta = r.suggestion_meta or {}
         role = next((str(meta[k]) for k in ROLE_KEYS if meta.get(k)), None)
+        role = SPEAKER_ROLES.get(role, role) or None if role else None  # the analysis's codes in Chinese
         status = statuses.get(r.id)
         in_clusters = clusters.get(r.id, [])
         return SuggestionRow(

@@ -26,6 +26,9 @@ PROVISION_KIND_ZH = {
     "item": "项",
     "subitem": "目",
 }
+# A symposium speaker's role as importers record it (comment meta "speaker_role"): what a
+# document prints for it ("" for none: a participant is no role worth printing).
+SPEAKER_ROLES: dict[str, str] = {"host": "主持人", "chair": "主持人", "participant": "", "recorder": "记录人"}
 RECORD_STATUSES = ("ok", "quarantined")
 LINK_METHODS = ("explicit", "semantic", "manual")
 SUGGESTION_TYPES = ("修改", "增加", "删除", "支持", "反对", "询问", "其他")
