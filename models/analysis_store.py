@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, and_, bindparam, case, delete, exists, false, func, insert, null, select, text, update
+from sqlalchemy import JSON, and_, bindparam, case, delete, exists, false, func, insert, null, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -506,13 +506,22 @@ def previous_context(session: Session, comment_id: int, before_ordinal: int) -> 
 THREAD_EVIDENCE = "承接楼上所说条款"
 
 
+@dataclass
+class ForumThreads:
+    """The forum threads of a batch: thread id → floor → {article key: the post's suggestion
+    linked to it} (``articles``, empty for a post on no article), and thread id → floor →
+    the post's suggestions (``posts``)."""
+
+    articles: dict[Any, dict[int, dict[str, int]]]
+    posts: dict[Any, dict[int, list[int]]]
+
+
 def thread_articles(session: Session, consultation_id: int, provision_ids: dict[str, int],
-                    comment_ids: Sequence[int]) -> dict[Any, dict[int, dict[str, int]]]:
-    """thread id → floor → {article key: the post's suggestion linked to it} (forum comments
-    carry ``thread_id`` and ``floor`` in ``Comment.meta``), for replies that take their
-    subject from an earlier post, of the threads ``comment_ids`` were posted in: a batch's
-    replies look up their own threads, so a batch does not read every forum post of the
-    consultation."""
+                    comment_ids: Sequence[int]) -> ForumThreads:
+    """The posts of the threads ``comment_ids`` were posted in (forum comments carry
+    ``thread_id`` and ``floor`` in ``Comment.meta``), for replies that take their subject
+    from an earlier post: a batch's replies look up their own threads, so a batch does not
+    read every forum post of the consultation."""
     query = (
         select(Comment.meta, Suggestion.id, SuggestionProvision.provision_id)
         .join(Suggestion, Suggestion.comment_id == Comment.id)
@@ -526,6 +535,7 @@ def thread_articles(session: Session, consultation_id: int, provision_ids: dict[
     queries = [query.where(thread.in_(wanted[start : start + _CHUNK])) for start in range(0, len(wanted), _CHUNK)]
     key_by_pid = {pid: key for key, pid in provision_ids.items()}
     out: dict[Any, dict[int, dict[str, int]]] = defaultdict(dict)
+    posts: dict[Any, dict[int, list[int]]] = defaultdict(dict)
     for statement in queries:
         for meta, sid, pid in session.execute(statement):
             meta = meta or {}
@@ -535,7 +545,10 @@ def thread_articles(session: Session, consultation_id: int, provision_ids: dict[
             keys = out[thread].setdefault(floor, {})
             if pid in key_by_pid:
                 keys.setdefault(key_by_pid[pid], sid)
-    return dict(out)
+            post = posts[thread].setdefault(floor, [])
+            if sid not in post:
+                post.append(sid)
+    return ForumThreads(dict(out), dict(posts))
 
 
 # The evidence of a link a symposium turn took from the speaker it agrees with.
@@ -1293,10 +1306,15 @@ def followed_posts(session: Session, suggestion_ids: Sequence[int]) -> dict[int,
     ids = sorted(set(suggestion_ids))
     out: dict[int, tuple[int, ...]] = {}
     for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
         replies = select(SuggestionProvision.suggestion_id).where(
-            SuggestionProvision.suggestion_id.in_(ids[start : start + _CHUNK]),
+            SuggestionProvision.suggestion_id.in_(chunk),
             SuggestionProvision.evidence.in_((THREAD_EVIDENCE, SPEAKER_EVIDENCE)))
-        for sid, meta in _plain_rows(session, select(Suggestion.id, Suggestion.meta).where(Suggestion.id.in_(replies))):
+        # A reply to a post on no article has no link to tell it by: the forum's 总体意见.
+        on_no_article = select(Suggestion.id).join(Comment, Comment.id == Suggestion.comment_id).where(
+            Suggestion.id.in_(chunk), Suggestion.is_general.is_(True), Comment.channel == "forum")
+        for sid, meta in _plain_rows(session, select(Suggestion.id, Suggestion.meta).where(
+                or_(Suggestion.id.in_(replies), Suggestion.id.in_(on_no_article)))):
             if (meta or {}).get("follows"):
                 out[sid] = tuple(int(f) for f in meta["follows"])
     return out

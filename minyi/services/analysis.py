@@ -444,6 +444,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
     with timer.stage("map_semantic", left, (0, 0)):
         threads = store.thread_articles(session, cid, ctx.provision_ids, [c for c, _n in pending])
         turns = store.symposium_turns(session, cid, ctx.provision_ids, [c for c, _n in pending])
+    replies_to_no_article: dict[int, list[int]] = {}
     done = 0
     for chunk in chunks:
         # What the explicit pass left of these comments.
@@ -453,10 +454,13 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                      + [s.masked_text or s.text for s, _m in bad])
         _check_missing_numbers(timer, mapper_, ctx.index, bad, embed)
         if todo:
-            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads, turns,
+            _map_semantic(session, ctx, pipe, timer, embed, mapper_, todo, threads, turns, replies_to_no_article,
                           part=(done, done + len(todo)), total=left)
             done += len(todo)
         _commit_mapped(session, timer, [s for s, _c, _n in todo])
+    if replies_to_no_article:
+        _follow_posts_on_no_article(session, replies_to_no_article)
+        _commit(session)
 
 
 def _commit_mapped(session: Session, timer: _Timer, suggestions: list[Any]) -> None:
@@ -712,17 +716,20 @@ def _semantic_mapper(ctx: store.DraftContext, pipe: Any, timer: _Timer, embedder
 
 def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _Timer,
                   embed: Callable[[list[str]], np.ndarray], mapper_: Any,
-                  unmapped: list[tuple[Any, Any, int]], thread_articles: dict[Any, dict[int, dict[str, int]]],
-                  turns: store.SymposiumTurns, *, part: tuple[int, int], total: int) -> None:
+                  unmapped: list[tuple[Any, Any, int]], threads: store.ForumThreads,
+                  turns: store.SymposiumTurns, replies_to_no_article: dict[int, list[int]], *,
+                  part: tuple[int, int], total: int) -> None:
     """Reference-free suggestions: articles by score (best, and a second only when nearly
     tied), forum replies that agree with an earlier post take its articles, so do symposium
     turns that agree with a speaker they name, and what has no clear article is 总体意见 or
     草案范围外 (``pipeline.scope``). ``unmapped`` is one chunk, ``part`` its place in the
-    ``total`` for progress; ``thread_articles`` (thread id → floor → {article key:
+    ``total`` for progress; ``threads.articles`` (thread id → floor → {article key:
     suggestion} of the posts mapped so far) and ``turns`` are brought up to date with what
-    it maps."""
+    it maps. A reply agreeing with a post on no article is added to ``replies_to_no_article``
+    (reply → the post's suggestions), placed with the post once every post is placed."""
     from pipeline import scope as scoping
 
+    thread_articles = threads.articles
     summary = timer.summary
     texts, contexts = _semantic_inputs(unmapped)
     # Through the run's embedding cache (timed as "embed"): without expand_embeddings these
@@ -782,6 +789,13 @@ def _map_semantic(session: Session, ctx: store.DraftContext, pipe: Any, timer: _
                 if spoken is not None:
                     for l in found:
                         spoken.setdefault(l.article_key, s.id)
+            elif agrees and thread is not None and floor and floor > 1 and not followed and (
+                    post := _agreed_post(threads.posts.get(thread, {}), floor, scoping.referred_floor(text, floor))):
+                # "同意楼上" under a post on no article: the post's point, wherever it goes.
+                replies_to_no_article[s.id] = post
+                s.is_general, s.scope = True, "general"
+                store.set_meta(s, mapping="thread", follows=post)
+                summary.general += 1
             elif (agrees and (thread is None or not floor or floor <= 1)
                   and scoping.adds_nothing_to_agreement(text)):
                 # "我同意李某的意见": a reply whose context is unknown says nothing by itself.
@@ -856,6 +870,33 @@ def _agreed_speaker_articles(turns: store.SymposiumTurns, comment_id: int) -> di
         if cid < comment_id and same_person and keys:
             return keys
     return {}
+
+
+def _agreed_post(posts: dict[int, list[int]], floor: int, named: int | None) -> list[int]:
+    """The suggestions of the post a reply on ``floor`` agrees with: the one it names, else
+    the one just above it; [] when that post is not known."""
+    target = named if named is not None else max((f for f in posts if f < floor), default=None)
+    return list(posts.get(target, [])) if target is not None and target < floor else []
+
+
+def _follow_posts_on_no_article(session: Session, replies: dict[int, list[int]]) -> None:
+    """Replies agreeing with a post on no article take the post's placement (总体意见, its
+    chapter, 草案范围外; 非意见 when the post is none) and follow it into its cluster: "同意楼上"
+    counts for the post's opinion instead of being a 总体意见 row of its own."""
+    posts = {p.id: p for p in store.rows_by_ids(session, Suggestion, sorted({p for ps in replies.values() for p in ps}))}
+    for reply in store.rows_by_ids(session, Suggestion, sorted(replies)):
+        known = [posts[p] for p in replies[reply.id] if p in posts]
+        opinions = [p for p in known if p.scope != "not_opinion"]
+        if known and not opinions:
+            reply.scope, reply.is_general, reply.is_out_of_scope = "not_opinion", False, False
+            store.set_meta(reply, mapping="not_opinion", not_opinion="agrees with a post that is no opinion")
+            continue
+        if not opinions or opinions[0].scope == "article":
+            continue  # placed by the post's articles already, or nothing known to follow
+        post = opinions[0]
+        reply.scope, reply.is_general, reply.is_out_of_scope = post.scope, post.is_general, post.is_out_of_scope
+        placement = {k: v for k, v in (post.meta or {}).items() if k in ("chapter", "section")}
+        store.set_meta(reply, follows=[p.id for p in opinions], **placement)
 
 
 def _earlier_post_articles(floors: dict[int, dict[str, int]], floor: int, named: int | None = None) -> dict[str, int]:

@@ -1120,3 +1120,28 @@ def test_opinions_on_the_whole_draft_are_clustered_only_with_the_same_point(sess
     assert clusters[0].id == clusters[1].id
     assert len({c.id for c in clusters[1:]}) == len(general) - 1
     assert [c.scope for c in clusters[5:]] == ["chapter:3", "chapter:5"]
+
+
+def test_a_reply_agreeing_with_a_post_on_no_article_counts_for_that_post(session, consultation):
+    """"同意楼上" under a post on the whole draft is one more person for the post's opinion,
+    not a 总体意见 row of its own; under a grievance it goes with the grievance (草案范围外);
+    under a post that is no opinion ("测试") it is none either."""
+    _analyse_more(session, consultation, [
+        _forum_post("整体来看，这个条例方向是对的，希望尽快出台。", "W", 1),
+        _forum_post("同意楼上", "W", 2),
+        _forum_post("我们小区电梯经常坏，物业不修，有没有人管？", "V", 1),
+        _forum_post("同意楼上，我们小区也是这样", "V", 2),
+        _forum_post("测试", "T", 1),
+        _forum_post("同意楼上", "T", 2),
+    ], "forum-general")
+
+    def placed(ext):
+        _c, (piece,) = _by_external(session, consultation, ext)
+        clusters = set(session.scalars(select(ClusterMember.cluster_id).where(ClusterMember.suggestion_id == piece.id)))
+        return piece.scope, clusters
+
+    for thread, scope in (("W", "general"), ("V", "out_of_scope")):
+        (post_scope, post_clusters), (reply_scope, reply_clusters) = placed(f"{thread}-1"), placed(f"{thread}-2")
+        assert post_scope == reply_scope == scope
+        assert post_clusters and reply_clusters == post_clusters
+    assert placed("T-2") == ("not_opinion", set())
