@@ -65,6 +65,8 @@ _LEAD_IN = re.compile(
     r"^[^。！？]{0,60}?(?:提出?|有|如下|以下|几点|几条|若干|下列)[^。！？]{0,20}?(?:意见|建议|看法|想法)[^。！？]{0,10}?[：:。，,]?\s*$"
     r"|^[^。！？]{0,40}?(?:意见|建议)如下\s*[：:。]?\s*$"
     r"|^(?:您好|你好|各位领导|尊敬的[^。！？]{0,20})[！!，,：:。]?\s*$"
+    # A letter's salutation on a line of its own ("人大领导：", "法工委的同志们：").
+    r"|^[^。！？，,：:]{0,12}(?:领导|同志们?|工作人员|法工委|法制工作委员会|常委会|联系点)(?:们|你们好|您好)?[！!，,：:]\s*$"
 )
 # A short head before a colon ("我的看法：", "建议："): a lead-in only when it says nothing
 # beyond such words. "但希望进一步明确付款期限：" names the request and stays with it.

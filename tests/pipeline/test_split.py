@@ -197,3 +197,11 @@ def test_a_letters_closing_signature_and_date_are_set_aside_after_the_last_point
     s = split_comment("建议增加一条个人信息保护的规定。\n以上意见供参考。\n提出人：周伟\n电话：13631456072\n2025年10月8日")
     assert s.texts == ["建议增加一条个人信息保护的规定。"]
     assert s.dropped == ["以上意见供参考。\n提出人：周伟\n电话：13631456072\n2025年10月8日"]
+
+
+def test_a_letters_salutation_is_set_aside():
+    s = split_comment("人大领导：\n我的案子法院判了三年了，一直没有执行。请人大督促法院执行。")
+    assert s.texts == ["我的案子法院判了三年了，一直没有执行。请人大督促法院执行。"] and s.dropped == ["人大领导："]
+    s = split_comment("法工委的同志们：\n建议第三十条提高限速。")
+    assert s.texts == ["建议第三十条提高限速。"] and s.dropped == ["法工委的同志们："]
+    assert split_comment("第三十条：建议提高限速。").texts == ["第三十条：建议提高限速。"]  # a head, not a salutation
