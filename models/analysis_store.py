@@ -649,8 +649,9 @@ def set_meta_by_id(session: Session, values_by_id: dict[int, dict[str, Any]],
 
 def unlinked_general_members(session: Session, consultation_id: int, suggestion_ids: Sequence[int] | None = None
                              ) -> dict[int, list[int]]:
-    """Duplicate group → its members the mapper left as 总体意见 with no article and no
-    reviewer's scope; among every group's members, or among ``suggestion_ids``."""
+    """Duplicate group → its members the mapper left on no article (总体意见, or 草案范围外 by
+    their words: a copy's few words may all be colloquial) and no reviewer's scope; among
+    every group's members, or among ``suggestion_ids``."""
     linked = exists().where(SuggestionProvision.suggestion_id == Suggestion.id)
     out: dict[int, list[int]] = defaultdict(list)
     if suggestion_ids is None:
@@ -661,7 +662,7 @@ def unlinked_general_members(session: Session, consultation_id: int, suggestion_
     for where in wheres:
         for sid, gid in session.execute(
             select(Suggestion.id, Suggestion.duplicate_group_id)
-            .where(where, Suggestion.duplicate_group_id.is_not(None), Suggestion.scope == "general",
+            .where(where, Suggestion.duplicate_group_id.is_not(None), Suggestion.scope.in_(("general", "out_of_scope")),
                    Suggestion.reviewed_scope.is_(None), ~linked)
             .order_by(Suggestion.id)
         ):

@@ -1065,7 +1065,7 @@ def _save_index(session: Session, cid: int, backend: str, rows: list[store.Dedup
 
 
 def _articles_from_group(session: Session, cid: int, suggestion_ids: set[int] | None = None) -> int:
-    """A copy the mapper left as 总体意见 ("同上，建议三十日内付款") takes the articles that most of
+    """A copy the mapper left on no article ("同上，建议三十日内付款") takes the articles that most of
     its duplicate group's other members are linked to: it says what they say. Reviewed
     scopes and explicit or manual links are never touched. Every group's members, or a
     batch's (``suggestion_ids``): the stored copies had their turn when they were new, and
@@ -1081,7 +1081,7 @@ def _articles_from_group(session: Session, cid: int, suggestion_ids: set[int] | 
     for start in range(0, len(ids), MAP_CHUNK):
         for s in store.rows_by_ids(session, Suggestion, ids[start : start + MAP_CHUNK]):
             store.add_semantic_links(session, s, [(p, 1.0, "与同组重复意见相同") for p in takes[s.id]])
-            s.is_general, s.scope = False, "article"
+            s.is_general, s.is_out_of_scope, s.scope = False, False, "article"
             store.set_meta(s, mapping="duplicate")
         _commit(session)
     return len(takes)

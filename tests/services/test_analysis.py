@@ -911,8 +911,10 @@ def test_a_batch_analysed_with_another_backend_is_compared_with_the_whole_consul
     assert len(backends) == opinions() and {b.split(":")[0] for b in backends} == {"use"}
 
 
-@pytest.mark.parametrize("batch", [False, True])
-def test_a_copy_left_general_takes_the_articles_its_group_is_linked_to(session, consultation, batch):
+@pytest.mark.parametrize("batch, left_as", [(False, "general"), (True, "general"), (False, "out_of_scope")])
+def test_a_copy_left_general_takes_the_articles_its_group_is_linked_to(session, consultation, batch, left_as):
+    """Left as 总体意见, or as 草案范围外 by its words (a short copy's words may all be
+    colloquial: "不能只刷脸！"), a copy takes its group's articles."""
     from sqlalchemy import delete
 
     from minyi.services.analysis import _articles_from_group
@@ -925,6 +927,7 @@ def test_a_copy_left_general_takes_the_articles_its_group_is_linked_to(session, 
         session.execute(delete(SuggestionProvision).where(SuggestionProvision.suggestion_id == s.id))
         s.scope, s.is_general = "general", True
     reviewed.reviewed_scope = "general"
+    left.scope, left.is_out_of_scope = left_as, left_as == "out_of_scope"
     session.commit()
 
     taken = _articles_from_group(session, consultation, {left.id, reviewed.id, linked.id} if batch else None)
@@ -932,7 +935,7 @@ def test_a_copy_left_general_takes_the_articles_its_group_is_linked_to(session, 
 
     assert taken == 1
     assert _articles_of(session, left.id) == _articles_of(session, linked.id) == [45]
-    assert (left.scope, left.is_general, left.meta["mapping"]) == ("article", False, "duplicate")
+    assert (left.scope, left.is_general, left.is_out_of_scope, left.meta["mapping"]) == ("article", False, False, "duplicate")
     assert _articles_of(session, reviewed.id) == [] and reviewed.scope == "general"
     assert _articles_from_group(session, consultation, None) == 0  # nothing left to take
 
