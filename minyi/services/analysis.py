@@ -240,11 +240,14 @@ def _analyze(session: Session, actor: Actor, consultation_id: int, backend: str 
         _split_new_comments(session, consultation_id, ctx, pipe, timer, offload)
     finally:
         offload.close()
-    _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed)
+    replies = _map_new_suggestions(session, consultation_id, ctx, pipe, timer, embedder, embed)
     store.note_run(session, run, mapping_done=True)
     _commit(session)
     # Classify before dedup: out-of-scope marks decide the "other" scope dedup compares in.
     _classify(session, consultation_id, ctx, pipe, timer)
+    # Then the replies to posts on no article take where their posts ended up.
+    if replies:
+        _follow_posts_on_no_article(session, replies)
     _commit(session)
     # The suggestions not compared yet: this run's, and those a killed run left.
     _deduplicate(session, consultation_id, ctx, pipe, timer, embedder, embed)
@@ -399,17 +402,20 @@ class _Cited:
 
 def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pipe: Any,
                          timer: _Timer, embedder: Callable[[], Any],
-                         embed: Callable[[list[str]], np.ndarray]) -> None:
+                         embed: Callable[[list[str]], np.ndarray]) -> dict[int, list[int]]:
     """Scope and articles of every suggestion not mapped yet (see ``pipeline.scope``):
     非意见 first (host lines, greetings, "同问"), then explicit citations (a cited chapter is
     one 总体意见 row for the chapter; a doubtful citation is flagged, never re-mapped), then
     semantic mapping of the rest, with thread context for forum replies.
 
     Two passes over the comments, ``MAP_CHUNK`` at a time: the explicit pass first, since
-    the whole consultation's cited suggestions are the semantic pass's labelled examples."""
+    the whole consultation's cited suggestions are the semantic pass's labelled examples.
+    Returns the forum replies that agree with a post on no article (reply → the post's
+    suggestions): they are placed with the post once the post's scope is final
+    (``_follow_posts_on_no_article``, after the classification)."""
     pending = store.comments_to_map(session, cid)
     if not pending:
-        return
+        return {}
     chunks = [pending[i : i + MAP_CHUNK] for i in range(0, len(pending), MAP_CHUNK)]
     total = sum(n for _c, n in pending)
     semantic = ctx.has_draft and pipe.mapper in SEMANTIC_MAPPERS
@@ -432,7 +438,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
             timer.summary.general += len(unmapped)
         _commit_mapped(session, timer, [s for s, _c, _n in todo])
     if not semantic or (not left and not explicit):
-        return
+        return {}
     mapper_ = _semantic_mapper(ctx, pipe, timer, embedder, embed)
     # The articles' embeddings just cached: committed, or SQLite's write lock would be held
     # through all the embedding that follows.
@@ -458,9 +464,7 @@ def _map_new_suggestions(session: Session, cid: int, ctx: store.DraftContext, pi
                           part=(done, done + len(todo)), total=left)
             done += len(todo)
         _commit_mapped(session, timer, [s for s, _c, _n in todo])
-    if replies_to_no_article:
-        _follow_posts_on_no_article(session, replies_to_no_article)
-        _commit(session)
+    return replies_to_no_article
 
 
 def _commit_mapped(session: Session, timer: _Timer, suggestions: list[Any]) -> None:
@@ -882,7 +886,9 @@ def _agreed_post(posts: dict[int, list[int]], floor: int, named: int | None) -> 
 def _follow_posts_on_no_article(session: Session, replies: dict[int, list[int]]) -> None:
     """Replies agreeing with a post on no article take the post's placement (总体意见, its
     chapter, 草案范围外; 非意见 when the post is none) and follow it into its cluster: "同意楼上"
-    counts for the post's opinion instead of being a 总体意见 row of its own."""
+    counts for the post's opinion instead of being a 总体意见 row of its own. After the
+    classification, which may put the post out of scope (and would judge "同意楼上" by its
+    own two words)."""
     posts = {p.id: p for p in store.rows_by_ids(session, Suggestion, sorted({p for ps in replies.values() for p in ps}))}
     for reply in store.rows_by_ids(session, Suggestion, sorted(replies)):
         known = [posts[p] for p in replies[reply.id] if p in posts]
