@@ -424,6 +424,21 @@ _PLACE_OR_BODY = re.compile(
 )
 
 
+_LATIN_NAME = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}")
+
+
+def is_signature_line(line: str) -> bool:
+    """A letter's signature line: a name alone, after a role or place ("东湖街道居民张三"),
+    with a date, or already masked ("居民【姓名】"); a Latin name ("Daniel Hoffmann")."""
+    t = line.strip().rstrip("。.")
+    if _LATIN_NAME.fullmatch(t):
+        return True
+    if re.fullmatch(r"(?:——|--)?\s*[\u4e00-\u9fff]{0,12}【姓名】", t):
+        return True
+    m = _SIGN_LINE.fullmatch("\n" + t)
+    return bool(m) and looks_like_name(_TRAILING_WORDS.sub("", m.group("name")), context="weak")
+
+
 def looks_like_name(name: str, *, context: str | None = None) -> bool:
     """Whether ``name`` reads as a person's name. ``context`` "strong": it follows 我是/
     联系人：/此致敬礼, so any word that starts with a surname is taken (严明 is a name there);

@@ -37,7 +37,7 @@ _GREETING_ONLY = re.compile(
 _SUBMISSION = re.compile(r"附件(?:为|是|中|里)?|请查收|详见附件|见附件|另附|附后")
 _PROCEDURE = re.compile(
     r"(?:截止|截至)(?:日期|时间|到)|什么时候截止|哪天截止|(?:在哪里?|怎么|如何|通过什么方式)(?:提交|提意见|反映意见)"
-    r"|意见(?:怎么|如何|在哪)(?:提交|提)"
+    r"|意见(?:怎么|如何|在哪)(?:提交|提)|(?:是|要)?(?:发到|寄到|交到)(?:这个|哪个|哪里|哪儿)"
 )
 # Replies that add nothing ("同问", "顶", "mark"): not an opinion of their own.
 _ECHO_ONLY = re.compile(r"^\s*(?:同问|顶+(?:一下)?|沙发|蹲|mark|Mark|MARK|围观|路过)[！!。，,~～\s]*")
@@ -85,10 +85,14 @@ _FIRST_PERSON = re.compile(r"我|本人|我家|我们(?:家|小区|公司)")
 
 # "无意见。", "暂无建议", "测试", "Hello, this is a test message.": nothing said.
 _NOTHING_SAID = re.compile(
-    r"^(?:(?:暂|目前|本人|我)?(?:无|没有?)(?:任何)?(?:意见|建议)?|测试(?:一下)?|试一下|test(?:ing)?)[。！!.~～\s]*$"
+    r"^(?:(?:暂|目前|本人|我)?(?:无|没有?)(?:任何)?(?:意见|建议)?|测试(?:一下)?|试一下|test(?:ing)?|已阅|已收到|收到)[。！!.~～\s]*$"
+    # A closing alone ("以上意见仅供参考。"): the letter's end, split from what it closed.
+    r"|^(?:以上|上述)[^。！？]{0,12}?(?:意见|建议)[^。！？]{0,6}?(?:供参考|请参考|请酌|请审阅|请予考虑)[。！!]?$"
     r"|\btest(?:ing)? (?:message|post|submission)\b",
     re.IGNORECASE,
 )
+# "前面几位说得很全面了，我没有什么补充。": nothing to add, when nothing is asked before it.
+_NOTHING_TO_ADD = re.compile(r"^[^。！？]{0,20}(?:没有|无)(?:什么|其他|别的)?(?:补充|要补充的|要说的)[了。！!\s]*$")
 # What a signature is made of once masked: placeholders, dates, contact labels.
 _PLACEHOLDER = re.compile(r"【[^】]{1,8}】")
 _DATE = re.compile(r"\d{4}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[-./]\d{1,2}[-./]\d{1,2})")
@@ -115,7 +119,7 @@ def not_opinion(text: str, *, speaker_role: str | None = None, forum_reply: bool
         return "host"
     if not t:
         return "empty"
-    if _NOTHING_SAID.search(t):
+    if _NOTHING_SAID.search(t) or (_NOTHING_TO_ADD.match(t) and not _REQUEST.search(t)):
         return "nothing said"
     if signature_only(t):
         return "signature"

@@ -65,6 +65,7 @@ _LEAD_IN = re.compile(
     r"^[^。！？]{0,60}?(?:提出?|有|如下|以下|几点|几条|若干|下列)[^。！？]{0,20}?(?:意见|建议|看法|想法)[^。！？]{0,10}?[：:。，,]?\s*$"
     r"|^[^。！？]{0,40}?(?:意见|建议)如下\s*[：:。]?\s*$"
     r"|^(?:您好|你好|各位领导|尊敬的[^。！？]{0,20})[！!，,：:。]?\s*$"
+    r"|^Dear [^.!?\n]{1,40}[,:]?\s*$"
     # A letter's salutation on a line of its own ("人大领导：", "法工委的同志们：").
     r"|^[^。！？，,：:]{0,12}(?:领导|同志们?|工作人员|法工委|法制工作委员会|常委会|联系点)(?:们|你们好|您好)?[！!，,：:]\s*$"
 )
@@ -80,6 +81,7 @@ _LEAD_IN_OWN_CHARS = 2
 _CLOSING = re.compile(
     r"^(?:以上|上述)[^。！？]{0,30}?(?:意见|建议)[^。！？]{0,30}?[。！!]?$|^(?:谢谢|感谢|此致|敬礼)[^。]{0,20}$"
     r"|^[^。！？]{0,10}(?:供参考|请予考虑|请考虑|请采纳|望采纳|恳请采纳|妥否|请酌|请审阅|请指正)[^。！？]{0,10}[。！!]?$"
+    r"|^(?i:(?:kind|best|warm)?\s*regards|sincerely|yours (?:sincerely|faithfully)|thank you)[,.!]?$"
 )
 # A letter's date line ("2025年10月8日", "2025-10-08"), under its signature.
 _DATE_LINE = re.compile(r"^\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?|[-./]\d{1,2}[-./]\d{1,2})$")
@@ -156,17 +158,29 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [s for s in spans if text[s[0] : s[1]].strip()]
 
 
+def _ends_a_letter(sentence: str) -> bool:
+    from pipeline.mask import is_signature_line
+
+    return bool(_CLOSING.match(sentence) or _is_contact_only(sentence) or _DATE_LINE.match(sentence)
+                or is_signature_line(sentence))
+
+
 def _split_closing(text: str, pieces: list[Piece], dropped: list[str]) -> None:
     """Set aside the letter's end after the last piece: closing sentences ("以上意见妥否，
-    请酌。"), the signature's contact lines ("提出人：……", "电话：……") and its date."""
+    请酌。", "此致 敬礼", "Kind regards,"), the signature (a name on its own line, its contact
+    lines "提出人：……", "电话：……") and its date; a last piece that is all of these goes
+    whole, when a piece is left before it."""
     if not pieces:
         return
     last = pieces[-1]
     sentences = _sentences(last.text)
+    if len(pieces) > 1 and all(_ends_a_letter(last.text[s:e].strip()) for s, e in sentences):
+        dropped.append(last.text.strip())
+        pieces.pop()
+        return
     cut = len(last.text)
     for s, e in reversed(sentences[1:]):
-        sentence = last.text[s:e].strip()
-        if _CLOSING.match(sentence) or _is_contact_only(sentence) or _DATE_LINE.match(sentence):
+        if _ends_a_letter(last.text[s:e].strip()):
             cut = s
         else:
             break

@@ -133,3 +133,13 @@ def test_a_signatures_name_on_the_line_above_its_number_is_masked():
     assert mask("建议删除第五条。\n孙建军\n13962187730").text == "建议删除第五条。\n【姓名】\n【手机号】"
     # A line of more than a name above a number is left as it is.
     assert mask("第三十条应删除\n13962187730").text == "第三十条应删除\n【手机号】"
+
+
+@pytest.mark.parametrize("line, signs", [
+    ("东湖街道居民张三", True), ("居民【姓名】", True), ("——李明", True), ("Daniel Hoffmann", True),
+    ("建议删除", False), ("谢谢", False), ("第三十条应删除", False),
+])
+def test_a_signature_line_is_told_from_a_point(line, signs):
+    from pipeline.mask import is_signature_line
+
+    assert is_signature_line(line) is signs

@@ -153,6 +153,11 @@ def test_the_speaker_a_turn_agrees_with_is_read_by_name(text, who):
     ("Hello, this is a test message.", "nothing said"),
     ("【姓名】\n【手机号】\n2023年3月20日", "signature"),  # a signature alone, masked
     ("孙建军", "signature"),  # a name the masker did not know, alone
+    ("以上意见仅供参考。", "nothing said"),  # a closing split from what it closed
+    ("已阅。", "nothing said"),
+    ("前面几位说得很全面了，我没有什么补充。", "nothing said"),
+    ("我有几点意见想提，请问是发到这个邮箱吗？", "question about the consultation"),
+    ("建议提高罚款，没有别的补充。", None),
     # Opinions, however short:
     ("无异议。", None),
     ("第三十条无意见", None),

@@ -205,3 +205,14 @@ def test_a_letters_salutation_is_set_aside():
     s = split_comment("法工委的同志们：\n建议第三十条提高限速。")
     assert s.texts == ["建议第三十条提高限速。"] and s.dropped == ["法工委的同志们："]
     assert split_comment("第三十条：建议提高限速。").texts == ["第三十条：建议提高限速。"]  # a head, not a salutation
+
+
+def test_a_letters_sign_off_in_chinese_or_english_is_set_aside():
+    s = split_comment("对草案的总体意见是：立法时要多考虑基层执法的可行性。\n此致\n敬礼\n张三")
+    assert s.texts == ["对草案的总体意见是：立法时要多考虑基层执法的可行性。"] and s.dropped == ["此致\n敬礼\n张三"]
+    s = split_comment("Dear Sir or Madam,\nI suggest an official English summary.\nKind regards,\nDaniel Hoffmann")
+    assert s.texts == ["I suggest an official English summary."]
+    assert s.dropped == ["Dear Sir or Madam,", "Kind regards,\nDaniel Hoffmann"]
+    # A last point that is only the sign-off goes whole.
+    s = split_comment("一、建议第三十条提高限速。\n二、建议第五条明确职责。\n三、此致\n敬礼！\n东湖街道居民张三")
+    assert s.texts == ["建议第三十条提高限速。", "建议第五条明确职责。"]
