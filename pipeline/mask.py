@@ -395,14 +395,38 @@ _SELF_INTRO = re.compile(
 )
 # Role words after which a person's name may follow: 居民张三反映, 业主李四提出.
 _ROLE_BEFORE_NAME = re.compile(
-    r"(?:居民|市民|村民|业主|网友|职工|员工|学生|家长|患者|骑手|车主|租户|房东|群众|志愿者|信息员|人大代表|政协委员)\s*"
+    r"(?:居民|市民|村民|业主|网友|职工|员工|学生|家长|患者|骑手|车主|租户|房东|群众|志愿者|信息员|人大代表|政协委员"
+    r"|法人|法定代表人|工作者|网格员|社工)\s*"
 )
 # Speaker turns in symposium minutes: "张三（某公司法务）：", "李四：".
 _SPEAKER = re.compile(r"(?:^|(?<=\n))(?P<name>[\u4e00-\u9fff]{2,4})(?=\s*(?:[（(][^）)\n]{1,30}[）)])?\s*[：:])")
 # Last line(s) of a letter: "张三", "居民 张三 2026年1月5日", "——张三".
+# A body or place before it introduces the name as well, with a space or without one
+# ("浙江某律师事务所 陈思远", "某市人大常委会法工委王建平", "彩田村12栋 陈志远"), and a
+# title may follow it ("韩立新 律师").
 _SIGN_LINE = re.compile(
-    r"(?:^|\n)[ \t]*(?:——|--)?\s*(?:[\u4e00-\u9fff]{0,12}(?:居民|业主|市民|代表|律师|职工|员工|学生)\s*)?"
-    r"(?P<name>[\u4e00-\u9fff·]{2,4})\s*(?:\d{4}\s*[年\-./]\s*\d{1,2}\s*[月\-./]\s*\d{1,2}\s*日?)?\s*$"
+    r"(?:^|\n|(?<=[。！!]))[ \t]*(?:——|--)?\s*(?:[\u4e00-\u9fff]{0,12}(?:居民|业主|市民|代表|律师|职工|员工|学生|会计)\s*"
+    r"|[\u4e00-\u9fff（）()\d]{2,24}?(?:[所委会司店局院校处科站心道区村栋号室厂行部队组]\s*|[ \t　]+))?"
+    r"(?P<name>[\u4e00-\u9fff·]{2,4})\s*(?:律师|先生|女士|老师|同志)?\s*"
+    r"(?:\d{4}\s*[年\-./]\s*\d{1,2}\s*[月\-./]\s*\d{1,2}\s*日?)?\s*$"
+)
+# A Latin name after an English closing, or right before an e-mail or a title
+# ("Kind regards,\nDaniel Hoffmann", "David Chen (d.chen@…)", "Thomas Becker, Legal Counsel").
+_LATIN_SIGNATURE = re.compile(
+    r"(?i:regards|sincerely|thanks|thank you|best)[,.!]?\s+(?P<a>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})\b"
+    r"|(?P<b>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})(?=\s*[,(（<]\s*(?:[\w.+-]+@|(?:Legal|General|Managing|Chief|Senior|Head)\b))"
+    r"|(?:^|\n)\s*(?:--|——)\s*(?P<c>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})\b"
+)
+# A speaker turn that opens with the speaker's body and title ("某科技公司董事长冯建军：……").
+_TITLED_SPEAKER = re.compile(
+    r"(?:^|\n)[^\n：:，。]{0,20}?(?:董事长|总经理|经理|总监|主席|主任|书记|处长|科长|局长|部长|站长|所长|院长|校长|会长"
+    r"|秘书长|律师|代表|委员|负责人|网格员)(?P<name>[\u4e00-\u9fff]{2,3})(?=\s*[：:])"
+)
+# The contact lines and date a signature's name stands above ("住址：……", "电话：……",
+# "2023年3月20日", a bare number or e-mail).
+_CONTACT_TAIL = re.compile(
+    r"(?:\n[ \t]*(?:(?:联系|电子)?(?:电话|手机|邮箱|微信|住址|地址|邮编|单位)\s*[：:][^\n]*|[\d\-+\s@.A-Za-z_]+"
+    r"|\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?))+\s*$"
 )
 # Characters that end a name when they follow it (我是王芳律师 → 王芳; 我是张三，住在 → 张三).
 _AFTER_NAME = set(
@@ -530,12 +554,20 @@ def _name_spans(text: str, contacts: list[Span]) -> list[Span]:
     for m in _SPEAKER.finditer(text):
         if looks_like_name(m.group("name")):
             spans.append(Span("name", m.start("name"), m.end("name")))
-    tail_start = max(0, len(text) - 60)
-    m = _SIGN_LINE.search(text, tail_start)
+    # The letter's last line before its contact lines and date: where its signature stands.
+    tail = _CONTACT_TAIL.search(text)
+    body = text[: tail.start()] if tail else text
+    m = _SIGN_LINE.search(body, max(0, len(body) - 60))
     if m and text[: m.start()].strip():
         name = _TRAILING_WORDS.sub("", m.group("name"))
         if looks_like_name(name, context="weak"):  # a line of its own at the end
             spans.append(Span("name", m.start("name"), m.start("name") + len(name)))
+    for m in _LATIN_SIGNATURE.finditer(text):
+        which = next(g for g in ("a", "b", "c") if m.group(g))
+        spans.append(Span("name", m.start(which), m.end(which)))
+    for m in _TITLED_SPEAKER.finditer(text):
+        if looks_like_name(m.group("name"), context="weak"):
+            spans.append(Span("name", m.start("name"), m.end("name")))
     # A name written right before a phone number, e-mail or WeChat id, or before 电话：.
     for c in contacts:
         end = c.start

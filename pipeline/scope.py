@@ -81,6 +81,8 @@ _GRIEVANCE = re.compile(
     r"楼上邻居|楼下|隔壁|油烟|装修|噪音|太坑|能不能快|要排队|被拒|请问[^。]{0,20}(?:能不能|可不可以|怎么办)"
 )
 _FIRST_PERSON = re.compile(r"我|本人|我家|我们(?:家|小区|公司)")
+# Told as one's own case though in no person: "投诉了好几次都没用", "打了几次电话".
+_TRIED = re.compile(r"(?:投诉|反映|举报|打电话|打了[^，。]{0,4}电话)(?:了|过)[^，。]{0,6}(?:次|回|遍)|都没用|没人管")
 
 
 # "无意见。", "暂无建议", "测试", "Hello, this is a test message.": nothing said.
@@ -222,6 +224,8 @@ def under_general_heading(comment_text: str, piece: str) -> bool:
 # How much better than the mapping threshold a text that speaks of the whole draft, or of a
 # personal grievance, must match an article to be put on it.
 GENERAL_MARGIN = 0.12
+# What asks something of a draft: a grievance without any of it only tells a story.
+_ASKS = re.compile(r"建议|应当|应该|希望|要求|请求|必须|不得|不能|能不能|可否|能否|请|规定|明确|改为|增加|删除|取消|提高|降低|放宽")
 
 
 def semantic_links_stand(piece: str, comment_text: str, best: float, threshold: float,
@@ -233,6 +237,8 @@ def semantic_links_stand(piece: str, comment_text: str, best: float, threshold: 
     point on an article)."""
     if whole_text_cue(piece):
         return False
+    if grievance_cue(piece) and not _ASKS.search(piece):
+        return False  # a complaint that asks nothing of the draft ("楼下饭店油烟太大……投诉了好几次都没用")
     if (general_cue(piece, best_article_text) or grievance_cue(piece)) and best < threshold + GENERAL_MARGIN:
         return False
     return not under_general_heading(comment_text, piece)
@@ -250,4 +256,5 @@ def general_cue(text: str, article_text: str = "") -> bool:
 
 def grievance_cue(text: str) -> bool:
     t = text or ""
-    return bool(_GRIEVANCE.search(t)) and bool(_FIRST_PERSON.search(t) or "请问" in t or "？" in t or "?" in t)
+    return bool(_GRIEVANCE.search(t)) and bool(_FIRST_PERSON.search(t) or _TRIED.search(t) or "请问" in t or "？" in t
+                                               or "?" in t)

@@ -82,6 +82,7 @@ _CLOSING = re.compile(
     r"^(?:以上|上述)[^。！？]{0,30}?(?:意见|建议)[^。！？]{0,30}?[。！!]?$|^(?:谢谢|感谢|此致|敬礼)[^。]{0,20}$"
     r"|^[^。！？]{0,10}(?:供参考|请予考虑|请考虑|请采纳|望采纳|恳请采纳|妥否|请酌|请审阅|请指正)[^。！？]{0,10}[。！!]?$"
     r"|^(?i:(?:kind|best|warm)?\s*regards|sincerely|yours (?:sincerely|faithfully)|thank you)[,.!]?$"
+    r"|^祝[^。！？，]{1,10}[！!。]?$"
 )
 # A letter's date line ("2025年10月8日", "2025-10-08"), under its signature.
 _DATE_LINE = re.compile(r"^\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?|[-./]\d{1,2}[-./]\d{1,2})$")
@@ -247,7 +248,7 @@ _ANOTHER = re.compile(
     r"|(?:建议|希望)?(?:在条例中|条例)?(?:增加|新增|增设|补充|加)(?:一条|一款|规定|条款))"
 )
 # A sentence that only gives contact details ("提出人：王某，电话：…", "如需沟通，邮箱 …").
-_CONTACT_ONLY = re.compile(r"^[^。！？]*?(?:提出人|联系人|姓名|联系方式|联系电话|电话|手机|邮箱|微信)\s*[：:]")
+_CONTACT_ONLY = re.compile(r"^[^。！？]*?(?:提出人|联系人|姓名|联系方式|联系电话|电话|手机|邮箱|微信|住址|通讯地址)\s*[：:]")
 
 
 def _is_attitude(sentence: str) -> bool:

@@ -143,3 +143,25 @@ def test_a_signature_line_is_told_from_a_point(line, signs):
     from pipeline.mask import is_signature_line
 
     assert is_signature_line(line) is signs
+
+
+def test_a_signatures_name_above_its_contact_lines_is_masked():
+    """The letter's last line before its 住址/电话/邮箱 lines is where its signature stands."""
+    letter = "希望社区能发纸质的草案。\n祝工作顺利！\n吴秀英\n住址：江城市解放路88号3栋\n电话：13907214456"
+    assert mask(letter).text == "希望社区能发纸质的草案。\n祝工作顺利！\n【姓名】\n住址：【住址】\n电话：【手机号】"
+    letter = "以上意见供参考。\n浙江某律师事务所 陈思远\n电话：0571-86735210\n邮箱：chensiyuan@zjlaw.cn"
+    assert mask(letter).text == "以上意见供参考。\n浙江某律师事务所 【姓名】\n电话：【固定电话】\n邮箱：【邮箱】"
+    assert mask("建议提高到 二十五公里").text == "建议提高到 二十五公里"
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("以上意见。\n某市人大常委会法工委王建平\n电话：0731-84226501", "以上意见。\n某市人大常委会法工委【姓名】\n电话：【固定电话】"),
+    ("以上意见，请予考虑。\n韩立新律师\n邮箱：a@b.cn", "以上意见，请予考虑。\n【姓名】律师\n邮箱：【邮箱】"),
+    ("此致敬礼！福田区莲花街道彩田村12栋 陈志远", "此致敬礼！福田区莲花街道彩田村12栋 【姓名】"),
+    ("某科技公司董事长冯建军：董事做商业决策，事后亏了就追责。", "某科技公司董事长【姓名】：董事做商业决策，事后亏了就追责。"),
+    ("我是福田区某街道网格员郑晓燕，日常入户采集信息。", "我是福田区某街道网格员【姓名】，日常入户采集信息。"),
+    ("Kind regards,\nDaniel Hoffmann\nd.hoffmann@outlook.com", "Kind regards,\n【姓名】\n【邮箱】"),
+    ("Thomas Becker, Legal Counsel", "【姓名】, Legal Counsel"),
+])
+def test_names_in_signatures_turns_and_english_sign_offs(text, masked):
+    assert mask(text).text == masked

@@ -168,3 +168,12 @@ def test_the_speaker_a_turn_agrees_with_is_read_by_name(text, who):
 ])
 def test_nothing_said_and_a_signature_alone_are_not_opinions(text, reason):
     assert not_opinion(text) == reason
+
+
+def test_a_complaint_that_asks_nothing_of_the_draft_is_on_no_article():
+    from pipeline.scope import semantic_links_stand
+
+    story = "楼下饭店油烟太大，晚上十一点还在营业，吵得孩子没法睡觉，投诉了好几次都没用。"
+    assert not semantic_links_stand(story, story, best=0.9, threshold=0.4)
+    asks = "楼下饭店油烟太大，投诉了好几次都没用，建议条例规定餐饮店安装净化设备。"
+    assert semantic_links_stand(asks, asks, best=0.9, threshold=0.4)

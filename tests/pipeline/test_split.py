@@ -216,3 +216,9 @@ def test_a_letters_sign_off_in_chinese_or_english_is_set_aside():
     # A last point that is only the sign-off goes whole.
     s = split_comment("一、建议第三十条提高限速。\n二、建议第五条明确职责。\n三、此致\n敬礼！\n东湖街道居民张三")
     assert s.texts == ["建议第三十条提高限速。", "建议第五条明确职责。"]
+
+
+def test_a_closing_wish_and_an_address_line_end_a_letter():
+    s = split_comment("另外希望社区能发纸质的草案。\n祝工作顺利！\n吴秀英\n住址：江城市解放路88号3栋\n电话：13907214456")
+    assert s.texts == ["希望社区能发纸质的草案。"]
+    assert sorted(s.dropped) == sorted(["住址：江城市解放路88号3栋", "电话：13907214456", "祝工作顺利！\n吴秀英"])
