@@ -167,8 +167,15 @@ def draft_share(words: Iterable[str], draft_text: str) -> float:
     idf, median = _rarity()
     weights = {w: idf.get(w, median) for w in words}
     total = sum(weights.values())
-    found = sum(v for w, v in weights.items() if w in draft_text or (len(w) >= 3 and w[:2] in draft_text))
+    found = sum(v for w, v in weights.items() if _in_draft(w, draft_text))
     return found / total if total else 1.0
+
+
+@lru_cache(maxsize=65536)
+def _in_draft(word: str, draft_text: str) -> bool:
+    # Remembered: at 10^6 comments the same words are looked up in the same draft again and
+    # again (a str caches its hash, so the draft as a key costs nothing after the first).
+    return word in draft_text or (len(word) >= 3 and word[:2] in draft_text)
 
 
 def is_out_of_scope(text: str, draft_text: str, stopwords: Iterable[str] | None = None) -> bool:
