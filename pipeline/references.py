@@ -701,6 +701,23 @@ def _check(index: DraftIndex, ref: Reference, problems: list[Problem]) -> Refere
     return ref
 
 
+# A range inside the one chapter a text names stands for the chapter when it spans at least
+# this share of the chapter's articles.
+CHAPTER_RANGE_SHARE = 0.5
+
+
+def _range_stands_for_chapter(refs: Sequence[Reference], chapters: Sequence[tuple[int, int | None]],
+                              index: DraftIndex) -> bool:
+    """The text names one chapter and cites only a range of its articles that spans most of
+    it (``CHAPTER_RANGE_SHARE``)."""
+    if len(chapters) != 1 or chapters[0][1] is not None or not refs or any(r.via != "range" for r in refs):
+        return False
+    number = chapters[0][0]
+    in_chapter = {a.key for a in index.articles if heading_number(a.chapter) == number}
+    cited = {r.article_key for r in refs}
+    return bool(in_chapter) and cited <= in_chapter and len(cited) >= CHAPTER_RANGE_SHARE * len(in_chapter)
+
+
 def _part_holder(index: DraftIndex, c: Citation, context: str | None, earlier: Sequence[str]) -> str | None:
     """The article a relative 第二款/第（三）项 is of: the one last cited, unless it lacks
     that part and an article cited before it has it ("第六十七条第一款……扩大到第三十条超速
@@ -857,6 +874,10 @@ def resolve_references(
         if refs:
             result.context = refs[-1].article_key
 
+    if _range_stands_for_chapter(refs, result.chapters, index):
+        # "第一章总则第三条到第九条，都是原则性的表述……建议总则精简": the chapter, spoken of
+        # through most of its articles, is what the opinion is on; one row for it.
+        refs = []
     # One reference per (article, paragraph, item), first evidence kept.
     seen: set[tuple[str, int | None, int | None]] = set()
     for r in refs:

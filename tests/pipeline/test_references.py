@@ -246,3 +246,11 @@ def test_a_relative_part_is_of_the_article_cited_before_when_the_last_one_lacks_
     # Nothing cited before has it: the last article's, flagged as before.
     res = resolve_references("第三十条限速太低；第二款也要改。", index)
     assert [p.reason for p in res.problems] == ["第30条没有第2款"]
+
+
+def test_a_range_spanning_most_of_the_chapter_the_text_names_is_the_chapter(index):
+    res = resolve_references("第一章总则第二条到第九条，都是原则性的表述。建议总则精简一些。", index)
+    assert res.references == [] and res.chapters == [(1, None)]
+    # A few of its articles, or a range without the chapter named: the articles.
+    assert keys("第一章第二条到第三条建议合并。", index) == ["2", "3"]
+    assert keys("第二条到第九条都是原则性表述。", index) == [str(n) for n in range(2, 10)]
