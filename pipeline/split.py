@@ -239,6 +239,8 @@ def _announces_points(head: str) -> bool:
     return _is_lead_in(rest) or (bool(_POINTS_ANNOUNCED.search(rest)) and len(rest) <= 30)
 
 
+# An attitude that concedes rather than supports ("不批可以", "这个能理解", "也没问题").
+_CONCEDES = re.compile(r"可以[。，,！!]?$|没问题|能理解|可以理解|无可厚非|也行")
 # A clause that only states an attitude ("支持免费登记", "条例总体写得比较全面").
 _ATTITUDE = re.compile(r"支持|赞成|赞同|同意|拥护|点赞|是对的|很好|比较好|比较全面|合理|可以$|好$")
 _REQUEST = re.compile(r"建议|应当|应该|希望|要求|请求|恳请|改为|删除|增加")
@@ -301,7 +303,7 @@ def _by_sentences(text: str, cited: Callable[[str], frozenset[str]]) -> Split:
     continues: list[bool] = []
     lead: list[tuple[int, int]] = []
     dropped: list[str] = []
-    prev_attitude = lead_request = False
+    prev_attitude = prev_concedes = lead_request = False
     for s, e in _units(text):
         sentence = text[s:e]
         if _is_contact_only(sentence):
@@ -315,8 +317,12 @@ def _by_sentences(text: str, cited: Callable[[str], frozenset[str]]) -> Split:
         arts = cited(sentence)
         new_article = bool(arts) and (not keys or (arts != keys[-1] and not arts <= keys[-1]))
         another = bool(groups) and bool(_ANOTHER.match(sentence.strip())) and len(sentence.strip()) > 8
+        # A concession ending a story ("……后来就不了了之了。不批可以，但要给个书面理由") is no
+        # point of its own: the request after it is that story's. Support ("……我们非常支持。
+        # 但希望……") and an attitude that is the whole point before are.
         after_attitude = (
             bool(groups) and prev_attitude and not new_article
+            and (not prev_concedes or all(_is_attitude(text[s0:e0]) for s0, e0 in groups[-1]))
             and (bool(_REQUEST.search(sentence)) or lead_request or sentence.lstrip().startswith(("但", "不过")))
         )
         if new_article and keys and not keys[-1] and not another and not after_attitude:
@@ -336,6 +342,7 @@ def _by_sentences(text: str, cited: Callable[[str], frozenset[str]]) -> Split:
             keys.append(arts)
             continues.append(False)
         prev_attitude = _is_attitude(sentence)
+        prev_concedes = prev_attitude and bool(_CONCEDES.search(sentence))
         lead_request = False
     if lead:
         lead_text = text[lead[0][0] : lead[-1][1]].strip()

@@ -222,3 +222,13 @@ def test_a_closing_wish_and_an_address_line_end_a_letter():
     s = split_comment("另外希望社区能发纸质的草案。\n祝工作顺利！\n吴秀英\n住址：江城市解放路88号3栋\n电话：13907214456")
     assert s.texts == ["希望社区能发纸质的草案。"]
     assert sorted(s.dropped) == sorted(["住址：江城市解放路88号3栋", "电话：13907214456", "祝工作顺利！\n吴秀英"])
+
+
+def test_an_attitude_ending_a_story_concedes_and_the_request_stays_with_it():
+    text = "我们市报上去的一部法规，省里一直不批，也不说为什么，后来就不了了之了。不批可以，但要给个书面理由。"
+    assert split_comment(text).texts == [text]
+    # An attitude that is the whole point before the request is a point of its own, and so is
+    # support at the end of a story.
+    assert split_comment("支持这一条。但建议明确标准。").texts == ["支持这一条。", "建议明确标准。"]
+    assert split_comment("去年垫付的货款至今未结清。第二十一条规定不得拖欠账款，我们非常支持。但希望明确付款期限。").texts == [
+        "去年垫付的货款至今未结清。第二十一条规定不得拖欠账款，我们非常支持。", "希望明确付款期限。"]
