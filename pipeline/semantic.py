@@ -470,17 +470,17 @@ class SemanticMapper:
             if row[j] >= p.threshold and row[j] >= best * p.relative
         ]
 
-    def declared_shares(self, texts: Sequence[str], embeddings: np.ndarray, keys: Sequence[str]) -> list[list[str]]:
+    def declared_shares(self, rows: np.ndarray, keys: Sequence[str]) -> list[list[str]]:
         """The points of one comment whose form lists several articles (涉及条款：第三十八条、
-        第二十八条): the listed articles each point is about (``share_declared``)."""
+        第二十八条), by their rows of ``score_matrix``: the listed articles each point is about
+        (``share_declared``)."""
         index = {a.key: j for j, a in enumerate(self.articles)}
         listed = [k for k in keys if k in index]
-        if len(listed) < 2 or len(texts) < 2:
-            return [list(keys) for _ in texts]
-        rows = self.score_matrix(texts, embeddings)[:, [index[k] for k in listed]]
-        shares = share_declared(rows)
+        if len(listed) < 2 or len(rows) < 2:
+            return [list(keys) for _ in rows]
+        shares = share_declared(np.asarray(rows)[:, [index[k] for k in listed]])
         if shares is None:
-            return [list(keys) for _ in texts]
+            return [list(keys) for _ in rows]
         return [[listed[j] for j in share] for share in shares]
 
     def learn_examples(self, embeddings: np.ndarray, article_keys: Sequence[str]) -> None:

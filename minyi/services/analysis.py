@@ -639,11 +639,19 @@ def _share_listed_articles(session: Session, mapper_: Any, explicit: list[_Cited
     for x in explicit:
         if x.listed_for is not None:
             by_comment.setdefault(x.listed_for, []).append(x)
+    points = [x for group in by_comment.values() if len(group) > 1 for x in group]
+    # Scored together, a batch at a time: one comment at a time cost a lookup and a scoring each.
+    row_of: dict[int, np.ndarray] = {}
+    for start in range(0, len(points), TEXT_BATCH):
+        batch = points[start : start + TEXT_BATCH]
+        texts = [x.text for x in batch]
+        row_of.update(zip((x.id for x in batch), mapper_.score_matrix(texts, embed(texts))))
     narrowed: dict[int, list[str]] = {}
-    for points in by_comment.values():
-        texts = [x.text for x in points]
-        shares = mapper_.declared_shares(texts, embed(texts), points[0].listed or [])
-        for x, share in zip(points, shares):
+    for group in by_comment.values():
+        if len(group) < 2:
+            continue
+        shares = mapper_.declared_shares(np.stack([row_of[x.id] for x in group]), group[0].listed or [])
+        for x, share in zip(group, shares):
             if len(share) < len(x.listed or []):
                 narrowed[x.id] = share
     if narrowed:
