@@ -410,12 +410,14 @@ _SIGN_LINE = re.compile(
     r"(?P<name>[\u4e00-\u9fff·]{2,4})\s*(?:律师|先生|女士|老师|同志)?\s*"
     r"(?:\d{4}\s*[年\-./]\s*\d{1,2}\s*[月\-./]\s*\d{1,2}\s*日?)?\s*$"
 )
+# A Latin name: two or three capitalised words ("Daniel Hoffmann").
+_LATIN_WORDS = r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}"
 # A Latin name after an English closing, or right before an e-mail or a title
 # ("Kind regards,\nDaniel Hoffmann", "David Chen (d.chen@…)", "Thomas Becker, Legal Counsel").
 _LATIN_SIGNATURE = re.compile(
-    r"(?i:regards|sincerely|thanks|thank you|best)[,.!]?\s+(?P<a>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})\b"
-    r"|(?P<b>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})(?=\s*[,(（<]\s*(?:[\w.+-]+@|(?:Legal|General|Managing|Chief|Senior|Head)\b))"
-    r"|(?:^|\n)\s*(?:--|——)\s*(?P<c>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})\b"
+    rf"(?i:regards|sincerely|thanks|thank you|best)[,.!]?\s+(?P<a>{_LATIN_WORDS})\b"
+    rf"|(?P<b>{_LATIN_WORDS})(?=\s*[,(（<]\s*(?:[\w.+-]+@|(?:Legal|General|Managing|Chief|Senior|Head)\b))"
+    rf"|(?:^|\n)\s*(?:--|——)\s*(?P<c>{_LATIN_WORDS})\b"
 )
 # A speaker turn that opens with the speaker's body and title ("某科技公司董事长冯建军：……").
 _TITLED_SPEAKER = re.compile(
@@ -448,14 +450,11 @@ _PLACE_OR_BODY = re.compile(
 )
 
 
-_LATIN_NAME = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}")
-
-
 def is_signature_line(line: str) -> bool:
     """A letter's signature line: a name alone, after a role or place ("东湖街道居民张三"),
     with a date, or already masked ("居民【姓名】"); a Latin name ("Daniel Hoffmann")."""
     t = line.strip().rstrip("。.")
-    if _LATIN_NAME.fullmatch(t):
+    if re.fullmatch(_LATIN_WORDS, t.replace("-", " ")):
         return True
     if re.fullmatch(r"(?:——|--)?\s*[\u4e00-\u9fff]{0,12}【姓名】", t):
         return True
