@@ -734,13 +734,15 @@ def add_explicit_links(session: Session, suggestion: Suggestion | ToMap, refs: I
 def keep_links(session: Session, kept: dict[int, list[int]], note: str) -> None:
     """Of each suggestion's links, only those to the provisions ``kept`` lists for it stay;
     ``note`` is added to their evidence (why the others went)."""
-    for sid, pids in kept.items():
-        for link in session.scalars(select(SuggestionProvision).where(SuggestionProvision.suggestion_id == sid)):
-            if link.provision_id in pids:
+    ids = sorted(kept)
+    for start in range(0, len(ids), _CHUNK):  # a query per chunk, not per suggestion
+        for link in session.scalars(select(SuggestionProvision).where(
+                SuggestionProvision.suggestion_id.in_(ids[start : start + _CHUNK]))):
+            if link.provision_id in kept[link.suggestion_id]:
                 link.evidence = f"{link.evidence or ''}{note}"[:500]
             else:
                 session.delete(link)
-    for s in rows_by_ids(session, Suggestion, sorted(kept)):
+    for s in rows_by_ids(session, Suggestion, ids):
         s.sureness = None  # where it stands changed: the review queue works it out again
 
 
@@ -1259,7 +1261,9 @@ def scope_members(session: Session, consultation_id: int, ctx: DraftContext, *, 
         .where(*_consultation_span(session, consultation_id), _is_opinion())
         .order_by(Suggestion.id)
     ).all()
-    chapter_of = _chapters_of(session, [r[0] for r in rows if r[8] == "chapter" and r[9] is None])
+    # Read for the analysis's chapter opinions only (a reviewer's move to 总体意见 takes one out).
+    chapter_of = _chapters_of(session, [sid for sid, *_row, scope, reviewed in rows
+                                        if scope == "chapter" and reviewed is None])
     links: dict[int, list[tuple[int, int]]] = defaultdict(list)  # suggestion → [(link, provision)]
     # By the draft's articles, not by joining the suggestions: the link index alone answers
     # (a third of the time at 10^6).

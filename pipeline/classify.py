@@ -157,6 +157,7 @@ def load_stopwords() -> frozenset[str]:
 OUT_OF_SCOPE_SHARE = 0.15
 
 
+@lru_cache(maxsize=1)
 def _rarity() -> tuple[dict[str, float], float]:
     import jieba.analyse
 

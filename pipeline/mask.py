@@ -557,7 +557,9 @@ def _name_spans(text: str, contacts: list[Span]) -> list[Span]:
     tail = _CONTACT_TAIL.search(text)
     body = text[: tail.start()] if tail else text
     m = _SIGN_LINE.search(body, max(0, len(body) - 60))
-    if m and text[: m.start()].strip():
+    # A name alone is a signature only with something before it, or contact lines after it
+    # ("孙建军\n13962187730\n2023年3月20日").
+    if m and (text[: m.start()].strip() or tail):
         name = _TRAILING_WORDS.sub("", m.group("name"))
         if looks_like_name(name, context="weak"):  # a line of its own at the end
             spans.append(Span("name", m.start("name"), m.start("name") + len(name)))
@@ -578,13 +580,6 @@ def _name_spans(text: str, contacts: list[Span]) -> list[Span]:
             while end > 0 and text[end - 1] in " _-—:：,，(（/":
                 end -= 1
         found = _name_before(text, end)
-        if found is None:
-            # "孙建军\n13962187730": a signature's name on the line above its number, alone.
-            above = text[:end].rstrip(" \t\n\r_-—:：,，(（/")
-            line_start = above.rfind("\n") + 1
-            if "\n" in text[len(above) : end] and 2 <= len(above) - line_start <= 4:
-                found = _name_before(text, len(above))
-                found = found if found and found[0] == line_start else None
         if found:
             spans.append(Span("name", *found))
     return spans

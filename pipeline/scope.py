@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from minyi.core.numerals import parse_number
+from pipeline.mask import looks_like_name
 
 SCOPES = ("article", "general", "chapter", "out_of_scope", "not_opinion")
 
@@ -106,8 +107,6 @@ def signature_only(text: str) -> bool:
     """A comment that is only a signature ("孙建军\n13962187730\n2023年3月20日", masked:
     "【姓名】\n【手机号】\n2023年3月20日"): nothing is left once the placeholders, dates and
     contact labels are taken out but, at most, a name the masker did not know."""
-    from pipeline.mask import looks_like_name
-
     if len(text) > 80:
         return False
     rest = _SIGNATURE_REST.sub("", _CONTACT_LABEL.sub("", _DATE.sub("", _PLACEHOLDER.sub("", text))))
@@ -225,7 +224,7 @@ def under_general_heading(comment_text: str, piece: str) -> bool:
 # personal grievance, must match an article to be put on it.
 GENERAL_MARGIN = 0.12
 # What asks something of a draft: a grievance without any of it only tells a story.
-_ASKS = re.compile(r"建议|应当|应该|希望|要求|请求|必须|不得|不能|能不能|可否|能否|请|规定|明确|改为|增加|删除|取消|提高|降低|放宽")
+_ASKS = re.compile(rf"{_REQUEST.pattern}|请求|不能|能不能|可否|能否|请|取消|提高|降低|放宽")
 
 
 def semantic_links_stand(piece: str, comment_text: str, best: float, threshold: float,

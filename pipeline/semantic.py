@@ -348,6 +348,7 @@ class SemanticMapper:
         article_embeddings: np.ndarray | None = None,
     ) -> None:
         self.articles = list(articles)
+        self._column = {a.key: j for j, a in enumerate(self.articles)}  # article key → score column
         self.embedder = embedder
         params = params or map_params_for(embedder, settings)
         overrides = {}
@@ -446,10 +447,8 @@ class SemanticMapper:
 
     def score_of(self, row: np.ndarray, key: str) -> float:
         """The score a row of ``scores`` gives the article ``key`` (0 when the draft has none)."""
-        for j, a in enumerate(self.articles):
-            if a.key == key:
-                return float(row[j])
-        return 0.0
+        j = self._column.get(key)
+        return float(row[j]) if j is not None else 0.0
 
     def best_article_text(self, row: np.ndarray) -> str:
         """The text of the article a row of ``scores`` puts first ("" for an empty draft)."""
@@ -474,7 +473,7 @@ class SemanticMapper:
         """The points of one comment whose form lists several articles (涉及条款：第三十八条、
         第二十八条), by their rows of ``score_matrix``: the listed articles each point is about
         (``share_declared``)."""
-        index = {a.key: j for j, a in enumerate(self.articles)}
+        index = self._column
         listed = [k for k in keys if k in index]
         if len(listed) < 2 or len(rows) < 2:
             return [list(keys) for _ in rows]
@@ -487,7 +486,7 @@ class SemanticMapper:
         """The consultation's own explicitly cited suggestions (their embeddings and the
         article each cites) as labelled examples: a suggestion close to people who cited
         article X is likely about X too, in their words rather than the draft's."""
-        index = {a.key: j for j, a in enumerate(self.articles)}
+        index = self._column
         by_article: dict[int, list[int]] = {}
         for i, k in enumerate(article_keys):
             if k in index:
@@ -581,7 +580,7 @@ class SemanticMapper:
         scores = scores.copy()
         scores[rows] = (1 - w) * scores[rows] + w * ctx
         # A point split from a comment that cites articles is most likely about one of them.
-        index = {a.key: j for j, a in enumerate(self.articles)}
+        index = self._column
         for i in rows:
             for key in cited_keys(contexts[i]):
                 if key in index:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from minyi.core import citations
 from minyi.core.numerals import parse_number
+from pipeline.mask import is_signature_line
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,6 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _ends_a_letter(sentence: str) -> bool:
-    from pipeline.mask import is_signature_line
-
     return bool(_CLOSING.match(sentence) or _is_contact_only(sentence) or _DATE_LINE.match(sentence)
                 or is_signature_line(sentence))
 
